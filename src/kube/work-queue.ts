@@ -1,0 +1,233 @@
+import { backoffDelay, TokenBucket } from './backoff.ts';
+import type { BackoffPolicy, TokenBucketOptions } from './backoff.ts';
+import { realClock } from './clock.ts';
+import type { Clock, TimerHandle } from './clock.ts';
+
+export interface WorkQueueOptions {
+  /** Per-key backoff after failures. Default 1 s doubling to 5 min (cert-manager style). */
+  backoff?: BackoffPolicy;
+  /** Overall limit on re-adds after failures, across all keys. Default 10/s, burst 100. */
+  rateLimit?: TokenBucketOptions;
+  clock?: Clock;
+  /** Source of jitter; injectable for deterministic tests. */
+  random?: () => number;
+}
+
+export const DEFAULT_QUEUE_BACKOFF: BackoffPolicy = { baseMs: 1_000, maxMs: 300_000, jitter: 0.2 };
+export const DEFAULT_QUEUE_RATE_LIMIT: TokenBucketOptions = { perSecond: 10, burst: 100 };
+
+/**
+ * A work queue of `namespace/name` keys with client-go's guarantees:
+ * - a key waiting in the queue is held once however often it is added;
+ * - a key is handed to one worker at a time; adding it while it is processed
+ *   marks it dirty and it is queued again when that worker calls `done`;
+ * - failures re-add the key after a per-key exponential backoff, also bounded
+ *   by a token bucket shared by every key (`addRateLimited`).
+ *
+ * Keys come out in the order they became ready.
+ */
+export class WorkQueue {
+  readonly #clock: Clock;
+  readonly #random: () => number;
+  readonly #backoff: BackoffPolicy;
+  readonly #bucket: TokenBucket;
+
+  /** Ready to hand out; a Set keeps insertion order and de-duplicates. */
+  readonly #ready = new Set<string>();
+  readonly #processing = new Set<string>();
+  /** Added while processing: re-queued on `done`. */
+  readonly #dirty = new Set<string>();
+  /** Delayed adds: one timer per key, the earliest deadline wins. */
+  readonly #delayed = new Map<string, { readyAt: number; timer: TimerHandle }>();
+  readonly #failures = new Map<string, number>();
+  readonly #waiters: ((key: string | undefined) => void)[] = [];
+  #shuttingDown = false;
+  #drained: (() => void) | undefined;
+
+  constructor(options: WorkQueueOptions = {}) {
+    this.#clock = options.clock ?? realClock;
+    this.#random = options.random ?? Math.random;
+    this.#backoff = options.backoff ?? DEFAULT_QUEUE_BACKOFF;
+    this.#bucket = new TokenBucket(options.rateLimit ?? DEFAULT_QUEUE_RATE_LIMIT, this.#clock);
+  }
+
+  /** Keys ready and waiting for a worker (the queue-depth metric). */
+  get length(): number {
+    return this.#ready.size;
+  }
+
+  /** Keys scheduled for later (backoff, requeue-after). */
+  get delayedLength(): number {
+    return this.#delayed.size;
+  }
+
+  /** Keys a worker holds right now. */
+  get processingLength(): number {
+    return this.#processing.size;
+  }
+
+  get shuttingDown(): boolean {
+    return this.#shuttingDown;
+  }
+
+  add(key: string): void {
+    if (this.#shuttingDown || this.#ready.has(key)) return;
+    if (this.#processing.has(key)) {
+      this.#dirty.add(key);
+      return;
+    }
+    const waiter = this.#waiters.shift();
+    if (waiter) {
+      this.#processing.add(key);
+      waiter(key);
+      return;
+    }
+    this.#ready.add(key);
+  }
+
+  /**
+   * Adds `key` after `ms` (APIG's Retry-After, a requeue-after, a resync).
+   * If the key is already scheduled, the earlier of the two deadlines wins.
+   */
+  addAfter(key: string, ms: number): void {
+    if (this.#shuttingDown) return;
+    if (ms <= 0) {
+      this.add(key);
+      return;
+    }
+    const readyAt = this.#clock.now() + ms;
+    const pending = this.#delayed.get(key);
+    if (pending) {
+      if (pending.readyAt <= readyAt) return;
+      this.#clock.clearTimeout(pending.timer);
+    }
+    const timer = this.#clock.setTimeout(() => {
+      this.#delayed.delete(key);
+      this.add(key);
+    }, ms);
+    this.#delayed.set(key, { readyAt, timer });
+  }
+
+  /**
+   * Records a failure of `key` and re-adds it after
+   * `max(per-key backoff, global token-bucket wait, minDelayMs)`.
+   * Returns the delay chosen.
+   */
+  addRateLimited(key: string, minDelayMs = 0): number {
+    const failures = (this.#failures.get(key) ?? 0) + 1;
+    this.#failures.set(key, failures);
+    const delay = Math.max(
+      backoffDelay(this.#backoff, failures, this.#random),
+      this.#bucket.reserve(),
+      minDelayMs,
+    );
+    this.addAfter(key, delay);
+    return delay;
+  }
+
+  /** Consecutive failures recorded for `key` since the last `forget`. */
+  failures(key: string): number {
+    return this.#failures.get(key) ?? 0;
+  }
+
+  /** Resets the backoff of `key` (after a success). */
+  forget(key: string): void {
+    this.#failures.delete(key);
+  }
+
+  /**
+   * Resolves with the next key for this worker, or `undefined` once the queue
+   * is shutting down. The caller must call `done(key)` when finished.
+   */
+  get(): Promise<string | undefined> {
+    if (this.#shuttingDown) return Promise.resolve(undefined);
+    const next = this.#ready.values().next();
+    if (!next.done) {
+      this.#ready.delete(next.value);
+      this.#processing.add(next.value);
+      return Promise.resolve(next.value);
+    }
+    return new Promise((resolve) => this.#waiters.push(resolve));
+  }
+
+  done(key: string): void {
+    if (!this.#processing.delete(key)) return;
+    if (this.#dirty.delete(key)) {
+      if (this.#shuttingDown) return;
+      // Put back through add() so an idle worker picks it up at once.
+      this.add(key);
+    }
+    if (this.#shuttingDown && this.#processing.size === 0) this.#drained?.();
+  }
+
+  /**
+   * Stops handing out keys, drops queued and delayed ones, and resolves once
+   * every key already handed to a worker is `done` (in-flight work finishes).
+   */
+  shutDown(): Promise<void> {
+    if (!this.#shuttingDown) {
+      this.#shuttingDown = true;
+      for (const { timer } of this.#delayed.values()) this.#clock.clearTimeout(timer);
+      this.#delayed.clear();
+      this.#ready.clear();
+      this.#dirty.clear();
+      for (const waiter of this.#waiters.splice(0)) waiter(undefined);
+    }
+    if (this.#processing.size === 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const previous = this.#drained;
+      this.#drained = () => {
+        previous?.();
+        resolve();
+      };
+    });
+  }
+}
+
+/** What a handler may ask for after a successful run. */
+export interface HandlerResult {
+  /** Run the key again after this long (e.g. a resync), without counting a failure. */
+  requeueAfterMs?: number;
+}
+
+export interface RunWorkersOptions {
+  /**
+   * Extracts a server-imposed minimum wait (e.g. APIG's Retry-After) from a
+   * handler's error; the key still backs off at least that long.
+   */
+  retryAfterMs?: (error: unknown) => number | undefined;
+  /** Told about every failure with the delay chosen; must not throw. */
+  onError?: (key: string, error: unknown, delayMs: number) => void;
+}
+
+/**
+ * Runs `concurrency` workers that take keys from `queue` until it shuts down.
+ * A handler that resolves resets the key's backoff (and may requeue it after a
+ * delay); one that throws re-adds the key with backoff. Resolves when every
+ * worker has stopped, i.e. after `queue.shutDown()` and in-flight handlers end.
+ */
+export async function runWorkers(
+  queue: WorkQueue,
+  concurrency: number,
+  handler: (key: string) => Promise<HandlerResult | void>,
+  options: RunWorkersOptions = {},
+): Promise<void> {
+  if (!Number.isInteger(concurrency) || concurrency < 1) {
+    throw new RangeError(`concurrency must be a positive integer, got ${concurrency}`);
+  }
+  const worker = async (): Promise<void> => {
+    for (let key = await queue.get(); key !== undefined; key = await queue.get()) {
+      try {
+        const result = await handler(key);
+        queue.forget(key);
+        if (result?.requeueAfterMs !== undefined) queue.addAfter(key, result.requeueAfterMs);
+      } catch (error) {
+        const delay = queue.addRateLimited(key, options.retryAfterMs?.(error) ?? 0);
+        options.onError?.(key, error, delay);
+      } finally {
+        queue.done(key);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+}
