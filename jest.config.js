@@ -24,5 +24,13 @@ export default {
       displayName: 'unit',
       testMatch: ['<rootDir>/test/unit/**/*.test.ts'],
     },
+    {
+      ...common,
+      displayName: 'integration',
+      testMatch: ['<rootDir>/test/integration/**/*.test.ts'],
+      globalSetup: '<rootDir>/test/support/control-plane/global-setup.ts',
+      globalTeardown: '<rootDir>/test/support/control-plane/global-teardown.ts',
+      testTimeout: 120000,
+    },
   ],
 };

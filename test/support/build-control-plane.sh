@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds etcd, kube-apiserver and kubectl from the Go module proxy into a cache
 # folder outside the repo, keyed by version, for machines without
-# KUBEBUILDER_ASSETS. Prints the folder holding the three binaries on its last
+# KUBEBUILDER_ASSETS. `--print-folder` only prints where they go. Prints the folder holding the three binaries on its last
 # line of stdout; progress goes to stderr.
 set -euo pipefail
 
@@ -12,6 +12,11 @@ CACHE_ROOT="${APIG_OPERATOR_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/apig-cert-ope
 OUT="$CACHE_ROOT/control-plane/k8s-${KUBE_VERSION}-etcd-${ETCD_VERSION}"
 
 log() { printf '[control-plane] %s\n' "$*" >&2; }
+
+if [[ "${1:-}" == "--print-folder" ]]; then
+  echo "$OUT"
+  exit 0
+fi
 
 if [[ -x "$OUT/kube-apiserver" && -x "$OUT/kubectl" && -x "$OUT/etcd" ]]; then
   log "cached binaries in $OUT"

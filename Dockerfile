@@ -1,0 +1,28 @@
+# syntax=docker/dockerfile:1
+
+# Build stage: dev dependencies, compile TypeScript to dist/.
+FROM node:24-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+# The `node` dev dependency only provisions Node 24 on machines that lack it;
+# this image has it, so skip install scripts and unlink that copy.
+RUN npm ci --ignore-scripts --no-audit --no-fund && rm -f node_modules/.bin/node
+COPY tsconfig.json tsconfig.build.json ./
+COPY src ./src
+RUN npm run build
+
+# Runtime stage: production dependencies only, non-root, no shell tools needed.
+FROM node:24-bookworm-slim
+ARG VERSION=dev
+LABEL org.opencontainers.image.title="apig-cert-operator" \
+      org.opencontainers.image.description="Keeps Huawei Cloud APIG / ROMA Connect certificates in step with cert-manager TLS Secrets" \
+      org.opencontainers.image.licenses="Apache-2.0" \
+      org.opencontainers.image.version="${VERSION}"
+ENV NODE_ENV=production
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
+COPY --from=build /app/dist ./dist
+USER 65532:65532
+# Node itself is PID 1 and handles SIGTERM (src/main.ts), so no init wrapper is needed.
+ENTRYPOINT ["node", "dist/main.js"]

@@ -1,0 +1,46 @@
+// What integration tests use to reach the control plane that Jest's global
+// setup started (see control-plane/global-setup.ts).
+import { randomBytes } from 'node:crypto';
+import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+
+function required(name: string): string {
+  const value = process.env[name];
+  if (!value) {
+    throw new Error(
+      `${name} is not set: run integration tests through the 'integration' Jest project`,
+    );
+  }
+  return value;
+}
+
+/** An admin (system:masters) KubeConfig for the test control plane. */
+export function testKubeConfig(): KubeConfig {
+  const kubeConfig = new KubeConfig();
+  kubeConfig.loadFromFile(required('APIG_TEST_KUBECONFIG'));
+  return kubeConfig;
+}
+
+export function testKubeconfigPath(): string {
+  return required('APIG_TEST_KUBECONFIG');
+}
+
+export function kubeVersion(): string {
+  return required('APIG_TEST_KUBE_VERSION');
+}
+
+export function kubectlPath(): string {
+  return required('APIG_TEST_KUBECTL');
+}
+
+/**
+ * A fresh namespace for one test file. It is not deleted: a bare apiserver has
+ * no namespace controller to finish a deletion, and the whole control plane is
+ * thrown away after the run.
+ */
+export async function createTestNamespace(prefix: string): Promise<string> {
+  const name = `${prefix}-${randomBytes(3).toString('hex')}`.toLowerCase().slice(0, 63);
+  await testKubeConfig()
+    .makeApiClient(CoreV1Api)
+    .createNamespace({ body: { metadata: { name } } });
+  return name;
+}
