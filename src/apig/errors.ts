@@ -1,0 +1,262 @@
+// Typed failures of APIG / ROMA Connect (and IAM) calls. The reconciler
+// branches on `kind` (or instanceof) and `retryable`; each error keeps what
+// APIG said (error_code, error_msg, HTTP status, X-Request-Id) for the status.
+
+export type ApigOperation =
+  'updateCertificate' | 'showCertificate' | 'listCertificates' | 'createCertificate' | 'iamToken';
+
+export type ApigErrorKind =
+  'invalidInput' | 'notFound' | 'forbidden' | 'unauthorized' | 'throttled' | 'server' | 'protocol';
+
+export interface ApigErrorDetails {
+  operation: ApigOperation;
+  certificateId?: string | undefined;
+  httpStatus?: number | undefined;
+  /** APIG's `error_code` (IAM's code for `iamToken`; the Node error code for network failures). */
+  errorCode?: string | undefined;
+  /** APIG's `error_msg`, with any PEM block removed and cut to a sane length. */
+  errorMessage?: string | undefined;
+  requestId?: string | undefined;
+  cause?: unknown;
+}
+
+const MAX_ERROR_MESSAGE_CHARS = 500;
+const PEM_BLOCK = /-----BEGIN [^-]+-----[\s\S]*?(?:-----END [^-]+-----|$)/g;
+
+/** Never let a PEM block (a key echoed back by a server or proxy) reach a message. */
+export function sanitizeServerText(text: string): string {
+  const clean = text.replace(PEM_BLOCK, '[PEM removed]').replace(/\s+/g, ' ').trim();
+  return clean.length > MAX_ERROR_MESSAGE_CHARS
+    ? `${clean.slice(0, MAX_ERROR_MESSAGE_CHARS)}…`
+    : clean;
+}
+
+function describe(summary: string, d: ApigErrorDetails): string {
+  const target = d.certificateId ? ` certificate ${d.certificateId}` : '';
+  const parts = [`${d.operation}${target}: ${summary}`];
+  const answer = [
+    d.httpStatus === undefined ? undefined : `HTTP ${d.httpStatus}`,
+    d.errorCode,
+    d.errorMessage,
+  ].filter((p) => p !== undefined && p !== '');
+  if (answer.length > 0) parts.push(answer.join(' '));
+  if (d.requestId) parts.push(`request id ${d.requestId}`);
+  return parts.join('; ');
+}
+
+export abstract class ApigError extends Error {
+  abstract readonly kind: ApigErrorKind;
+  /** Whether trying again later (with backoff) can succeed without any change. */
+  abstract readonly retryable: boolean;
+  readonly operation: ApigOperation;
+  readonly certificateId: string | undefined;
+  readonly httpStatus: number | undefined;
+  readonly errorCode: string | undefined;
+  readonly errorMessage: string | undefined;
+  readonly requestId: string | undefined;
+
+  constructor(summary: string, details: ApigErrorDetails) {
+    super(
+      describe(summary, details),
+      details.cause === undefined ? undefined : { cause: details.cause },
+    );
+    this.operation = details.operation;
+    this.certificateId = details.certificateId;
+    this.httpStatus = details.httpStatus;
+    this.errorCode = details.errorCode;
+    this.errorMessage = details.errorMessage;
+    this.requestId = details.requestId;
+  }
+}
+
+/** 400 (APIG.2xxx, 3148) and other 4xx: permanent until the input changes. */
+export class ApigInvalidInputError extends ApigError {
+  override readonly name = 'ApigInvalidInputError';
+  readonly kind = 'invalidInput';
+  readonly retryable = false;
+}
+
+/** 404 APIG.3021/3025 (certificate) or APIG.3030 (instance). */
+export class ApigNotFoundError extends ApigError {
+  override readonly name = 'ApigNotFoundError';
+  readonly kind = 'notFound';
+  readonly retryable = false;
+}
+
+/** 403: no permission (APIG.1005, 1115) or quota exceeded (APIG.3100). */
+export class ApigForbiddenError extends ApigError {
+  override readonly name = 'ApigForbiddenError';
+  readonly kind = 'forbidden';
+  readonly retryable = false;
+}
+
+/**
+ * 401 after the one credential refresh, or IAM refusing the credentials.
+ * Not retryable: repeated failed AK/SK signatures lock the access key.
+ */
+export class ApigUnauthorizedError extends ApigError {
+  override readonly name = 'ApigUnauthorizedError';
+  readonly kind = 'unauthorized';
+  readonly retryable = false;
+}
+
+/** 429 APIGW.0308 or 500 APIG.9008: retry after `retryAfterMs`. */
+export class ApigThrottledError extends ApigError {
+  override readonly name = 'ApigThrottledError';
+  readonly kind = 'throttled';
+  readonly retryable = true;
+  readonly retryAfterMs: number;
+
+  constructor(summary: string, details: ApigErrorDetails & { retryAfterMs: number }) {
+    const { retryAfterMs, ...rest } = details;
+    super(`${summary} (retry after ${retryAfterMs} ms)`, rest);
+    this.retryAfterMs = retryAfterMs;
+  }
+}
+
+/** Other 5xx, 408, network errors, timeouts, connection resets. */
+export class ApigServerError extends ApigError {
+  override readonly name = 'ApigServerError';
+  readonly kind = 'server';
+  readonly retryable = true;
+}
+
+/** An answer that is not what the API documents: not JSON, missing fields, odd status. */
+export class ApigProtocolError extends ApigError {
+  override readonly name = 'ApigProtocolError';
+  readonly kind = 'protocol';
+  readonly retryable = true;
+}
+
+export function isApigError(value: unknown): value is ApigError {
+  return value instanceof ApigError;
+}
+
+export type ResponseHeaders = Readonly<Record<string, string | string[] | undefined>>;
+
+export interface ClassifyContext {
+  operation: ApigOperation;
+  certificateId?: string | undefined;
+  /** For an HTTP-date Retry-After; default: the current time. */
+  now?: Date;
+  /** In [0, 1): picks the 2-5 s throttling delay; default Math.random. */
+  random?: () => number;
+}
+
+const THROTTLE_DEFAULT_MIN_MS = 2_000;
+const THROTTLE_DEFAULT_SPREAD_MS = 3_000;
+/** A Retry-After beyond this is taken as this: one broken header must not park a certificate for days. */
+export const MAX_RETRY_AFTER_MS = 10 * 60_000;
+
+export function headerValue(headers: ResponseHeaders, name: string): string | undefined {
+  const value = headers[name.toLowerCase()];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/** `Retry-After` as delay-seconds or an HTTP-date, in ms; undefined when absent or unreadable. */
+export function parseRetryAfter(value: string | undefined, now: Date): number | undefined {
+  if (value === undefined || value.trim() === '') return undefined;
+  const trimmed = value.trim();
+  if (/^\d+$/.test(trimmed)) return Math.min(Number(trimmed) * 1000, MAX_RETRY_AFTER_MS);
+  // HTTP-date forms all start with a day name; Date.parse alone takes "1.5" as a date.
+  if (!/^[A-Za-z]{3,9},? /.test(trimmed)) return undefined;
+  const at = Date.parse(trimmed);
+  if (Number.isNaN(at)) return undefined;
+  return Math.min(Math.max(at - now.getTime(), 0), MAX_RETRY_AFTER_MS);
+}
+
+export interface ServerErrorBody {
+  errorCode?: string;
+  errorMessage?: string;
+  requestId?: string;
+}
+
+function stringField(value: unknown): string | undefined {
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number') return String(value);
+  return undefined;
+}
+
+/**
+ * APIG's `{"error_code","error_msg"}`; IAM answers either that or
+ * `{"error":{"code","message"}}`. Anything else yields no fields.
+ */
+export function parseErrorBody(text: string): ServerErrorBody {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return {};
+  }
+  if (typeof parsed !== 'object' || parsed === null) return {};
+  const body = parsed as Record<string, unknown>;
+  const nested =
+    typeof body.error === 'object' && body.error !== null
+      ? (body.error as Record<string, unknown>)
+      : {};
+  const errorCode = stringField(body.error_code) ?? stringField(nested.code);
+  const message = stringField(body.error_msg) ?? stringField(nested.message);
+  const requestId = stringField(body.request_id);
+  return {
+    ...(errorCode === undefined ? {} : { errorCode }),
+    ...(message === undefined ? {} : { errorMessage: sanitizeServerText(message) }),
+    ...(requestId === undefined ? {} : { requestId }),
+  };
+}
+
+/** APIG's throttling answered as 500 "Too many requests". */
+const THROTTLED_500_CODES = new Set(['APIG.9008']);
+
+/**
+ * The error an APIG answer stands for, or undefined for a 2xx (whose body the
+ * caller still has to validate). Pure: the time and randomness are inputs.
+ */
+export function classifyApigResponse(
+  status: number,
+  bodyText: string,
+  headers: ResponseHeaders,
+  context: ClassifyContext,
+): ApigError | undefined {
+  if (status >= 200 && status < 300) return undefined;
+  const body = parseErrorBody(bodyText);
+  const details: ApigErrorDetails = {
+    operation: context.operation,
+    certificateId: context.certificateId,
+    httpStatus: status,
+    errorCode: body.errorCode,
+    errorMessage: body.errorMessage,
+    requestId: headerValue(headers, 'x-request-id') ?? body.requestId,
+  };
+  if (status === 429 || (status === 500 && THROTTLED_500_CODES.has(body.errorCode ?? ''))) {
+    const random = context.random ?? Math.random;
+    const retryAfterMs =
+      parseRetryAfter(headerValue(headers, 'retry-after'), context.now ?? new Date()) ??
+      Math.round(THROTTLE_DEFAULT_MIN_MS + random() * THROTTLE_DEFAULT_SPREAD_MS);
+    return new ApigThrottledError('throttled', { ...details, retryAfterMs });
+  }
+  if (status >= 500) return new ApigServerError('server error', details);
+  if (status === 408) return new ApigServerError('request timed out at the server', details);
+  if (status === 401) return new ApigUnauthorizedError('credentials rejected', details);
+  if (status === 403) return new ApigForbiddenError('forbidden', details);
+  if (status === 404) return new ApigNotFoundError('not found', details);
+  if (status >= 400) return new ApigInvalidInputError('request rejected', details);
+  return new ApigProtocolError('unexpected HTTP status', details);
+}
+
+/** A failure below HTTP (connect, TLS, timeout, reset): transient by nature. */
+export function networkError(
+  cause: unknown,
+  context: { operation: ApigOperation; certificateId?: string | undefined },
+): ApigServerError {
+  const code =
+    typeof cause === 'object' && cause !== null && 'code' in cause
+      ? stringField(cause.code)
+      : undefined;
+  const text = cause instanceof Error ? sanitizeServerText(cause.message) : undefined;
+  return new ApigServerError('network error', {
+    ...context,
+    errorCode: code,
+    errorMessage: text,
+    cause,
+  });
+}

@@ -1,0 +1,29 @@
+/**
+ * Runs functions one at a time per key, in call order; different keys run
+ * concurrently. Keys leave the map when their last function settles.
+ */
+export class KeyedMutex {
+  readonly #tails = new Map<string, Promise<void>>();
+
+  async run<T>(key: string, fn: () => Promise<T>): Promise<T> {
+    const previous = this.#tails.get(key) ?? Promise.resolve();
+    let release!: () => void;
+    const tail = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const chained = previous.then(() => tail);
+    this.#tails.set(key, chained);
+    try {
+      await previous;
+      return await fn();
+    } finally {
+      release();
+      if (this.#tails.get(key) === chained) this.#tails.delete(key);
+    }
+  }
+
+  /** Keys with a function running or waiting (for tests and metrics). */
+  get activeKeys(): number {
+    return this.#tails.size;
+  }
+}
