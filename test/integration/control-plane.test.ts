@@ -1,6 +1,5 @@
 // Proof that the harness is a real control plane: storage, CRDs through
 // kubectl, and RBAC enforced for a ServiceAccount token from the TokenRequest API.
-import { execFileSync } from 'node:child_process';
 import {
   ApiException,
   AuthenticationV1Api,
@@ -10,10 +9,10 @@ import {
 } from '@kubernetes/client-node';
 import {
   createTestNamespace,
+  installCrds,
+  kubectl,
   kubeVersion,
-  kubectlPath,
   testKubeConfig,
-  testKubeconfigPath,
 } from '../support/kube.ts';
 
 const kubeConfig = testKubeConfig();
@@ -23,12 +22,6 @@ let namespace: string;
 beforeAll(async () => {
   namespace = await createTestNamespace('harness');
 });
-
-function kubectl(...args: string[]): string {
-  return execFileSync(kubectlPath(), ['--kubeconfig', testKubeconfigPath(), ...args], {
-    encoding: 'utf8',
-  });
-}
 
 /** A KubeConfig that authenticates with a ServiceAccount token instead of the admin token. */
 async function serviceAccountKubeConfig(name: string): Promise<KubeConfig> {
@@ -81,13 +74,7 @@ describe('test control plane', () => {
   });
 
   it('installs the CRDs from crds/ with kubectl and serves the new kind', () => {
-    kubectl('apply', '-f', 'crds/');
-    kubectl(
-      'wait',
-      '--for=condition=Established',
-      '--timeout=60s',
-      'crd/apigcertificates.apig.certsync.io',
-    );
+    installCrds();
     const resources = kubectl('api-resources', '--api-group=apig.certsync.io', '-o', 'name');
     expect(resources.trim()).toBe('apigcertificates.apig.certsync.io');
   });

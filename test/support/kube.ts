@@ -1,5 +1,6 @@
 // What integration tests use to reach the control plane that Jest's global
 // setup started (see control-plane/global-setup.ts).
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 
@@ -44,3 +45,23 @@ export async function createTestNamespace(prefix: string): Promise<string> {
     .createNamespace({ body: { metadata: { name } } });
   return name;
 }
+
+/** `kubectl` against the test control plane, as admin. */
+export function kubectl(...args: string[]): string {
+  return execFileSync(kubectlPath(), ['--kubeconfig', testKubeconfigPath(), ...args], {
+    encoding: 'utf8',
+  });
+}
+
+/** Applies crds/ (idempotent, safe from several test files at once) and waits until served. */
+export function installCrds(): void {
+  kubectl('apply', '--server-side', '--force-conflicts', '-f', CRDS_DIR);
+  kubectl(
+    'wait',
+    '--for=condition=Established',
+    '--timeout=60s',
+    'crd/apigcertificates.apig.certsync.io',
+  );
+}
+
+const CRDS_DIR = new URL('../../crds/', import.meta.url).pathname;
