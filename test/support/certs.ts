@@ -1,17 +1,11 @@
 // Certificate factory for tests: real X.509 material made with @peculiar/x509
 // and WebCrypto, so every test (client, simulator, operator) exercises the
 // same parsing paths production code will meet.
-import './reflect-metadata.ts';
 import { createPrivateKey, randomBytes, webcrypto } from 'node:crypto';
 import type * as X509 from '@peculiar/x509';
+import { x509 } from './x509.ts';
 
-// Loaded dynamically so the polyfill above runs first: Jest links static
-// imports of CommonJS packages before evaluating any module body.
-const x509 = await import('@peculiar/x509');
-
-// Node's WebCrypto, taken from node:crypto so it is the same object under Jest's VM realm.
 const crypto = webcrypto;
-x509.cryptoProvider.set(crypto);
 
 type CryptoKey = webcrypto.CryptoKey;
 export type CryptoKeyPair = webcrypto.CryptoKeyPair;
@@ -22,6 +16,7 @@ export type KeySpec =
 export interface IssueOptions {
   commonName?: string; // default 'app.example.com'
   dnsNames?: string[]; // default [commonName]; [] means no SAN extension at all
+  ipAddresses?: string[]; // IP SAN entries, added to dnsNames
   key?: KeySpec; // default RSA 2048
   notBefore?: Date; // default now - 1h
   notAfter?: Date; // default now + 90d
@@ -126,6 +121,7 @@ async function build(
 ): Promise<IssuedCertificate> {
   const commonName = opts.commonName ?? 'app.example.com';
   const dnsNames = opts.dnsNames ?? [commonName];
+  const ipAddresses = opts.ipAddresses ?? [];
   const keyPair = opts.keyPair ?? (await generateKeyPair(opts.key));
   const now = Date.now();
   const notBefore = opts.notBefore ?? new Date(now - HOUR_MS);
@@ -145,9 +141,12 @@ async function build(
   ];
   if (!isCA)
     extensions.push(new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth]));
-  if (dnsNames.length > 0) {
+  if (dnsNames.length + ipAddresses.length > 0) {
     extensions.push(
-      new x509.SubjectAlternativeNameExtension(dnsNames.map((value) => ({ type: 'dns', value }))),
+      new x509.SubjectAlternativeNameExtension([
+        ...dnsNames.map((value) => ({ type: 'dns' as const, value })),
+        ...ipAddresses.map((value) => ({ type: 'ip' as const, value })),
+      ]),
     );
   }
   if (parent) {

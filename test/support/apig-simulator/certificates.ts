@@ -1,0 +1,201 @@
+// The certificate resource: in-memory store and the six operations.
+import { randomBytes } from 'node:crypto';
+import type { HttpReply } from './auth.ts';
+import { EMPTY_DETAILS, apigTime, describeCertificate } from './certificate-details.ts';
+import { checkCertificateContent, readCertificateRequest } from './certificate-checks.ts';
+import type { CertificateRequest } from './certificate-checks.ts';
+import { certificateNotFound, instanceNotFound, invalidParameter } from './errors.ts';
+import { pemBlocks } from './pem.ts';
+import type { SeedCertificate, StoredCertificate } from './types.ts';
+
+export const GLOBAL_INSTANCE_ID = 'common';
+const MAX_PAGE_SIZE = 500;
+const DEFAULT_PAGE_SIZE = 20;
+
+function toResponse(c: StoredCertificate): Record<string, unknown> {
+  // Never cert_content, private_key or trusted_root_ca.
+  return {
+    id: c.id,
+    name: c.name,
+    type: c.type,
+    instance_id: c.instanceId,
+    project_id: c.projectId,
+    common_name: c.commonName,
+    san: c.san,
+    not_after: c.notAfter,
+    not_before: c.notBefore,
+    serial_number: c.serialNumber,
+    signature_algorithm: c.signatureAlgorithm,
+    algorithm_type: c.algorithmType ?? 'RSA',
+    is_has_trusted_root_ca: c.isHasTrustedRootCa,
+    version: c.version,
+    organization: c.organization,
+    organizational_unit: c.organizationalUnit,
+    locality: c.locality,
+    state: c.state,
+    country: c.country,
+    issuer: c.issuer,
+    create_time: apigTime(c.createTime),
+    update_time: apigTime(c.updateTime),
+  };
+}
+
+function pageParameter(
+  query: URLSearchParams,
+  name: string,
+  fallback: number,
+  min: number,
+  max: number,
+): number {
+  const raw = query.get(name);
+  if (raw === null || raw === '') return fallback;
+  if (!/^\d+$/.test(raw)) throw invalidParameter(name);
+  const value = Number(raw);
+  if (value < min || value > max) throw invalidParameter(name);
+  return value;
+}
+
+function page<T>(items: T[], query: URLSearchParams): { offset: number; items: T[] } {
+  const offset = pageParameter(query, 'offset', 0, 0, Number.MAX_SAFE_INTEGER);
+  const limit = pageParameter(query, 'limit', DEFAULT_PAGE_SIZE, 1, MAX_PAGE_SIZE);
+  return { offset, items: items.slice(offset, offset + limit) };
+}
+
+export class CertificateStore {
+  readonly #certificates = new Map<string, StoredCertificate>();
+  readonly #instances = new Set<string>();
+  readonly #now: () => Date;
+
+  constructor(now: () => Date) {
+    this.#now = now;
+  }
+
+  addInstance(instanceId: string): void {
+    this.#instances.add(instanceId);
+  }
+
+  seed(seed: SeedCertificate, defaultProjectId: string): void {
+    const type = seed.type ?? 'global';
+    if (type === 'instance') {
+      if (seed.instanceId === undefined)
+        throw new Error(`seeded instance certificate ${seed.id} needs an instanceId`);
+      this.#instances.add(seed.instanceId);
+    }
+    const leaf = seed.certContent === undefined ? undefined : pemBlocks(seed.certContent)[0];
+    const now = this.#now();
+    this.#certificates.set(seed.id, {
+      ...(leaf ? describeCertificate(leaf.der) : EMPTY_DETAILS),
+      id: seed.id,
+      projectId: seed.projectId ?? defaultProjectId,
+      name: seed.name,
+      type,
+      instanceId: type === 'instance' ? seed.instanceId! : GLOBAL_INSTANCE_ID,
+      ...(seed.certContent !== undefined ? { certContent: seed.certContent } : {}),
+      ...(seed.privateKey !== undefined ? { privateKey: seed.privateKey } : {}),
+      isHasTrustedRootCa: false,
+      createTime: now,
+      updateTime: now,
+    });
+  }
+
+  get(id: string): StoredCertificate | undefined {
+    const stored = this.#certificates.get(id);
+    return stored && { ...stored };
+  }
+
+  #find(projectId: string, id: string): StoredCertificate {
+    const stored = this.#certificates.get(id);
+    if (stored === undefined || stored.projectId !== projectId) throw certificateNotFound(id);
+    return stored;
+  }
+
+  #store(
+    request: CertificateRequest,
+    base: { id: string; projectId: string; createTime: Date },
+  ): StoredCertificate {
+    const { details, algorithmType } = checkCertificateContent(request, this.#now());
+    const stored: StoredCertificate = {
+      ...details,
+      ...base,
+      name: request.name,
+      type: request.type,
+      instanceId: request.instanceId ?? GLOBAL_INSTANCE_ID,
+      certContent: request.certContent,
+      privateKey: request.privateKey,
+      algorithmType,
+      // A modify without trusted_root_ca leaves none (not documented either way; the stricter reading).
+      ...(request.trustedRootCa !== undefined ? { trustedRootCa: request.trustedRootCa } : {}),
+      ...(request.certContentSign !== undefined
+        ? { certContentSign: request.certContentSign, privateKeySign: request.privateKeySign! }
+        : {}),
+      isHasTrustedRootCa: request.trustedRootCa !== undefined,
+      updateTime: this.#now(),
+    };
+    this.#certificates.set(stored.id, stored);
+    return stored;
+  }
+
+  #requireInstance(request: CertificateRequest): void {
+    if (request.instanceId !== undefined && !this.#instances.has(request.instanceId)) {
+      throw instanceNotFound(request.instanceId);
+    }
+  }
+
+  create(projectId: string, body: unknown): HttpReply {
+    const request = readCertificateRequest(body);
+    this.#requireInstance(request);
+    const id = randomBytes(16).toString('hex');
+    const stored = this.#store(request, { id, projectId, createTime: this.#now() });
+    return { status: 200, body: toResponse(stored) };
+  }
+
+  modify(projectId: string, id: string, body: unknown): HttpReply {
+    const request = readCertificateRequest(body);
+    const existing = this.#find(projectId, id);
+    if (request.type !== existing.type) throw invalidParameter('type');
+    if ((request.instanceId ?? GLOBAL_INSTANCE_ID) !== existing.instanceId)
+      throw invalidParameter('instance_id');
+    this.#requireInstance(request);
+    const stored = this.#store(request, { id, projectId, createTime: existing.createTime });
+    return { status: 200, body: toResponse(stored) };
+  }
+
+  show(projectId: string, id: string): HttpReply {
+    return { status: 200, body: toResponse(this.#find(projectId, id)) };
+  }
+
+  /** Domains are not modelled, so a certificate is never bound and DELETE always succeeds. */
+  remove(projectId: string, id: string): HttpReply {
+    this.#find(projectId, id);
+    this.#certificates.delete(id);
+    return { status: 204 };
+  }
+
+  list(projectId: string, query: URLSearchParams): HttpReply {
+    const name = query.get('name');
+    const type = query.get('type');
+    const instanceId = query.get('instance_id');
+    const commonName = query.get('common_name');
+    if (type !== null && type !== '' && type !== 'global' && type !== 'instance')
+      throw invalidParameter('type');
+    const matching = [...this.#certificates.values()].filter(
+      (c) =>
+        c.projectId === projectId &&
+        (!name || c.name.includes(name)) &&
+        (!type || c.type === type) &&
+        (!instanceId || c.instanceId === instanceId) &&
+        (!commonName || c.commonName.includes(commonName)),
+    );
+    const { items } = page(matching, query);
+    return {
+      status: 200,
+      body: { size: items.length, total: matching.length, certs: items.map(toResponse) },
+    };
+  }
+
+  attachedDomains(projectId: string, id: string, query: URLSearchParams): HttpReply {
+    this.#find(projectId, id);
+    page([], query); // validates offset/limit like the list
+    return { status: 200, body: { size: 0, total: 0, bound_domains: [] } };
+  }
+}

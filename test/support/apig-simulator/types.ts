@@ -1,0 +1,144 @@
+// Public types of the APIG simulator (contract shared with the client and operator tests).
+
+export interface SimulatorOptions {
+  /** Known project IDs; default [DEFAULT_PROJECT_ID]. The first is `simulator.projectId`. */
+  projects?: string[];
+  /** Project names IAM can scope a token to, name -> ID; default { [DEFAULT_PROJECT_NAME]: projects[0] }. */
+  projectNames?: Record<string, string>;
+  /** Accepted AK/SK pairs; a pair with a securityToken is a temporary key and needs X-Security-Token. */
+  accessKeys?: { ak: string; sk: string; securityToken?: string }[];
+  /** IAM password users; `project` is the project NAME they may scope a token to. */
+  users?: { domain: string; name: string; password: string; project: string }[];
+  /** X-Auth-Token values always accepted for every known project (APIG_AUTH_TOKEN tests). */
+  staticTokens?: string[];
+  /** IAM token lifetime, default 24h. */
+  tokenLifetimeMs?: number;
+  /** Serve HTTPS with a generated CA (exposed as `caPem`). */
+  tls?: boolean;
+  /** Certificate calls admitted per sliding second; beyond it 429 APIGW.0308. */
+  rateLimitPerSecond?: number;
+  /** Clock for token expiry, signature skew, AK lock-out, certificate expiry and timestamps. */
+  now?: () => Date;
+  /** Source of randomness for FaultRule.rate, default Math.random. */
+  random?: () => number;
+  /** Port to listen on, default 0 (random). */
+  port?: number;
+  /** Called once per answered request (the CLI prints it). */
+  onRequest?: (entry: RequestLogEntry) => void;
+}
+
+export type ServiceName = 'apigw' | 'apic' | 'iam';
+
+export interface RequestLogEntry {
+  time: Date;
+  method: string;
+  /** Path without the query string. */
+  path: string;
+  /** Raw query string without '?', '' when none. */
+  query: string;
+  service: ServiceName;
+  projectId?: string;
+  certificateId?: string;
+  /** HTTP status sent; 0 when the connection was reset without an answer. */
+  status: number;
+  errorCode?: string;
+  /** Kind of the injected fault, when one applied. */
+  fault?: string;
+  /** True when the request took effect in the simulator's state (e.g. a PUT that stored the certificate). */
+  applied: boolean;
+  /** How the caller authenticated, when it did. */
+  auth?: 'aksk' | 'token' | 'static-token';
+}
+
+export type Fault =
+  | { kind: 'latency'; ms: number }
+  | { kind: 'serverError' } // 500 APIG.9999
+  | { kind: 'throttle429'; retryAfterSeconds?: number } // 429 APIGW.0308 (+ Retry-After when given)
+  | { kind: 'throttle500' } // 500 APIG.9008
+  | { kind: 'unauthorized' } // 401 APIGW.0307 token must be updated
+  | { kind: 'reset' } // destroy the socket without answering
+  | { kind: 'malformed' }; // 200 with a non-JSON body
+
+export interface FaultRule {
+  fault: Fault;
+  /** Only requests with this method (any case). */
+  method?: string;
+  /** Only requests for this certificate ID. */
+  certificateId?: string;
+  /** Only this service; default: certificate calls (apigw and apic), never IAM. */
+  service?: ServiceName;
+  /** Fires on the next N matching calls, then is removed. */
+  times?: number;
+  /** Probability 0..1 that a matching call fires (drawn from SimulatorOptions.random). */
+  rate?: number;
+  /** Apply the fault after the request took effect (a PUT stored, then the answer is lost or replaced). */
+  after?: boolean;
+}
+
+export interface CertificateDetails {
+  commonName: string;
+  san: string[];
+  notAfter: string;
+  notBefore: string;
+  /** Decimal, as APIG shows it. */
+  serialNumber: string;
+  signatureAlgorithm: string;
+  version: number;
+  organization: string[];
+  organizationalUnit: string[];
+  locality: string[];
+  state: string[];
+  country: string[];
+  issuer: string[];
+}
+
+export interface StoredCertificate extends CertificateDetails {
+  id: string;
+  projectId: string;
+  name: string;
+  type: 'global' | 'instance';
+  /** 'common' for global certificates. */
+  instanceId: string;
+  certContent?: string;
+  privateKey?: string;
+  trustedRootCa?: string;
+  algorithmType?: string;
+  certContentSign?: string;
+  privateKeySign?: string;
+  isHasTrustedRootCa: boolean;
+  createTime: Date;
+  updateTime: Date;
+}
+
+export interface SeedCertificate {
+  id: string;
+  name: string;
+  type?: 'global' | 'instance';
+  instanceId?: string;
+  projectId?: string;
+  /** Optional content the certificate starts with (not validated), so GET shows real fields. */
+  certContent?: string;
+  privateKey?: string;
+}
+
+export interface ApigSimulator {
+  /** e.g. http://127.0.0.1:PORT — APIG, ROMA Connect and IAM (/v3/...) on the same server. */
+  url: string;
+  /** CA that issued the HTTPS server certificate (tls: true only). */
+  caPem?: string;
+  /** The default project. */
+  projectId: string;
+  seedCertificate(c: SeedCertificate): void;
+  addInstance(instanceId: string): void;
+  certificate(id: string): StoredCertificate | undefined;
+  requests(): RequestLogEntry[];
+  /** PUTs that stored a certificate (status 200, or applied before an `after` fault). */
+  successfulPuts(certificateId?: string): RequestLogEntry[];
+  addFault(rule: FaultRule): void;
+  clearFaults(): void;
+  /** Every issued IAM token becomes invalid (401 APIGW.0307). */
+  expireTokens(): void;
+  /** When the AK is locked after failed signatures, until when; undefined when it is not. */
+  accessKeyLockedUntil(ak: string): Date | undefined;
+  close(): Promise<void>;
+}
