@@ -1,0 +1,134 @@
+import { KubeConfig } from '@kubernetes/client-node';
+import { KubeClient } from '../../../src/kube/kube-client.ts';
+import {
+  decideLease,
+  LeaderElector,
+  leaderIdentity,
+  toMicroTime,
+} from '../../../src/kube/leader-election.ts';
+import type { LeaseDecisionInput, LeaseSpec } from '../../../src/kube/leader-election.ts';
+
+const T0 = Date.UTC(2026, 10, 28, 12, 0, 0, 123);
+const me = 'operator-a_1234';
+const other = 'operator-b_5678';
+
+function input(current: LeaseSpec | undefined, observedAgoMs: number): LeaseDecisionInput {
+  return {
+    current,
+    observedAtMs: T0 - observedAgoMs,
+    nowMs: T0,
+    identity: me,
+    leaseDurationMs: 15_000,
+  };
+}
+
+const held = (holderIdentity: string, extra: Partial<LeaseSpec> = {}): LeaseSpec => ({
+  holderIdentity,
+  leaseDurationSeconds: 15,
+  acquireTime: '2026-11-28T11:00:00.000000Z',
+  renewTime: '2026-11-28T11:59:59.000000Z',
+  leaseTransitions: 3,
+  ...extra,
+});
+
+describe('toMicroTime', () => {
+  it.each([
+    [T0, '2026-11-28T12:00:00.123000Z'],
+    [0, '1970-01-01T00:00:00.000000Z'],
+  ])('%d -> %s', (ms, expected) => {
+    expect(toMicroTime(ms)).toBe(expected);
+  });
+});
+
+describe('leaderIdentity', () => {
+  it('is the base name plus a random suffix, different each time', () => {
+    const a = leaderIdentity('apig-cert-operator-7d9f-x2');
+    const b = leaderIdentity('apig-cert-operator-7d9f-x2');
+    expect(a).toMatch(/^apig-cert-operator-7d9f-x2_[0-9a-f]{8}$/);
+    expect(a).not.toBe(b);
+  });
+});
+
+describe('decideLease', () => {
+  it.each([
+    [
+      'no lease yet: create it',
+      undefined,
+      0,
+      { holderIdentity: me, acquireTime: toMicroTime(T0), leaseTransitions: 0 },
+    ],
+    [
+      'released lease (empty holder): take it at once',
+      held(''),
+      0,
+      { holderIdentity: me, acquireTime: toMicroTime(T0), leaseTransitions: 4 },
+    ],
+    [
+      'our own lease: renew, keep acquireTime and transitions',
+      held(me),
+      1_000,
+      { holderIdentity: me, acquireTime: '2026-11-28T11:00:00.000000Z', leaseTransitions: 3 },
+    ],
+    [
+      'another holder, unrenewed for the whole lease duration: take over',
+      held(other),
+      15_000,
+      { holderIdentity: me, acquireTime: toMicroTime(T0), leaseTransitions: 4 },
+    ],
+    ['lease without holder field: take it', {}, 0, { holderIdentity: me, leaseTransitions: 1 }],
+  ])('%s', (_name, current, observedAgo, expected) => {
+    const decision = decideLease(input(current, observedAgo));
+    expect(decision.acquire).toBe(true);
+    if (!decision.acquire) return;
+    expect(decision.spec).toMatchObject({
+      ...expected,
+      renewTime: toMicroTime(T0),
+      leaseDurationSeconds: 15,
+    });
+  });
+
+  it.each([
+    ['just observed', 0],
+    ['observed 14.999 s ago', 14_999],
+  ])('another holder %s keeps the lease', (_name, observedAgo) => {
+    expect(decideLease(input(held(other), observedAgo))).toEqual({ acquire: false, holder: other });
+  });
+
+  it('judges validity by when we observed the lease, not by its renewTime', () => {
+    // renewTime is an hour old by the holder's clock, but we saw this version 1 s ago.
+    const stale = held(other, { renewTime: '2026-11-28T11:00:00.000000Z' });
+    expect(decideLease(input(stale, 1_000)).acquire).toBe(false);
+  });
+
+  it.each([
+    [15_000, 15],
+    [2_500, 3],
+    [400, 1],
+  ])('records a lease duration of %d ms as %d s', (leaseDurationMs, seconds) => {
+    const decision = decideLease({ ...input(undefined, 0), leaseDurationMs });
+    expect(decision.acquire && decision.spec.leaseDurationSeconds).toBe(seconds);
+  });
+});
+
+describe('LeaderElector options', () => {
+  const kubeConfig = new KubeConfig();
+  kubeConfig.loadFromOptions({
+    clusters: [{ name: 'c', server: 'https://127.0.0.1:1' }],
+    users: [{ name: 'u', token: 't' }],
+    contexts: [{ name: 'x', cluster: 'c', user: 'u' }],
+    currentContext: 'x',
+  });
+  const client = new KubeClient(kubeConfig);
+  const base = { client, namespace: 'ns', name: 'lease', identity: me };
+
+  it.each([
+    [{ leaseDurationMs: 10_000, renewDeadlineMs: 10_000 }, /leaseDurationMs/],
+    [{ renewDeadlineMs: 2_000, retryPeriodMs: 2_000 }, /renewDeadlineMs/],
+  ])('rejects %j', (timing, message) => {
+    expect(() => new LeaderElector({ ...base, ...timing })).toThrow(message);
+  });
+
+  it('accepts the defaults (15 s / 10 s / 2 s)', () => {
+    expect(new LeaderElector(base).isLeader()).toBe(false);
+  });
+});
