@@ -1,0 +1,332 @@
+// Reconcile: from (ApigCertificate, its Secrets, APIG) to the status APIG's
+// answer implies. Kubernetes I/O stays outside: the caller reads the Secrets,
+// passes plain values in, and writes the returned status and event.
+import { createHash } from 'node:crypto';
+import type {
+  ApigCertificate,
+  ApigService,
+  CertificateBody,
+  CertificateTarget,
+} from '../apig/index.ts';
+import { ApigThrottledError, isApigError, type ApigError } from '../apig/index.ts';
+import { validateTlsInputs, type SecretInput, type ValidatedCertificate } from '../certs/index.ts';
+import type {
+  ApigCertificateResource,
+  ApigCertificateStatus,
+  LastError,
+} from './apig-certificate.ts';
+import { READY, setCondition } from './conditions.ts';
+
+/** A referenced object: found, absent, or present without the key the spec names. */
+export type Lookup<T> = { found: true; value: T } | { found: false; what: string };
+
+export interface ReconcileInput {
+  resource: ApigCertificateResource;
+  secret: Lookup<SecretInput>;
+  /** Present when the spec names signSecretRef. */
+  signSecret?: Lookup<SecretInput> | undefined;
+  /** PEM text of spec.trustedRootCA, present when the spec names one. */
+  trustedRootCA?: Lookup<string> | undefined;
+  apig: { endpoint: string; service: ApigService; defaultProjectId?: string | undefined };
+  now: Date;
+  /** A permanent APIG refusal older than this is tried once more (the resync period). */
+  retryRefusedAfterMs: number;
+}
+
+/** The one APIG call reconcile needs. */
+export interface ApigUpdater {
+  updateCertificate(target: CertificateTarget, body: CertificateBody): Promise<ApigCertificate>;
+}
+
+export type ReconcileResult =
+  'synced' | 'unchanged' | 'suspended' | 'invalid' | 'refused' | 'apig_error';
+
+export interface ReconcileEvent {
+  type: 'Normal' | 'Warning';
+  reason: string;
+  message: string;
+}
+
+export interface ReconcileOutcome {
+  result: ReconcileResult;
+  status: ApigCertificateStatus;
+  event?: ReconcileEvent;
+  /** Run again after this long (throttling, a certificate not yet valid, an expiry). */
+  requeueAfterMs?: number;
+  /** A retryable failure: the queue backs off per key. */
+  error?: ApigError;
+}
+
+/** Reasons of the Ready condition that are not certificate input reasons. */
+export const REASONS = {
+  synced: 'Synced',
+  suspended: 'Suspended',
+  secretNotFound: 'SecretNotFound',
+  signSecretNotFound: 'SignSecretNotFound',
+  trustedRootCANotFound: 'TrustedRootCANotFound',
+  projectIdMissing: 'ProjectIdMissing',
+  apig: {
+    invalidInput: 'ApigRejected',
+    notFound: 'ApigCertificateNotFound',
+    forbidden: 'ApigForbidden',
+    unauthorized: 'ApigUnauthorized',
+    throttled: 'ApigThrottled',
+    server: 'ApigUnavailable',
+    protocol: 'ApigProtocolError',
+  },
+} as const;
+
+/** After a 401 that survived one credential refresh: wait long, never hot-loop (AK lock-out). */
+export const UNAUTHORIZED_RETRY_MS = 5 * 60_000;
+
+export async function reconcile(
+  input: ReconcileInput,
+  apig: ApigUpdater,
+): Promise<ReconcileOutcome> {
+  const { resource, now } = input;
+  const { spec } = resource;
+  const generation = resource.metadata.generation;
+
+  const projectId = spec.projectId ?? input.apig.defaultProjectId;
+  if (!projectId) {
+    return invalid(
+      input,
+      REASONS.projectIdMissing,
+      'spec.projectId is not set and the operator has no default project (HUAWEICLOUD_SDK_PROJECT_ID)',
+    );
+  }
+  const missing = firstMissing(input);
+  if (missing) return invalid(input, missing.reason, missing.message);
+
+  const validation = validateTlsInputs({
+    secret: (input.secret as { value: SecretInput }).value,
+    signSecret: input.signSecret?.found ? input.signSecret.value : undefined,
+    trustedRootCA: input.trustedRootCA?.found ? input.trustedRootCA.value : undefined,
+    algorithmType: spec.algorithmType,
+    now,
+  });
+  if (!validation.ok) {
+    const { error } = validation;
+    const outcome = invalid(input, error.reason, `${error.field}: ${error.message}`);
+    return error.retryAt
+      ? { ...outcome, requeueAfterMs: error.retryAt.getTime() - now.getTime() }
+      : outcome;
+  }
+
+  const target: CertificateTarget = { certificateId: spec.certificateId, projectId };
+  const body = certificateBody(resource, validation.value);
+  const digest = contentDigest(input.apig, target, body);
+  const status = resource.status ?? {};
+  const untilExpiry = validation.value.leaf.notAfter.getTime() - now.getTime();
+
+  if (spec.suspend) {
+    const inSync = status.syncedHash === digest;
+    return {
+      result: 'suspended',
+      status: ready(
+        input,
+        inSync,
+        REASONS.suspended,
+        inSync
+          ? "spec.suspend is true; APIG holds the Secret's current certificate"
+          : "spec.suspend is true; the Secret's current certificate has not been sent to APIG",
+      ),
+    };
+  }
+
+  if (status.syncedHash === digest) {
+    return {
+      result: 'unchanged',
+      status: {
+        ...ready(input, true, REASONS.synced, syncedMessage(status.serialNumber, status.notAfter)),
+      },
+      requeueAfterMs: untilExpiry,
+    };
+  }
+
+  const refusedAt = status.lastError ? Date.parse(status.lastError.time) : NaN;
+  if (
+    status.failedHash === digest &&
+    status.observedGeneration === generation &&
+    now.getTime() - refusedAt < input.retryRefusedAfterMs
+  ) {
+    // APIG refused exactly this content for this spec; sending it again cannot help.
+    return { result: 'refused', status: { ...status, observedGeneration: generation } };
+  }
+
+  try {
+    const answer = await apig.updateCertificate(target, body);
+    return {
+      result: 'synced',
+      status: syncedStatus(input, answer, digest),
+      event: {
+        type: 'Normal',
+        reason: REASONS.synced,
+        message: `APIG certificate ${spec.certificateId} updated: ${syncedMessage(answer.serialNumber, answer.notAfter)}`,
+      },
+      requeueAfterMs: untilExpiry,
+    };
+  } catch (error) {
+    if (!isApigError(error)) throw error;
+    return apigFailure(input, error, digest);
+  }
+}
+
+function firstMissing(input: ReconcileInput): { reason: string; message: string } | undefined {
+  if (!input.secret.found) {
+    return { reason: REASONS.secretNotFound, message: `spec.secretRef: ${input.secret.what}` };
+  }
+  if (input.signSecret && !input.signSecret.found) {
+    return {
+      reason: REASONS.signSecretNotFound,
+      message: `spec.signSecretRef: ${input.signSecret.what}`,
+    };
+  }
+  if (input.trustedRootCA && !input.trustedRootCA.found) {
+    return {
+      reason: REASONS.trustedRootCANotFound,
+      message: `spec.trustedRootCA: ${input.trustedRootCA.what}`,
+    };
+  }
+  return undefined;
+}
+
+function certificateBody(
+  resource: ApigCertificateResource,
+  cert: ValidatedCertificate,
+): CertificateBody {
+  const { spec } = resource;
+  const { payload } = cert;
+  return {
+    name: spec.name,
+    certContent: payload.certContent,
+    privateKey: payload.privateKey,
+    type: spec.type ?? 'global',
+    instanceId: spec.type === 'instance' ? spec.instanceId : undefined,
+    trustedRootCa: payload.trustedRootCa,
+    algorithmType: payload.algorithmType,
+    certContentSign: payload.certContentSign,
+    privateKeySign: payload.privateKeySign,
+  };
+}
+
+/**
+ * SHA-256 over everything that decides what APIG ends up holding: where it
+ * goes and what is sent. The key is inside the hashed bytes, never in the
+ * output; the digest lives in status, where GitOps tools do not revert it.
+ */
+export function contentDigest(
+  apig: ReconcileInput['apig'],
+  target: CertificateTarget,
+  body: CertificateBody,
+): string {
+  const canonical = JSON.stringify([
+    apig.endpoint,
+    apig.service,
+    target.projectId ?? '',
+    target.certificateId,
+    body.name,
+    body.type ?? '',
+    body.instanceId ?? '',
+    body.algorithmType ?? '',
+    body.certContent,
+    body.privateKey,
+    body.certContentSign ?? '',
+    body.privateKeySign ?? '',
+    body.trustedRootCa ?? '',
+  ]);
+  return `sha256:${createHash('sha256').update(canonical).digest('hex')}`;
+}
+
+function syncedMessage(serial: string | undefined, notAfter: string | undefined): string {
+  return `serial ${serial ?? 'unknown'}, not after ${notAfter ?? 'unknown'}`;
+}
+
+function ready(
+  input: ReconcileInput,
+  isReady: boolean,
+  reason: string,
+  message: string,
+): ApigCertificateStatus {
+  const generation = input.resource.metadata.generation;
+  const status = input.resource.status ?? {};
+  return {
+    ...status,
+    observedGeneration: generation,
+    conditions: setCondition(
+      status.conditions,
+      {
+        type: READY,
+        status: isReady ? 'True' : 'False',
+        reason,
+        message,
+        observedGeneration: generation,
+      },
+      input.now,
+    ),
+  };
+}
+
+function invalid(input: ReconcileInput, reason: string, message: string): ReconcileOutcome {
+  const previous = input.resource.status?.lastError;
+  // Keep the time of an unchanged failure so status does not change on every pass.
+  const time =
+    previous?.code === reason && previous.message === message
+      ? previous.time
+      : input.now.toISOString();
+  const status: ApigCertificateStatus = {
+    ...ready(input, false, reason, message),
+    lastError: { code: reason, message, time },
+  };
+  return { result: 'invalid', status, event: { type: 'Warning', reason, message } };
+}
+
+function syncedStatus(
+  input: ReconcileInput,
+  answer: ApigCertificate,
+  digest: string,
+): ApigCertificateStatus {
+  const {
+    lastError: _cleared,
+    failedHash: _forgotten,
+    ...rest
+  } = ready(input, true, REASONS.synced, syncedMessage(answer.serialNumber, answer.notAfter));
+  return {
+    ...rest,
+    notAfter: answer.notAfter,
+    notBefore: answer.notBefore,
+    serialNumber: answer.serialNumber,
+    commonName: answer.commonName,
+    san: answer.san,
+    issuer: answer.issuer,
+    signatureAlgorithm: answer.signatureAlgorithm,
+    algorithmType: answer.algorithmType,
+    lastSyncTime: input.now.toISOString(),
+    syncedHash: digest,
+  };
+}
+
+function apigFailure(input: ReconcileInput, error: ApigError, digest: string): ReconcileOutcome {
+  const reason = REASONS.apig[error.kind];
+  const lastError: LastError = {
+    code: error.errorCode ?? reason,
+    message: error.message,
+    ...(error.httpStatus === undefined ? {} : { httpStatus: error.httpStatus }),
+    ...(error.requestId === undefined ? {} : { requestId: error.requestId }),
+    time: input.now.toISOString(),
+  };
+  let message = error.message;
+  if (error.kind === 'unauthorized') {
+    message = `${message}; credentials were refreshed once and refused again: check them, next attempt in ${UNAUTHORIZED_RETRY_MS / 60_000} minutes`;
+  }
+  const status: ApigCertificateStatus = { ...ready(input, false, reason, message), lastError };
+  const event: ReconcileEvent = { type: 'Warning', reason, message };
+  if (error instanceof ApigThrottledError) {
+    return { result: 'apig_error', status, event, requeueAfterMs: error.retryAfterMs };
+  }
+  if (error.kind === 'unauthorized') {
+    return { result: 'apig_error', status, event, requeueAfterMs: UNAUTHORIZED_RETRY_MS };
+  }
+  if (error.retryable) return { result: 'apig_error', status, event, error };
+  return { result: 'refused', status: { ...status, failedHash: digest }, event };
+}
