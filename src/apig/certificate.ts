@@ -117,17 +117,33 @@ function stringArray(raw: Json, field: string): string[] {
   return value;
 }
 
+function presentString(raw: Json, field: string): string {
+  const value = raw[field];
+  if (typeof value !== 'string') throw new ResponseShapeError(`field ${field} is missing`);
+  return value;
+}
+
 /**
- * Validates one certificate object. Required: `id`, `name` and, in a detail
- * answer (create, show, modify), what the operator compares (`not_after`,
- * `serial_number`); list items may lack those. Other fields default to empty
- * when absent but must have the documented type when present.
+ * Which answer a certificate object comes from decides how much of it must be
+ * there: after a write (`written`: create, modify) APIG describes the content
+ * just sent, so `not_after` and `serial_number` are non-empty; `shown` (show)
+ * must carry both fields; list items may omit them.
  */
-export function parseCertificate(
-  raw: unknown,
-  kind: 'detail' | 'listItem' = 'detail',
-): ApigCertificate {
-  const detailString = kind === 'detail' ? requiredString : optionalString;
+export type CertificateAnswer = 'written' | 'shown' | 'listItem';
+
+const CONTENT_FIELD: Record<CertificateAnswer, (raw: Json, field: string) => string> = {
+  written: requiredString,
+  shown: presentString,
+  listItem: optionalString,
+};
+
+/**
+ * Validates one certificate object: `id` and `name` always, the content
+ * fields as `answer` says; other fields default to empty when absent but must
+ * have the documented type when present.
+ */
+export function parseCertificate(raw: unknown, answer: CertificateAnswer): ApigCertificate {
+  const detailString = CONTENT_FIELD[answer];
   if (!isObject(raw)) throw new ResponseShapeError('body is not a JSON object');
   const version = raw.version;
   if (version !== undefined && version !== null && typeof version !== 'number') {

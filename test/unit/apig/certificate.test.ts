@@ -66,7 +66,7 @@ describe('toWireBody', () => {
 
 describe('parseCertificate', () => {
   it('reads every documented field', () => {
-    expect(parseCertificate(referenceAnswer)).toEqual({
+    expect(parseCertificate(referenceAnswer, 'written')).toEqual({
       id: 'b6d4e5a4c1d94d9e8f0a0c2d3e4f5a6b',
       name: 'app_example',
       type: 'instance',
@@ -93,13 +93,10 @@ describe('parseCertificate', () => {
   });
 
   it('defaults optional fields that are absent or null', () => {
-    const minimal = parseCertificate({
-      id: 'c1',
-      name: 'n',
-      not_after: '2031-08-16T06:36:13Z',
-      serial_number: '1',
-      san: null,
-    });
+    const minimal = parseCertificate(
+      { id: 'c1', name: 'n', not_after: '2031-08-16T06:36:13Z', serial_number: '1', san: null },
+      'written',
+    );
     expect(minimal).toMatchObject({
       type: '',
       san: [],
@@ -127,8 +124,27 @@ describe('parseCertificate', () => {
     ],
     [{ ...referenceAnswer, common_name: {} }, 'field common_name is not a string'],
   ])('rejects %j', (raw, message) => {
-    expect(() => parseCertificate(raw)).toThrow(ResponseShapeError);
-    expect(() => parseCertificate(raw)).toThrow(message);
+    expect(() => parseCertificate(raw, 'written')).toThrow(ResponseShapeError);
+    expect(() => parseCertificate(raw, 'written')).toThrow(message);
+  });
+
+  const noContent = { ...referenceAnswer, not_after: '', serial_number: '' };
+  const missingContent = { ...referenceAnswer, not_after: undefined, serial_number: undefined };
+
+  it.each([
+    ['written', noContent, 'field not_after is missing'],
+    ['written', missingContent, 'field not_after is missing'],
+    ['shown', missingContent, 'field not_after is missing'],
+  ] as const)('a %s answer rejects %j', (answer, raw, message) => {
+    expect(() => parseCertificate(raw, answer)).toThrow(message);
+  });
+
+  it.each([
+    ['shown', noContent],
+    ['listItem', noContent],
+    ['listItem', missingContent],
+  ] as const)('a %s answer accepts %j', (answer, raw) => {
+    expect(parseCertificate(raw, answer)).toMatchObject({ notAfter: '', serialNumber: '' });
   });
 });
 

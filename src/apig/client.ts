@@ -1,0 +1,339 @@
+// The operator's only conversation with APIG / ROMA Connect certificates.
+//
+// Retries: the client retries exactly one thing, once: a request answered 401
+// is sent again after auth.invalidate(). Every other failure is thrown as a
+// typed ApigError at once; the controller's work queue does backoff (it owns
+// the per-certificate retry schedule, and a second retry loop here would
+// multiply the load on a throttled APIG).
+import { request } from 'undici';
+import type { Dispatcher } from 'undici';
+import type { Logger } from '../log.ts';
+import {
+  createAkSkAuth,
+  createIamPasswordAuth,
+  createStaticTokenAuth,
+  type ApigAuth,
+  type IamPasswordCredentials,
+} from './auth.ts';
+import {
+  ResponseShapeError,
+  parseCertificate,
+  parseCertificateList,
+  toWireBody,
+  type ApigCertificate,
+  type CertificateBody,
+  type CertificateList,
+} from './certificate.ts';
+import { systemClock, type Clock } from './clock.ts';
+import {
+  ApigProtocolError,
+  classifyApigResponse,
+  headerValue,
+  networkError,
+  type ApigOperation,
+  type ResponseHeaders,
+} from './errors.ts';
+import {
+  ResponseTooLargeError,
+  createTransport,
+  readBodyText,
+  type TransportOptions,
+} from './http.ts';
+import { KeyedMutex } from './keyed-mutex.ts';
+import { DEFAULT_RATE_LIMIT, RateLimiter, type RateLimit } from './rate-limiter.ts';
+import { canonicalQuery, rfc3986Encode } from './signer.ts';
+
+export type ApigService = 'apig' | 'roma';
+
+/** APIG_SERVICE → the path segment after the project ID. */
+export const SERVICE_PATH_SEGMENT: Readonly<Record<ApigService, string>> = {
+  apig: 'apigw',
+  roma: 'apic',
+};
+
+export type ApigCredentials =
+  | { kind: 'aksk'; accessKey: string; secretKey: string; securityToken?: string | undefined }
+  | ({ kind: 'iamPassword' } & IamPasswordCredentials)
+  | { kind: 'token'; token: string };
+
+export interface ApigClientOptions extends TransportOptions {
+  /** APIG_ENDPOINT, e.g. https://apig.cn-north-4.myhuaweicloud.com (http for local simulators). */
+  endpoint: string;
+  /** APIG_SERVICE; default `apig`. */
+  service?: ApigService | undefined;
+  /** HUAWEICLOUD_SDK_PROJECT_ID: used when a call names no project. */
+  projectId?: string | undefined;
+  credentials: ApigCredentials;
+  logger: Logger;
+  /** Shared by every request of this client; default 5 requests/s, burst 5. */
+  rateLimit?: Partial<RateLimit> | undefined;
+  /** Tests pass a fake clock; default the system clock. */
+  clock?: Clock | undefined;
+}
+
+/** Which certificate a call is about. */
+export interface CertificateTarget {
+  certificateId: string;
+  /** Overrides the client's default project ID. */
+  projectId?: string | undefined;
+}
+
+export interface ListCertificatesQuery {
+  projectId?: string | undefined;
+  instanceId?: string | undefined;
+  name?: string | undefined;
+  offset?: number | undefined;
+  /** APIG default 20, max 500. */
+  limit?: number | undefined;
+}
+
+export interface ApigClient {
+  readonly service: ApigService;
+  readonly authMode: ApigAuth['mode'];
+  /** The seed: PUT …/certificates/{id}. Returns what APIG now holds. */
+  updateCertificate(target: CertificateTarget, body: CertificateBody): Promise<ApigCertificate>;
+  showCertificate(target: CertificateTarget): Promise<ApigCertificate>;
+  listCertificates(query?: ListCertificatesQuery): Promise<CertificateList>;
+  createCertificate(
+    body: CertificateBody,
+    options?: { projectId?: string | undefined },
+  ): Promise<ApigCertificate>;
+  /** Waits for requests in flight, then closes the connections. */
+  close(): Promise<void>;
+}
+
+interface CallSpec<T> {
+  operation: ApigOperation;
+  method: 'GET' | 'PUT' | 'POST';
+  projectId: string | undefined;
+  /** Set for calls on one certificate (…/certificates/{id}); absent for the collection. */
+  certificateId?: string | undefined;
+  query?: URLSearchParams;
+  body?: Record<string, string>;
+  parse: (json: unknown) => T;
+}
+
+interface RawResponse {
+  status: number;
+  headers: ResponseHeaders;
+  text: string;
+  usedCredentials: Record<string, string>;
+}
+
+function normalizeEndpoint(endpoint: string): string {
+  let url: URL;
+  try {
+    url = new URL(endpoint);
+  } catch {
+    throw new TypeError(`APIG endpoint is not a URL: ${endpoint}`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    throw new TypeError(`APIG endpoint must be http(s), got ${url.protocol}`);
+  }
+  if (url.search || url.hash) {
+    throw new TypeError('APIG endpoint must not have a query or fragment');
+  }
+  return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
+}
+
+function buildAuth(
+  credentials: ApigCredentials,
+  dispatcher: Dispatcher,
+  logger: Logger,
+  clock: Clock,
+): ApigAuth {
+  switch (credentials.kind) {
+    case 'aksk':
+      return createAkSkAuth(
+        {
+          accessKey: credentials.accessKey,
+          secretKey: credentials.secretKey,
+          ...(credentials.securityToken ? { securityToken: credentials.securityToken } : {}),
+        },
+        clock,
+      );
+    case 'iamPassword':
+      return createIamPasswordAuth({ ...credentials, dispatcher, logger, clock });
+    case 'token':
+      return createStaticTokenAuth(credentials.token);
+  }
+}
+
+/** Builds the client; throws TypeError/RangeError on an unusable configuration. */
+export function createApigClient(options: ApigClientOptions): ApigClient {
+  const base = normalizeEndpoint(options.endpoint);
+  const service = options.service ?? 'apig';
+  const segment = SERVICE_PATH_SEGMENT[service];
+  if (segment === undefined) throw new TypeError(`unknown APIG service: ${String(service)}`);
+  const clock = options.clock ?? systemClock;
+  const logger = options.logger.child({ component: 'apig-client' });
+  const dispatcher = createTransport(options);
+  const auth = buildAuth(options.credentials, dispatcher, logger, clock);
+  const limiter = new RateLimiter({ ...DEFAULT_RATE_LIMIT, ...options.rateLimit }, clock);
+  const perCertificate = new KeyedMutex();
+
+  function projectFor(projectId: string | undefined, operation: ApigOperation): string {
+    const project = projectId ?? options.projectId;
+    if (!project) {
+      throw new TypeError(`${operation}: no project ID given and no default project configured`);
+    }
+    return project;
+  }
+
+  async function send(spec: CallSpec<unknown>, attempt: number): Promise<RawResponse> {
+    const project = projectFor(spec.projectId, spec.operation);
+    const item = spec.certificateId === undefined ? '' : `/${rfc3986Encode(spec.certificateId)}`;
+    const path = `/v2/${rfc3986Encode(project)}/${segment}/certificates${item}`;
+    const query = spec.query ? canonicalQuery(spec.query) : '';
+    const url = new URL(`${base}${path}${query ? `?${query}` : ''}`);
+    const body = spec.body ? Buffer.from(JSON.stringify(spec.body), 'utf8') : undefined;
+    const headers: Record<string, string> = {
+      host: url.host,
+      'content-type': 'application/json;charset=UTF-8',
+      'x-language': 'en-us',
+      'x-project-id': project,
+    };
+
+    await limiter.acquire();
+    const usedCredentials = await auth.authorize({
+      method: spec.method,
+      url,
+      headers,
+      body: body ?? '',
+    });
+    const started = clock.now().getTime();
+    const logContext = {
+      operation: spec.operation,
+      method: spec.method,
+      path: url.pathname,
+      certificateId: spec.certificateId,
+      attempt,
+    };
+    try {
+      const response = await request(url, {
+        method: spec.method,
+        dispatcher,
+        headers: { ...headers, ...usedCredentials },
+        ...(body ? { body } : {}),
+      });
+      const text = await readBodyText(response.body);
+      logger.debug(
+        {
+          ...logContext,
+          status: response.statusCode,
+          durationMs: clock.now().getTime() - started,
+          requestId: headerValue(response.headers, 'x-request-id'),
+        },
+        'APIG call',
+      );
+      return { status: response.statusCode, headers: response.headers, text, usedCredentials };
+    } catch (error) {
+      const failure =
+        error instanceof ResponseTooLargeError
+          ? new ApigProtocolError(error.message, {
+              operation: spec.operation,
+              certificateId: spec.certificateId,
+            })
+          : networkError(error, { operation: spec.operation, certificateId: spec.certificateId });
+      logger.debug(
+        {
+          ...logContext,
+          durationMs: clock.now().getTime() - started,
+          errorCode: failure.errorCode,
+          error: failure.message,
+        },
+        'APIG call failed',
+      );
+      throw failure;
+    }
+  }
+
+  async function execute<T>(spec: CallSpec<T>): Promise<T> {
+    if (spec.certificateId === '') throw new TypeError(`${spec.operation}: empty certificateId`);
+    let response = await send(spec, 1);
+    if (response.status === 401) {
+      // One fresh credential, one more try; a second 401 is final (five
+      // failed AK/SK signatures in a row lock the access key).
+      auth.invalidate(response.usedCredentials);
+      response = await send(spec, 2);
+    }
+    const context = { operation: spec.operation, certificateId: spec.certificateId };
+    const failure = classifyApigResponse(response.status, response.text, response.headers, {
+      ...context,
+      now: clock.now(),
+    });
+    if (failure) throw failure;
+    const details = {
+      ...context,
+      httpStatus: response.status,
+      requestId: headerValue(response.headers, 'x-request-id'),
+    };
+    let json: unknown;
+    try {
+      json = JSON.parse(response.text);
+    } catch {
+      throw new ApigProtocolError('success answer is not JSON', details);
+    }
+    try {
+      return spec.parse(json);
+    } catch (error) {
+      if (error instanceof ResponseShapeError) {
+        throw new ApigProtocolError(`unexpected answer: ${error.message}`, details);
+      }
+      throw error;
+    }
+  }
+
+  function call<T>(spec: CallSpec<T>): Promise<T> {
+    // One request in flight per certificate: a PUT never overtakes another
+    // PUT or a GET of the same certificate.
+    return spec.certificateId === undefined
+      ? execute(spec)
+      : perCertificate.run(spec.certificateId, () => execute(spec));
+  }
+
+  return {
+    service,
+    authMode: auth.mode,
+    updateCertificate: (target, body) =>
+      call({
+        operation: 'updateCertificate',
+        method: 'PUT',
+        projectId: target.projectId,
+        certificateId: target.certificateId,
+        body: toWireBody(body),
+        parse: (json) => parseCertificate(json, 'written'),
+      }),
+    showCertificate: (target) =>
+      call({
+        operation: 'showCertificate',
+        method: 'GET',
+        projectId: target.projectId,
+        certificateId: target.certificateId,
+        parse: (json) => parseCertificate(json, 'shown'),
+      }),
+    listCertificates: (query = {}) => {
+      const params = new URLSearchParams();
+      if (query.instanceId !== undefined) params.set('instance_id', query.instanceId);
+      if (query.name !== undefined) params.set('name', query.name);
+      if (query.offset !== undefined) params.set('offset', String(query.offset));
+      if (query.limit !== undefined) params.set('limit', String(query.limit));
+      return call({
+        operation: 'listCertificates',
+        method: 'GET',
+        projectId: query.projectId,
+        query: params,
+        parse: parseCertificateList,
+      });
+    },
+    createCertificate: (body, createOptions = {}) =>
+      call({
+        operation: 'createCertificate',
+        method: 'POST',
+        projectId: createOptions.projectId,
+        body: toWireBody(body),
+        parse: (json) => parseCertificate(json, 'written'),
+      }),
+    close: () => dispatcher.close(),
+  };
+}

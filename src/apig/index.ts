@@ -1,0 +1,31 @@
+// The public surface of the APIG / ROMA Connect client for main.ts and the controller.
+export { createApigClient, SERVICE_PATH_SEGMENT } from './client.ts';
+export type {
+  ApigClient,
+  ApigClientOptions,
+  ApigCredentials,
+  ApigService,
+  CertificateTarget,
+  ListCertificatesQuery,
+} from './client.ts';
+export type {
+  AlgorithmType,
+  ApigCertificate,
+  CertificateBody,
+  CertificateList,
+  CertificateType,
+} from './certificate.ts';
+export {
+  ApigError,
+  ApigForbiddenError,
+  ApigInvalidInputError,
+  ApigNotFoundError,
+  ApigProtocolError,
+  ApigServerError,
+  ApigThrottledError,
+  ApigUnauthorizedError,
+  isApigError,
+} from './errors.ts';
+export type { ApigErrorKind, ApigOperation } from './errors.ts';
+export type { RateLimit } from './rate-limiter.ts';
+export type { Clock } from './clock.ts';

@@ -1,0 +1,214 @@
+import { setTimeout as delay } from 'node:timers/promises';
+import type { Clock } from '../../../src/apig/index.ts';
+import type { ApigSimulator } from '../../support/apig-simulator/index.ts';
+import { FakeClock } from './fake-clock.ts';
+import { bodyFor, clientFor, startSimulator, validLeaf } from './client-fixtures.ts';
+
+/** Real sleeps, but a time that tests can move forward (shared with the simulator). */
+class ShiftedClock implements Clock {
+  offsetMs = 0;
+  now(): Date {
+    return new Date(Date.now() + this.offsetMs);
+  }
+  sleep(ms: number): Promise<void> {
+    return delay(ms);
+  }
+}
+
+const settle = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+function seedMany(sim: ApigSimulator, prefix: string, count: number): string[] {
+  return Array.from({ length: count }, (_, i) => {
+    const id = `${prefix}-${i}`;
+    sim.seedCertificate({ id, name: 'seeded_cert' });
+    return id;
+  });
+}
+
+const tokenRequests = (sim: ApigSimulator) =>
+  sim.requests().filter((r) => r.service === 'iam' && r.method === 'POST');
+
+describe('IAM token: single flight, cache, refresh', () => {
+  let sim: ApigSimulator;
+  beforeEach(async () => {
+    sim = await startSimulator();
+  });
+  afterEach(async () => {
+    await sim.close();
+  });
+
+  it('N concurrent first calls share one token request', async () => {
+    const ids = seedMany(sim, 'cold', 8);
+    const client = clientFor(sim, 'iamPassword');
+    try {
+      await Promise.all(ids.map((id) => client.showCertificate({ certificateId: id })));
+      expect(tokenRequests(sim)).toHaveLength(1);
+      expect(tokenRequests(sim)[0]).toMatchObject({ path: '/v3/auth/tokens', status: 201 });
+      expect(tokenRequests(sim)[0]?.query).toBe('nocatalog=true');
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('after expireTokens(), N concurrent calls cause exactly one new token request', async () => {
+    const ids = seedMany(sim, 'hot', 8);
+    const client = clientFor(sim, 'iamPassword');
+    try {
+      await client.listCertificates();
+      expect(tokenRequests(sim)).toHaveLength(1);
+      sim.expireTokens();
+      const before = sim.requests().length;
+      await Promise.all(ids.map((id) => client.showCertificate({ certificateId: id })));
+      expect(tokenRequests(sim)).toHaveLength(2);
+      const after = sim.requests().slice(before);
+      // every call: one 401 with the revoked token, one 200 with the new one
+      for (const id of ids) {
+        expect(after.filter((r) => r.certificateId === id).map((r) => r.status)).toEqual([
+          401, 200,
+        ]);
+      }
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('reuses the token while it is fresh', async () => {
+    const client = clientFor(sim, 'iamPassword');
+    try {
+      for (let i = 0; i < 5; i++) await client.listCertificates();
+      expect(tokenRequests(sim)).toHaveLength(1);
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('fetches a new token shortly before expires_at, without waiting for a 401', async () => {
+    const clock = new ShiftedClock();
+    const own = await startSimulator({ now: () => clock.now(), tokenLifetimeMs: 20 * 60_000 });
+    const client = clientFor(own, 'iamPassword', { clock });
+    try {
+      await client.listCertificates();
+      clock.offsetMs = 10 * 60_000; // 10 min left: still fresh (refresh 5 min before expiry)
+      await client.listCertificates();
+      expect(tokenRequests(own)).toHaveLength(1);
+      clock.offsetMs = 16 * 60_000; // 4 min left: time to refresh
+      await client.listCertificates();
+      expect(tokenRequests(own)).toHaveLength(2);
+      expect(own.requests().filter((r) => r.status === 401)).toHaveLength(0);
+    } finally {
+      await client.close();
+      await own.close();
+    }
+  });
+
+  it('a failed token request is not cached: the next call asks again', async () => {
+    const client = clientFor(sim, 'iamPassword');
+    try {
+      sim.addFault({ fault: { kind: 'serverError' }, service: 'iam', times: 1 });
+      await expect(client.listCertificates()).rejects.toMatchObject({ operation: 'iamToken' });
+      await client.listCertificates();
+      expect(tokenRequests(sim).map((r) => r.status)).toEqual([500, 201]);
+    } finally {
+      await client.close();
+    }
+  });
+});
+
+describe('client-side rate limit', () => {
+  let sim: ApigSimulator;
+  beforeAll(async () => {
+    sim = await startSimulator();
+  });
+  afterAll(async () => {
+    await sim.close();
+  });
+
+  it('holds every request of the client to the configured rate (fake clock)', async () => {
+    const clock = new FakeClock();
+    const ids = seedMany(sim, 'fake-rate', 5);
+    const client = clientFor(sim, 'token', {
+      clock,
+      rateLimit: { requestsPerSecond: 4, burst: 2 },
+    });
+    try {
+      const calls = [
+        ...ids.map((id) => client.showCertificate({ certificateId: id })),
+        client.listCertificates(),
+      ];
+      await settle();
+      // two at once, the four others 250 ms apart, whatever the operation
+      expect(clock.sleeps).toEqual([250, 500, 750, 1000]);
+      clock.advance(1_000);
+      await Promise.all(calls);
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('spaces real requests (generous lower bound)', async () => {
+    const ids = seedMany(sim, 'real-rate', 6);
+    const client = clientFor(sim, 'token', { rateLimit: { requestsPerSecond: 10, burst: 1 } });
+    try {
+      const started = Date.now();
+      await Promise.all(ids.map((id) => client.showCertificate({ certificateId: id })));
+      // 6 requests at 10/s with no burst: the last cannot start before 500 ms
+      expect(Date.now() - started).toBeGreaterThanOrEqual(450);
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('defaults to 5 requests per second with a burst of 5', async () => {
+    const clock = new FakeClock();
+    const client = clientFor(sim, 'token', { clock, rateLimit: undefined });
+    try {
+      const calls = Array.from({ length: 7 }, () => client.listCertificates());
+      await settle();
+      expect(clock.sleeps).toEqual([200, 400]);
+      clock.advance(400);
+      await Promise.all(calls);
+    } finally {
+      await client.close();
+    }
+  });
+});
+
+describe('one request in flight per certificate', () => {
+  let sim: ApigSimulator;
+  beforeAll(async () => {
+    sim = await startSimulator();
+  });
+  afterAll(async () => {
+    await sim.close();
+  });
+
+  it('serialises calls on one certificate and lets others through', async () => {
+    const latencyMs = 300;
+    sim.seedCertificate({ id: 'busy', name: 'busy_cert' });
+    sim.seedCertificate({ id: 'other', name: 'other_cert' });
+    sim.addFault({ fault: { kind: 'latency', ms: latencyMs }, certificateId: 'busy' });
+    const leaf = await validLeaf();
+    const client = clientFor(sim, 'aksk');
+    try {
+      await Promise.all([
+        client.updateCertificate({ certificateId: 'busy' }, bodyFor(leaf)),
+        client.showCertificate({ certificateId: 'busy' }),
+        client.updateCertificate({ certificateId: 'busy' }, bodyFor(leaf)),
+        client.showCertificate({ certificateId: 'other' }),
+      ]);
+      const busy = sim.requests().filter((r) => r.certificateId === 'busy');
+      const other = sim.requests().find((r) => r.certificateId === 'other');
+      // in call order, each one sent only after the previous one was answered
+      expect(busy.map((r) => r.method)).toEqual(['PUT', 'GET', 'PUT']);
+      for (let i = 1; i < busy.length; i++) {
+        const gap = busy[i]!.time.getTime() - busy[i - 1]!.time.getTime();
+        expect(gap).toBeGreaterThanOrEqual(latencyMs - 10);
+      }
+      // the other certificate did not queue behind them
+      expect(other!.time.getTime()).toBeLessThan(busy[1]!.time.getTime());
+    } finally {
+      sim.clearFaults();
+      await client.close();
+    }
+  });
+});

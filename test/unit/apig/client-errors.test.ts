@@ -1,0 +1,504 @@
+import type { ApigSimulator } from '../../support/apig-simulator/index.ts';
+import { issueCertificate } from '../../support/certs.ts';
+import type { ApigError } from '../../../src/apig/index.ts';
+import {
+  ApigInvalidInputError,
+  ApigNotFoundError,
+  ApigProtocolError,
+  ApigServerError,
+  ApigThrottledError,
+  ApigUnauthorizedError,
+} from '../../../src/apig/index.ts';
+import {
+  ACCESS_KEY,
+  AUTH_MODES,
+  USER,
+  bodyFor,
+  clientFor,
+  credentialsFor,
+  rejectionOf,
+  startSimulator,
+  validLeaf,
+} from './client-fixtures.ts';
+
+let sim: ApigSimulator;
+let seq = 0;
+
+beforeAll(async () => {
+  sim = await startSimulator();
+});
+
+afterEach(() => {
+  sim.clearFaults();
+});
+
+afterAll(async () => {
+  await sim.close();
+});
+
+/** A fresh seeded certificate id, so request counts per id are exact. */
+function seeded(): string {
+  const id = `cert-${++seq}`;
+  sim.seedCertificate({ id, name: 'seeded_cert' });
+  return id;
+}
+
+function callsFor(id: string) {
+  return sim.requests().filter((r) => r.certificateId === id);
+}
+
+function iamCalls() {
+  return sim.requests().filter((r) => r.service === 'iam');
+}
+
+describe('APIG rejects the input: ApigInvalidInputError', () => {
+  it('APIG.2101 when the key does not match the certificate', async () => {
+    const leaf = await validLeaf();
+    const other = await issueCertificate({ key: { kind: 'EC' } });
+    const id = seeded();
+    const client = clientFor(sim, 'aksk');
+    try {
+      const error = await rejectionOf(
+        client.updateCertificate(
+          { certificateId: id },
+          { ...bodyFor(leaf), privateKey: other.keyPem },
+        ),
+      );
+      expect(error).toBeInstanceOf(ApigInvalidInputError);
+      expect(error).toMatchObject({
+        kind: 'invalidInput',
+        retryable: false,
+        httpStatus: 400,
+        errorCode: 'APIG.2101',
+        certificateId: id,
+        operation: 'updateCertificate',
+      });
+      expect((error as ApigError).requestId).toMatch(/^[0-9a-f]{32}$/);
+      expect((error as ApigError).errorMessage).toBeTruthy();
+      expect(callsFor(id)).toHaveLength(1);
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('APIG.2102 for an expired certificate', async () => {
+    const expired = await issueCertificate({
+      key: { kind: 'EC' },
+      notBefore: new Date(Date.now() - 10 * 86_400_000),
+      notAfter: new Date(Date.now() - 86_400_000),
+    });
+    const id = seeded();
+    const client = clientFor(sim, 'token');
+    try {
+      const error = await rejectionOf(
+        client.updateCertificate({ certificateId: id }, bodyFor(expired)),
+      );
+      expect(error).toBeInstanceOf(ApigInvalidInputError);
+      expect(error).toMatchObject({ errorCode: 'APIG.2102' });
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('APIG.2012 for a name APIG does not accept', async () => {
+    const id = seeded();
+    const client = clientFor(sim, 'token');
+    try {
+      const error = await rejectionOf(
+        client.updateCertificate({ certificateId: id }, bodyFor(await validLeaf(), '1bad')),
+      );
+      expect(error).toMatchObject({ kind: 'invalidInput', errorCode: 'APIG.2012' });
+      expect((error as ApigError).errorMessage).toContain('parameterName:name');
+    } finally {
+      await client.close();
+    }
+  });
+});
+
+describe('ApigNotFoundError', () => {
+  it('APIG.3025 for an unknown certificate', async () => {
+    const client = clientFor(sim, 'aksk');
+    try {
+      const error = await rejectionOf(client.showCertificate({ certificateId: 'no-such-cert' }));
+      expect(error).toBeInstanceOf(ApigNotFoundError);
+      expect(error).toMatchObject({
+        kind: 'notFound',
+        retryable: false,
+        httpStatus: 404,
+        errorCode: 'APIG.3025',
+        certificateId: 'no-such-cert',
+        operation: 'showCertificate',
+      });
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('APIG.3030 for an unknown instance', async () => {
+    const client = clientFor(sim, 'aksk');
+    try {
+      const error = await rejectionOf(
+        client.createCertificate({
+          ...bodyFor(await validLeaf(), 'instance_cert'),
+          type: 'instance',
+          instanceId: 'no-such-instance',
+        }),
+      );
+      expect(error).toBeInstanceOf(ApigNotFoundError);
+      expect(error).toMatchObject({ errorCode: 'APIG.3030', operation: 'createCertificate' });
+    } finally {
+      await client.close();
+    }
+  });
+});
+
+describe('401: one fresh credential and one more try, never more', () => {
+  it.each(AUTH_MODES)('%s: one injected 401 is retried once and succeeds', async (mode) => {
+    const id = seeded();
+    const client = clientFor(sim, mode);
+    try {
+      await client.showCertificate({ certificateId: id }); // warm up (IAM token issued)
+      const iamBefore = iamCalls().length;
+      sim.addFault({ fault: { kind: 'unauthorized' }, certificateId: id, times: 1 });
+      const updated = await client.updateCertificate(
+        { certificateId: id },
+        bodyFor(await validLeaf()),
+      );
+      expect(updated.id).toBe(id);
+      expect(callsFor(id).map((r) => [r.method, r.status])).toEqual([
+        ['GET', 200],
+        ['PUT', 401],
+        ['PUT', 200],
+      ]);
+      // Only the IAM token can be refreshed: AK/SK re-signs, a fixed token is sent again.
+      expect(iamCalls().length - iamBefore).toBe(mode === 'iamPassword' ? 1 : 0);
+    } finally {
+      await client.close();
+    }
+  });
+
+  it.each(AUTH_MODES)('%s: a second 401 is ApigUnauthorizedError', async (mode) => {
+    const id = seeded();
+    const client = clientFor(sim, mode);
+    try {
+      sim.addFault({ fault: { kind: 'unauthorized' }, certificateId: id, times: 5 });
+      const error = await rejectionOf(client.showCertificate({ certificateId: id }));
+      expect(error).toBeInstanceOf(ApigUnauthorizedError);
+      expect(error).toMatchObject({
+        kind: 'unauthorized',
+        retryable: false,
+        httpStatus: 401,
+        errorCode: 'APIGW.0307',
+        certificateId: id,
+      });
+      expect(callsFor(id).map((r) => r.status)).toEqual([401, 401]);
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('a wrong SK costs exactly two failed signatures per call', async () => {
+    const own = await startSimulator();
+    own.seedCertificate({ id: 'c', name: 'seeded_cert' });
+    const client = clientFor(own, 'aksk', {
+      credentials: { kind: 'aksk', accessKey: ACCESS_KEY, secretKey: 'wrong-secret-key' },
+    });
+    try {
+      const error = await rejectionOf(client.showCertificate({ certificateId: 'c' }));
+      expect(error).toBeInstanceOf(ApigUnauthorizedError);
+      expect(error).toMatchObject({ errorCode: 'APIGW.0301' });
+      expect(own.requests().map((r) => r.status)).toEqual([401, 401]);
+      expect(own.accessKeyLockedUntil(ACCESS_KEY)).toBeUndefined();
+    } finally {
+      await client.close();
+      await own.close();
+    }
+  });
+
+  it('a wrong fixed token gives up after the second 401', async () => {
+    const id = seeded();
+    const client = clientFor(sim, 'token', { credentials: { kind: 'token', token: 'wrong' } });
+    try {
+      const error = await rejectionOf(client.showCertificate({ certificateId: id }));
+      expect(error).toBeInstanceOf(ApigUnauthorizedError);
+      expect(callsFor(id).map((r) => r.status)).toEqual([401, 401]);
+    } finally {
+      await client.close();
+    }
+  });
+});
+
+describe('IAM failures', () => {
+  it('a wrong password is ApigUnauthorizedError from IAM, and APIG is never called', async () => {
+    const id = seeded();
+    const base = credentialsFor('iamPassword', sim);
+    const client = clientFor(sim, 'iamPassword', {
+      credentials: { ...base, password: 'not-the-password' } as typeof base,
+    });
+    try {
+      const error = await rejectionOf(client.showCertificate({ certificateId: id }));
+      expect(error).toBeInstanceOf(ApigUnauthorizedError);
+      expect(error).toMatchObject({
+        operation: 'iamToken',
+        httpStatus: 401,
+        errorCode: '401',
+        errorMessage: 'The username or password is wrong.',
+      });
+      expect(callsFor(id)).toHaveLength(0);
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('a project the user may not use is refused by IAM', async () => {
+    const base = credentialsFor('iamPassword', sim);
+    const client = clientFor(sim, 'iamPassword', {
+      credentials: { ...base, projectName: 'eu-west-101' } as typeof base,
+    });
+    try {
+      const error = await rejectionOf(client.listCertificates());
+      expect(error).toBeInstanceOf(ApigUnauthorizedError);
+      expect(error).toMatchObject({ operation: 'iamToken', httpStatus: 401 });
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('an IAM server error stays a retryable server error', async () => {
+    const client = clientFor(sim, 'iamPassword');
+    try {
+      sim.addFault({ fault: { kind: 'serverError' }, service: 'iam', times: 1 });
+      const error = await rejectionOf(client.listCertificates());
+      expect(error).toBeInstanceOf(ApigServerError);
+      expect(error).toMatchObject({ operation: 'iamToken', httpStatus: 500, retryable: true });
+      const list = await client.listCertificates();
+      expect(list.size).toBe(list.certificates.length);
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('an IAM answer without a token is a protocol error', async () => {
+    const client = clientFor(sim, 'iamPassword');
+    try {
+      sim.addFault({ fault: { kind: 'malformed' }, service: 'iam', times: 1 });
+      const error = await rejectionOf(client.listCertificates());
+      expect(error).toBeInstanceOf(ApigProtocolError);
+      expect(error).toMatchObject({ operation: 'iamToken', httpStatus: 200 });
+    } finally {
+      await client.close();
+    }
+  });
+
+  it.each([
+    ['user name', { username: USER.name.toUpperCase() }],
+    ['domain name', { domainName: 'other-account' }],
+  ])('refuses a wrong %s', async (_what, change) => {
+    const base = credentialsFor('iamPassword', sim);
+    const client = clientFor(sim, 'iamPassword', {
+      credentials: { ...base, ...change } as typeof base,
+    });
+    try {
+      await expect(client.listCertificates()).rejects.toBeInstanceOf(ApigUnauthorizedError);
+    } finally {
+      await client.close();
+    }
+  });
+});
+
+describe('throttling: ApigThrottledError, never retried by the client', () => {
+  it('429 APIGW.0308 honours Retry-After', async () => {
+    const id = seeded();
+    const client = clientFor(sim, 'aksk');
+    try {
+      sim.addFault({ fault: { kind: 'throttle429', retryAfterSeconds: 7 }, times: 1 });
+      const error = await rejectionOf(client.showCertificate({ certificateId: id }));
+      expect(error).toBeInstanceOf(ApigThrottledError);
+      expect(error).toMatchObject({
+        kind: 'throttled',
+        retryable: true,
+        httpStatus: 429,
+        errorCode: 'APIGW.0308',
+        retryAfterMs: 7_000,
+      });
+      expect(callsFor(id)).toHaveLength(1);
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('429 without Retry-After waits 2-5 s', async () => {
+    const id = seeded();
+    const client = clientFor(sim, 'token');
+    try {
+      sim.addFault({ fault: { kind: 'throttle429' }, times: 1 });
+      const error = (await rejectionOf(
+        client.showCertificate({ certificateId: id }),
+      )) as ApigThrottledError;
+      expect(error).toBeInstanceOf(ApigThrottledError);
+      expect(error.retryAfterMs).toBeGreaterThanOrEqual(2_000);
+      expect(error.retryAfterMs).toBeLessThanOrEqual(5_000);
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('500 APIG.9008 is throttling too', async () => {
+    const id = seeded();
+    const client = clientFor(sim, 'token');
+    try {
+      sim.addFault({ fault: { kind: 'throttle500' }, times: 1 });
+      const error = await rejectionOf(
+        client.updateCertificate({ certificateId: id }, bodyFor(await validLeaf())),
+      );
+      expect(error).toBeInstanceOf(ApigThrottledError);
+      expect(error).toMatchObject({ httpStatus: 500, errorCode: 'APIG.9008' });
+      expect(callsFor(id)).toHaveLength(1);
+    } finally {
+      await client.close();
+    }
+  });
+
+  it("the simulator's own rate limit surfaces as throttling", async () => {
+    const limited = await startSimulator({ rateLimitPerSecond: 2 });
+    const client = clientFor(limited, 'token');
+    try {
+      const results = await Promise.allSettled(
+        Array.from({ length: 4 }, () => client.listCertificates()),
+      );
+      const rejected = results.filter((r) => r.status === 'rejected');
+      expect(rejected.length).toBeGreaterThan(0);
+      for (const r of rejected) expect(r.reason).toBeInstanceOf(ApigThrottledError);
+    } finally {
+      await client.close();
+      await limited.close();
+    }
+  });
+});
+
+describe('ApigServerError: 5xx and failures below HTTP', () => {
+  it('500 APIG.9999', async () => {
+    const id = seeded();
+    const client = clientFor(sim, 'aksk');
+    try {
+      sim.addFault({ fault: { kind: 'serverError' }, times: 1 });
+      const error = await rejectionOf(client.showCertificate({ certificateId: id }));
+      expect(error).toBeInstanceOf(ApigServerError);
+      expect(error).toMatchObject({
+        kind: 'server',
+        retryable: true,
+        httpStatus: 500,
+        errorCode: 'APIG.9999',
+      });
+      expect(callsFor(id)).toHaveLength(1);
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('a connection reset', async () => {
+    const id = seeded();
+    const client = clientFor(sim, 'aksk');
+    try {
+      sim.addFault({ fault: { kind: 'reset' }, times: 1 });
+      const error = await rejectionOf(
+        client.updateCertificate({ certificateId: id }, bodyFor(await validLeaf())),
+      );
+      expect(error).toBeInstanceOf(ApigServerError);
+      expect(error).toMatchObject({ httpStatus: undefined, retryable: true });
+      expect((error as ApigError).errorCode).toMatch(/^(UND_ERR_SOCKET|ECONNRESET)$/);
+      expect(callsFor(id)).toHaveLength(1);
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('a PUT applied whose answer is lost is still an error (the controller reads back)', async () => {
+    const id = seeded();
+    const client = clientFor(sim, 'aksk');
+    try {
+      sim.addFault({ fault: { kind: 'reset' }, method: 'PUT', after: true, times: 1 });
+      await expect(
+        client.updateCertificate({ certificateId: id }, bodyFor(await validLeaf())),
+      ).rejects.toBeInstanceOf(ApigServerError);
+      expect(sim.successfulPuts(id)).toHaveLength(1);
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('a response slower than the headers timeout', async () => {
+    const id = seeded();
+    const client = clientFor(sim, 'token', { headersTimeoutMs: 100 });
+    try {
+      sim.addFault({ fault: { kind: 'latency', ms: 1_000 }, times: 1 });
+      const error = await rejectionOf(client.showCertificate({ certificateId: id }));
+      expect(error).toBeInstanceOf(ApigServerError);
+      expect(error).toMatchObject({ errorCode: 'UND_ERR_HEADERS_TIMEOUT' });
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('nobody listening', async () => {
+    const gone = await startSimulator();
+    const url = gone.url;
+    await gone.close();
+    const client = clientFor(sim, 'token', { endpoint: url });
+    try {
+      const error = await rejectionOf(client.showCertificate({ certificateId: 'c' }));
+      expect(error).toBeInstanceOf(ApigServerError);
+      expect(error).toMatchObject({ errorCode: 'ECONNREFUSED' });
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('an unknown API path answers 404 APIGW.0101 (wrong endpoint prefix)', async () => {
+    const client = clientFor(sim, 'token', { endpoint: `${sim.url}/some/prefix` });
+    try {
+      const error = await rejectionOf(client.listCertificates());
+      expect(error).toBeInstanceOf(ApigNotFoundError);
+      expect(error).toMatchObject({ errorCode: 'APIGW.0101' });
+    } finally {
+      await client.close();
+    }
+  });
+});
+
+describe('ApigProtocolError', () => {
+  it('a 200 whose body is not JSON', async () => {
+    const id = seeded();
+    const client = clientFor(sim, 'aksk');
+    try {
+      sim.addFault({ fault: { kind: 'malformed' }, times: 1 });
+      const error = await rejectionOf(client.showCertificate({ certificateId: id }));
+      expect(error).toBeInstanceOf(ApigProtocolError);
+      expect(error).toMatchObject({
+        kind: 'protocol',
+        httpStatus: 200,
+        certificateId: id,
+        operation: 'showCertificate',
+      });
+      expect((error as Error).message).toContain('success answer is not JSON');
+    } finally {
+      await client.close();
+    }
+  });
+});
+
+describe('a certificate without content yet', () => {
+  it('is shown with empty content fields, not refused as a protocol error', async () => {
+    const id = seeded();
+    const client = clientFor(sim, 'aksk');
+    try {
+      await expect(client.showCertificate({ certificateId: id })).resolves.toMatchObject({
+        id,
+        notAfter: '',
+        serialNumber: '',
+      });
+    } finally {
+      await client.close();
+    }
+  });
+});
