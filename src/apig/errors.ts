@@ -179,7 +179,7 @@ function stringField(value: unknown): string | undefined {
 
 /**
  * APIG's `{"error_code","error_msg"}`; IAM answers either that or
- * `{"error":{"code","message"}}`. Anything else yields no fields.
+ * `{"error":{"code":401,"message","title"}}`. Anything else yields no fields.
  */
 export function parseErrorBody(text: string): ServerErrorBody {
   let parsed: unknown;
@@ -194,7 +194,9 @@ export function parseErrorBody(text: string): ServerErrorBody {
     typeof body.error === 'object' && body.error !== null
       ? (body.error as Record<string, unknown>)
       : {};
-  const errorCode = stringField(body.error_code) ?? stringField(nested.code);
+  // IAM's nested `code` is only the HTTP status again: not an error code.
+  const errorCode =
+    stringField(body.error_code) ?? (typeof nested.code === 'string' ? nested.code : undefined);
   const message = stringField(body.error_msg) ?? stringField(nested.message);
   const requestId = stringField(body.request_id);
   return {

@@ -241,7 +241,7 @@ describe('IAM failures', () => {
       expect(error).toMatchObject({
         operation: 'iamToken',
         httpStatus: 401,
-        errorCode: '401',
+        errorCode: undefined,
         errorMessage: 'The username or password is wrong.',
       });
       expect(callsFor(id)).toHaveLength(0);

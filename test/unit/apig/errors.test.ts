@@ -192,7 +192,11 @@ describe('parseErrorBody', () => {
     [body('APIG.2101', 'mismatch'), { errorCode: 'APIG.2101', errorMessage: 'mismatch' }],
     [
       JSON.stringify({ error: { code: 401, message: 'The username or password is wrong.' } }),
-      { errorCode: '401', errorMessage: 'The username or password is wrong.' },
+      { errorMessage: 'The username or password is wrong.' },
+    ],
+    [
+      JSON.stringify({ error: { code: 'IAM.0004', message: 'locked' } }),
+      { errorCode: 'IAM.0004', errorMessage: 'locked' },
     ],
     [
       JSON.stringify({ error_code: 'IAM.0101', error_msg: 'bad' }),
