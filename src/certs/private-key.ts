@@ -1,0 +1,171 @@
+// Private key blocks: encryption, algorithm (RSA, ECC or SM2, as APIG's
+// algorithm_type names them) and loading into node:crypto.
+import { createPrivateKey } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
+import {
+  TAG_CONTEXT_0,
+  TAG_INTEGER,
+  TAG_OCTET_STRING,
+  TAG_OID,
+  TAG_SEQUENCE,
+  decodeOid,
+  readElements,
+  readSingle,
+} from './der.ts';
+import type { PemBlock } from './pem.ts';
+
+export const ALGORITHM_TYPES = ['RSA', 'ECC', 'SM2'] as const;
+export type AlgorithmType = (typeof ALGORITHM_TYPES)[number];
+
+export function isAlgorithmType(value: string): value is AlgorithmType {
+  return (ALGORITHM_TYPES as readonly string[]).includes(value);
+}
+
+/**
+ * The SM2 curve (GB/T 32918). SM2 keys are EC keys on this curve; OpenSSL
+ * cannot load PKCS#8 that names it as the algorithm instead, so neither do we.
+ */
+export const OID_SM2 = '1.2.156.10197.1.301';
+const OID_RSA = '1.2.840.113549.1.1.1';
+const OID_EC_PUBLIC_KEY = '1.2.840.10045.2.1';
+
+const ECC_CURVES: Readonly<Record<string, string>> = {
+  '1.2.840.10045.3.1.7': 'P-256',
+  '1.3.132.0.34': 'P-384',
+  '1.3.132.0.35': 'P-521',
+};
+
+const UNSUPPORTED_ALGORITHMS: Readonly<Record<string, string>> = {
+  '1.2.840.113549.1.1.10': 'RSA-PSS',
+  '1.2.840.10040.4.1': 'DSA',
+  '1.3.101.110': 'X25519',
+  '1.3.101.111': 'X448',
+  '1.3.101.112': 'Ed25519',
+  '1.3.101.113': 'Ed448',
+};
+
+/** Labels that hold a private key; other labels in `tls.key` are misplaced. */
+export function isPrivateKeyLabel(label: string): boolean {
+  return label.endsWith('PRIVATE KEY');
+}
+
+/** `openssl ecparam -genkey` writes the curve as a separate block before the key: harmless. */
+export const EC_PARAMETERS_LABEL = 'EC PARAMETERS';
+
+/** PKCS#8 `ENCRYPTED PRIVATE KEY`, or a legacy OpenSSL key with `Proc-Type: 4,ENCRYPTED`. */
+export function isEncryptedKey(block: PemBlock): boolean {
+  return (
+    block.label === 'ENCRYPTED PRIVATE KEY' ||
+    (block.headers.get('Proc-Type') ?? '').toUpperCase().includes('ENCRYPTED')
+  );
+}
+
+export type KeyAlgorithm =
+  | {
+      readonly supported: true;
+      readonly algorithmType: AlgorithmType;
+      /** e.g. `RSA`, `ECC P-384`, `SM2`. */
+      readonly description: string;
+    }
+  | { readonly supported: false; readonly description: string };
+
+type KeyEncoding = 'pkcs8' | 'pkcs1' | 'sec1';
+
+export interface LoadedPrivateKey {
+  readonly algorithm: KeyAlgorithm;
+  readonly keyObject: KeyObject;
+}
+
+/**
+ * Reads an unencrypted private key block; undefined when the block is not a
+ * key this module can read. The algorithm comes from the DER structure, then
+ * OpenSSL must load the key, which validates it.
+ */
+export function loadPrivateKey(block: PemBlock): LoadedPrivateKey | undefined {
+  const read = readAlgorithm(block);
+  if (!read) return undefined;
+  try {
+    const keyObject = createPrivateKey({ key: block.der, format: 'der', type: read.encoding });
+    return { algorithm: read.algorithm, keyObject };
+  } catch {
+    return undefined;
+  }
+}
+
+function readAlgorithm(
+  block: PemBlock,
+): { algorithm: KeyAlgorithm; encoding: KeyEncoding } | undefined {
+  switch (block.label) {
+    case 'PRIVATE KEY': {
+      const algorithm = pkcs8Algorithm(block.der);
+      return algorithm && { algorithm, encoding: 'pkcs8' };
+    }
+    case 'RSA PRIVATE KEY':
+      // Checked here because OpenSSL loads any key type under the PKCS#1 hint.
+      return isPkcs1(block.der)
+        ? {
+            algorithm: { supported: true, algorithmType: 'RSA', description: 'RSA' },
+            encoding: 'pkcs1',
+          }
+        : undefined;
+    case 'EC PRIVATE KEY': {
+      const algorithm = sec1Algorithm(block.der);
+      return algorithm && { algorithm, encoding: 'sec1' };
+    }
+    default:
+      return undefined;
+  }
+}
+
+// PrivateKeyInfo ::= SEQUENCE { version INTEGER, privateKeyAlgorithm
+//   AlgorithmIdentifier, privateKey OCTET STRING, ... }
+function pkcs8Algorithm(der: Buffer): KeyAlgorithm | undefined {
+  const info = readSingle(der, TAG_SEQUENCE);
+  const fields = info && readElements(info.value);
+  const [version, algorithmIdentifier, privateKey] = fields ?? [];
+  if (
+    version?.tag !== TAG_INTEGER ||
+    algorithmIdentifier?.tag !== TAG_SEQUENCE ||
+    privateKey?.tag !== TAG_OCTET_STRING
+  ) {
+    return undefined;
+  }
+  const [oid, parameters] = readElements(algorithmIdentifier.value) ?? [];
+  const algorithm = oid?.tag === TAG_OID ? decodeOid(oid.value) : undefined;
+  if (algorithm === OID_RSA) return { supported: true, algorithmType: 'RSA', description: 'RSA' };
+  if (algorithm === OID_EC_PUBLIC_KEY) {
+    return curveAlgorithm(parameters?.tag === TAG_OID ? decodeOid(parameters.value) : undefined);
+  }
+  if (algorithm === undefined) return undefined;
+  return { supported: false, description: UNSUPPORTED_ALGORITHMS[algorithm] ?? `OID ${algorithm}` };
+}
+
+// RSAPrivateKey ::= SEQUENCE { version, modulus, publicExponent, privateExponent,
+//   prime1, prime2, exponent1, exponent2, coefficient (all INTEGER), ... }
+function isPkcs1(der: Buffer): boolean {
+  const key = readSingle(der, TAG_SEQUENCE);
+  const fields = key && readElements(key.value);
+  return !!fields && fields.length >= 9 && fields.slice(0, 9).every((f) => f.tag === TAG_INTEGER);
+}
+
+// ECPrivateKey ::= SEQUENCE { version INTEGER (1), privateKey OCTET STRING,
+//   parameters [0] ECParameters OPTIONAL, publicKey [1] BIT STRING OPTIONAL }
+function sec1Algorithm(der: Buffer): KeyAlgorithm | undefined {
+  const key = readSingle(der, TAG_SEQUENCE);
+  const fields = key && readElements(key.value);
+  const [version, privateKey, ...optional] = fields ?? [];
+  if (version?.tag !== TAG_INTEGER || privateKey?.tag !== TAG_OCTET_STRING) return undefined;
+  const parameters = optional.find((f) => f.tag === TAG_CONTEXT_0);
+  const curve = parameters && readSingle(parameters.value, TAG_OID);
+  return curveAlgorithm(curve && decodeOid(curve.value));
+}
+
+function curveAlgorithm(curve: string | undefined): KeyAlgorithm {
+  if (curve === OID_SM2) return { supported: true, algorithmType: 'SM2', description: 'SM2' };
+  const name = curve && ECC_CURVES[curve];
+  if (name) return { supported: true, algorithmType: 'ECC', description: `ECC ${name}` };
+  return {
+    supported: false,
+    description: curve ? `EC on curve OID ${curve}` : 'EC without a named curve',
+  };
+}
