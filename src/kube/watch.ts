@@ -340,9 +340,14 @@ export class ListWatch<T extends KubeObject> {
     if (this.#stopped) controller.abort('stopped');
 
     const watchdogMs = this.#options.watchdogMs ?? 5 * 60_000;
-    const startedAt = this.#clock.now();
-    let lastDataAt = startedAt;
+    let lastDataAt = this.#clock.now();
     let received = false;
+    let establishedAt: number | undefined;
+    // A watch that delivered events or stayed up a while was healthy, whatever
+    // ended it: the next failure starts the backoff afresh.
+    const wasHealthy = (): boolean =>
+      received ||
+      (establishedAt !== undefined && this.#clock.now() - establishedAt >= MIN_HEALTHY_WATCH_MS);
     const timers: TimerHandle[] = [];
     const armWatchdog = (ms: number): void => {
       timers.push(
@@ -375,6 +380,7 @@ export class ListWatch<T extends KubeObject> {
       });
       if (response.status !== 200) throw await apiErrorFrom(response, `WATCH ${resource.plural}`);
       this.#stats.watches++;
+      establishedAt = this.#clock.now();
       if (!response.body) throw new Error('watch response has no body');
 
       const decoder = new TextDecoder();
@@ -388,10 +394,7 @@ export class ListWatch<T extends KubeObject> {
           buffered = buffered.slice(newline + 1);
           if (line === '') continue;
           this.#handleLine(line);
-          if (!received) {
-            received = true;
-            this.#failures = 0;
-          }
+          received = true;
         }
       }
       if (buffered.trim() !== '') this.#handleLine(buffered.trim());
@@ -403,14 +406,12 @@ export class ListWatch<T extends KubeObject> {
       for (const timer of timers) this.#clock.clearTimeout(timer);
       this.#stop.signal.removeEventListener('abort', onStop);
       controller.abort('stopped');
+      if (wasHealthy()) this.#failures = 0;
     }
 
     // The server closed the stream: normal at timeoutSeconds. One that closes
     // at once with nothing sent is a failure, to avoid reconnect storms.
-    if (!received && this.#clock.now() - startedAt < MIN_HEALTHY_WATCH_MS) {
-      throw new Error('watch stream ended immediately without events');
-    }
-    this.#failures = 0;
+    if (!wasHealthy()) throw new Error('watch stream ended immediately without events');
     return 'closed';
   }
 
