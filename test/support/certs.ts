@@ -1,7 +1,7 @@
 // Certificate factory for tests: real X.509 material made with @peculiar/x509
 // and WebCrypto, so every test (client, simulator, operator) exercises the
 // same parsing paths production code will meet.
-import { createPrivateKey, randomBytes, webcrypto } from 'node:crypto';
+import { createPrivateKey, generateKeyPairSync, randomBytes, sign, webcrypto } from 'node:crypto';
 import type * as X509 from '@peculiar/x509';
 import { x509 } from './x509.ts';
 
@@ -241,5 +241,123 @@ export function tlsSecretData(c: { chainPem: string; keyPem: string }): {
   return {
     'tls.crt': Buffer.from(c.chainPem).toString('base64'),
     'tls.key': Buffer.from(c.keyPem).toString('base64'),
+  };
+}
+
+// --- SM2 (GB/T 32918) ---------------------------------------------------------
+// WebCrypto has no SM2, so SM2 certificates are assembled here: the TBS
+// certificate is DER-encoded by hand (names and extensions come from
+// @peculiar/x509) and signed SM2-with-SM3 by Node's OpenSSL.
+
+const SM2_WITH_SM3 = '1.2.156.10197.1.501';
+
+function derLength(length: number): Buffer {
+  if (length < 0x80) return Buffer.from([length]);
+  const bytes: number[] = [];
+  for (let n = length; n > 0; n = Math.floor(n / 256)) bytes.unshift(n % 256);
+  return Buffer.from([0x80 | bytes.length, ...bytes]);
+}
+
+function der(tag: number, ...content: (Buffer | ArrayBuffer)[]): Buffer {
+  const body = Buffer.concat(content.map((c) => (Buffer.isBuffer(c) ? c : Buffer.from(c))));
+  return Buffer.concat([Buffer.from([tag]), derLength(body.length), body]);
+}
+
+function derOid(oid: string): Buffer {
+  const [first = 0, second = 0, ...rest] = oid.split('.').map(Number);
+  const bytes = [first * 40 + second];
+  for (const arc of rest) {
+    const chunk = [arc & 0x7f];
+    for (let n = arc >>> 7; n > 0; n >>>= 7) chunk.unshift((n & 0x7f) | 0x80);
+    bytes.push(...chunk);
+  }
+  return der(0x06, Buffer.from(bytes));
+}
+
+function derInteger(hex: string): Buffer {
+  let bytes = Buffer.from(hex.length % 2 ? `0${hex}` : hex, 'hex');
+  if ((bytes[0]! & 0x80) !== 0) bytes = Buffer.concat([Buffer.from([0]), bytes]);
+  return der(0x02, bytes);
+}
+
+/** UTCTime until 2049, GeneralizedTime after, as RFC 5280 asks. */
+function derTime(date: Date): Buffer {
+  const iso = date
+    .toISOString()
+    .replace(/[-:T]/g, '')
+    .replace(/\.\d{3}/, '');
+  return date.getUTCFullYear() < 2050
+    ? der(0x17, Buffer.from(iso.slice(2)))
+    : der(0x18, Buffer.from(iso));
+}
+
+export interface Sm2Certificate {
+  certPem: string;
+  /** The certificate alone: SM2 certificates here are self-signed. */
+  chainPem: string;
+  /** Unencrypted PKCS#8 SM2 key (an EC key on the SM2 curve). */
+  keyPem: string;
+  serialNumber: string;
+  notBefore: Date;
+  notAfter: Date;
+  cert: X509.X509Certificate;
+}
+
+export type Sm2IssueOptions = Pick<
+  IssueOptions,
+  'commonName' | 'dnsNames' | 'notBefore' | 'notAfter' | 'serialNumber' | 'subject'
+>;
+
+/** An unencrypted PKCS#8 PEM of a fresh SM2 private key. */
+export function generateSm2PrivateKeyPem(): string {
+  return generateKeyPairSync('ec', { namedCurve: 'SM2' })
+    .privateKey.export({ type: 'pkcs8', format: 'pem' })
+    .toString();
+}
+
+/** A self-signed SM2-with-SM3 certificate and its SM2 key (APIG's SM2 form needs two such pairs). */
+export function issueSm2Certificate(opts: Sm2IssueOptions = {}): Sm2Certificate {
+  const commonName = opts.commonName ?? 'app.example.com';
+  const dnsNames = opts.dnsNames ?? [commonName];
+  const now = Date.now();
+  const notBefore = opts.notBefore ?? new Date(now - HOUR_MS);
+  const notAfter = opts.notAfter ?? new Date(now + 90 * DAY_MS);
+  const serialNumber = opts.serialNumber ?? randomSerialHex();
+  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'SM2' });
+  const name = new x509.Name(opts.subject ?? `CN=${commonName}`).toArrayBuffer();
+  const extensions: ArrayBuffer[] = [
+    new x509.BasicConstraintsExtension(false, undefined, true).rawData,
+  ];
+  if (dnsNames.length > 0) {
+    extensions.push(
+      new x509.SubjectAlternativeNameExtension(
+        dnsNames.map((value) => ({ type: 'dns' as const, value })),
+      ).rawData,
+    );
+  }
+  const algorithm = der(0x30, derOid(SM2_WITH_SM3));
+  const tbs = der(
+    0x30,
+    der(0xa0, derInteger('02')), // v3
+    derInteger(serialNumber),
+    algorithm,
+    name,
+    der(0x30, derTime(notBefore), derTime(notAfter)),
+    name,
+    publicKey.export({ type: 'spki', format: 'der' }),
+    der(0xa3, der(0x30, ...extensions)),
+  );
+  const signature = sign('sm3', tbs, privateKey);
+  const certificate = der(0x30, tbs, algorithm, der(0x03, Buffer.from([0]), signature));
+  const cert = new x509.X509Certificate(certificate);
+  const certPem = cert.toString('pem') + '\n';
+  return {
+    certPem,
+    chainPem: certPem,
+    keyPem: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+    serialNumber: cert.serialNumber,
+    notBefore: cert.notBefore,
+    notAfter: cert.notAfter,
+    cert,
   };
 }

@@ -2,7 +2,9 @@ import { X509Certificate, createPrivateKey } from 'node:crypto';
 import {
   createCA,
   encryptPrivateKey,
+  generateSm2PrivateKeyPem,
   issueCertificate,
+  issueSm2Certificate,
   reverseChain,
   sharedKeyPair,
   splitPem,
@@ -89,5 +91,33 @@ describe('certificate factory', () => {
       'tls.crt': Buffer.from('chain').toString('base64'),
       'tls.key': Buffer.from('key').toString('base64'),
     });
+  });
+});
+
+describe('SM2 certificates', () => {
+  it('issues a self-signed SM2-with-SM3 certificate whose key matches', () => {
+    const sm2 = issueSm2Certificate({ commonName: 'sm2.example.com', serialNumber: '3302' });
+    const parsed = new X509Certificate(sm2.certPem);
+    expect(parsed.signatureAlgorithmOid).toBe('1.2.156.10197.1.501');
+    expect(parsed.subjectAltName).toBe('DNS:sm2.example.com');
+    expect(parsed.serialNumber).toBe('3302');
+    expect(parsed.checkPrivateKey(createPrivateKey(sm2.keyPem))).toBe(true);
+    expect(sm2.chainPem).toBe(sm2.certPem);
+  });
+
+  it('writes dates after 2049 as GeneralizedTime', () => {
+    const notAfter = new Date('2060-01-01T00:00:00Z');
+    expect(issueSm2Certificate({ notAfter }).notAfter).toEqual(notAfter);
+  });
+
+  it('generates SM2 private keys on the SM2 curve', () => {
+    const pem = generateSm2PrivateKeyPem();
+    expect(pem).toMatch(/^-----BEGIN PRIVATE KEY-----\n/);
+    // 1.2.156.10197.1.301, the SM2 curve
+    expect(
+      createPrivateKey(pem)
+        .export({ type: 'pkcs8', format: 'der' })
+        .includes(Buffer.from('06082a811ccf5501822d', 'hex')),
+    ).toBe(true);
   });
 });

@@ -77,6 +77,17 @@ function validBody(overrides: Record<string, unknown> = {}): Record<string, unkn
   };
 }
 
+function sm2Body(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return validBody({
+    algorithm_type: 'SM2',
+    cert_content: f.sm2.certPem,
+    private_key: f.sm2.keyPem,
+    cert_content_sign: f.sm2Sign.certPem,
+    private_key_sign: f.sm2Sign.keyPem,
+    ...overrides,
+  });
+}
+
 describe.each(['apigw', 'apic'] as const)('certificate operations on /%s/', (service) => {
   it('modifies a certificate and answers the fields derived from the PEM sent', async () => {
     const res = await putGlobal(validBody(), service);
@@ -200,6 +211,20 @@ describe('response fields', () => {
       const res = await putGlobal(validBody({ name }));
       expect([name, res.status]).toEqual([name, 200]);
     }
+  });
+
+  it('accepts an SM2 encryption pair with its signing pair, and keeps both', async () => {
+    const res = await putGlobal(sm2Body());
+    expect(res.status).toBe(200);
+    expect(jsonOf(res)).toMatchObject({
+      algorithm_type: 'SM2',
+      signature_algorithm: 'SM2-SM3',
+      common_name: 'sm2.example.com',
+    });
+    expect(sim.certificate('global-1')).toMatchObject({
+      certContentSign: f.sm2Sign.certPem,
+      privateKeySign: f.sm2Sign.keyPem,
+    });
   });
 
   it('accepts a certificate expiring at 2038-01-19T03:14:07Z exactly', async () => {
@@ -349,6 +374,33 @@ const rejected: Row[] = [
     status: 400,
     code: 'APIG.2012',
     message: 'parameterName:trusted_root_ca',
+  },
+  {
+    label: 'an SM2 pair without algorithm_type SM2',
+    body: () => validBody({ cert_content: f.sm2.certPem, private_key: f.sm2.keyPem }),
+    status: 400,
+    code: 'APIG.2012',
+    message: 'parameterName:algorithm_type',
+  },
+  {
+    label: 'SM2 with an RSA signing pair',
+    body: () => sm2Body({ cert_content_sign: f.rsa.certPem, private_key_sign: f.rsa.keyPem }),
+    status: 400,
+    code: 'APIG.2012',
+    message: 'parameterName:algorithm_type',
+  },
+  {
+    label: 'an SM2 signing key that does not match its certificate',
+    body: () => sm2Body({ private_key_sign: f.sm2.keyPem }),
+    status: 400,
+    code: 'APIG.2101',
+  },
+  {
+    label: 'an Ed25519 key',
+    body: () => validBody({ cert_content: f.rsa.certPem, private_key: f.ed25519Key }),
+    status: 400,
+    code: 'APIG.2106',
+    message: 'unsupported key type',
   },
   {
     label: 'a certificate that is not PEM',

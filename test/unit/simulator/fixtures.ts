@@ -1,13 +1,14 @@
 // Certificates for the simulator tests, made once per test file.
-import { createPrivateKey } from 'node:crypto';
+import { createPrivateKey, generateKeyPairSync } from 'node:crypto';
 import {
   createCA,
   encryptPrivateKey,
   issueCertificate,
+  issueSm2Certificate,
   reverseChain,
   sharedKeyPair,
 } from '../../support/certs.ts';
-import type { IssuedCertificate } from '../../support/certs.ts';
+import type { IssuedCertificate, Sm2Certificate } from '../../support/certs.ts';
 
 export interface Fixtures {
   /** EC leaf through an intermediate: chainPem has two certificates. */
@@ -29,6 +30,10 @@ export interface Fixtures {
   encryptedPkcs1: string;
   rsaPkcs1Key: string;
   ecSec1Key: string;
+  ed25519Key: string;
+  /** SM2 encryption and signing pairs. */
+  sm2: Sm2Certificate;
+  sm2Sign: Sm2Certificate;
 }
 
 export async function makeFixtures(): Promise<Fixtures> {
@@ -79,6 +84,11 @@ export async function makeFixtures(): Promise<Fixtures> {
       .toString(),
     rsaPkcs1Key: createPrivateKey(rsa.keyPem).export({ type: 'pkcs1', format: 'pem' }).toString(),
     ecSec1Key: '',
+    ed25519Key: generateKeyPairSync('ed25519')
+      .privateKey.export({ type: 'pkcs8', format: 'pem' })
+      .toString(),
+    sm2: issueSm2Certificate({ commonName: 'sm2.example.com' }),
+    sm2Sign: issueSm2Certificate({ commonName: 'sm2.example.com' }),
   };
   fixtures.ecSec1Key = createPrivateKey(fixtures.ec.keyPem)
     .export({ type: 'sec1', format: 'pem' })
