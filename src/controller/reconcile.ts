@@ -107,7 +107,7 @@ export async function reconcile(
   });
   if (!validation.ok) {
     const { error } = validation;
-    const outcome = invalid(input, error.reason, `${error.field}: ${error.message}`);
+    const outcome = invalid(input, error.reason, error.message);
     return error.retryAt
       ? { ...outcome, requeueAfterMs: error.retryAt.getTime() - now.getTime() }
       : outcome;

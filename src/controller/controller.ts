@@ -1,0 +1,302 @@
+// The controller: watches ApigCertificates and the Secrets and ConfigMaps they
+// name, queues `namespace/name` keys, and runs reconcile for each key while
+// this replica leads. Watch handlers only enqueue; all I/O happens in workers.
+import type { Logger } from 'pino';
+import type { ApigCertificate, CertificateBody, CertificateTarget } from '../apig/index.ts';
+import type { SecretInput } from '../certs/index.ts';
+import type { EventRecorder } from '../kube/event-recorder.ts';
+import { isKubeApiError, type KubeClient } from '../kube/kube-client.ts';
+import { storeKey, type WatchEvent } from '../kube/object-store.ts';
+import { ReferenceIndex, type ReferencedKind } from '../kube/reference-index.ts';
+import { APIG_CERTIFICATES, CONFIG_MAPS, SECRETS, objectPath } from '../kube/resources.ts';
+import { writeStatus } from '../kube/status-writer.ts';
+import { ResourceWatch, type MetadataStub } from '../kube/watch.ts';
+import { runWorkers, WorkQueue, type HandlerResult } from '../kube/work-queue.ts';
+import type { Metrics } from '../observability/metrics.ts';
+import type { ApigCertificateResource } from './apig-certificate.ts';
+import { KIND, GROUP, VERSION } from './apig-certificate.ts';
+import { READY } from './conditions.ts';
+import {
+  reconcile,
+  type ApigUpdater,
+  type Lookup,
+  type ReconcileInput,
+  type ReconcileOutcome,
+} from './reconcile.ts';
+
+export interface ControllerOptions {
+  client: KubeClient;
+  apig: ApigUpdater;
+  target: ReconcileInput['apig'];
+  /** WATCH_NAMESPACES; empty means all namespaces. */
+  namespaces: readonly string[];
+  events: EventRecorder;
+  metrics: Metrics;
+  logger: Logger;
+  /** Every resource is reconciled again after this long (and a refused content retried). */
+  resyncPeriodMs: number;
+  concurrency: number;
+  /** No-events watchdog of each watch. */
+  watchInactivityMs: number;
+  now?: () => Date;
+}
+
+export class CertificateController {
+  readonly #options: ControllerOptions;
+  readonly #now: () => Date;
+  readonly #index = new ReferenceIndex();
+  readonly #certificates: ResourceWatch<ApigCertificateResource>;
+  readonly #secrets: ResourceWatch<MetadataStub>;
+  readonly #configMaps: ResourceWatch<MetadataStub>;
+  readonly #apig: ApigUpdater;
+  /** Exists while this replica leads. */
+  #queue: WorkQueue | undefined;
+
+  constructor(options: ControllerOptions) {
+    this.#options = options;
+    this.#now = options.now ?? (() => new Date());
+    const { client, namespaces, logger, watchInactivityMs } = options;
+    const common = { client, namespaces, logger, watchdogMs: watchInactivityMs };
+    this.#certificates = new ResourceWatch<ApigCertificateResource>({
+      ...common,
+      resource: APIG_CERTIFICATES,
+      onEvent: (event) => this.#onCertificateEvent(event),
+    });
+    // Secrets and ConfigMaps: metadata only, so memory does not grow with
+    // Secrets the operator never reads; workers GET the referenced ones.
+    this.#secrets = new ResourceWatch<MetadataStub>({
+      ...common,
+      resource: SECRETS,
+      metadataOnly: true,
+      onEvent: (event) => this.#onReferencedEvent('Secret', event),
+    });
+    this.#configMaps = new ResourceWatch<MetadataStub>({
+      ...common,
+      resource: CONFIG_MAPS,
+      metadataOnly: true,
+      onEvent: (event) => this.#onReferencedEvent('ConfigMap', event),
+    });
+    const { metrics, apig } = options;
+    this.#apig = {
+      updateCertificate: (
+        target: CertificateTarget,
+        body: CertificateBody,
+      ): Promise<ApigCertificate> =>
+        metrics.timeApigCall('updateCertificate', () => apig.updateCertificate(target, body)),
+    };
+    metrics.setQueueDepthSource(() => this.#queue?.length ?? 0);
+    metrics.addWatchSource('apigcertificates', () => this.#certificates.stats());
+    metrics.addWatchSource('secrets', () => this.#secrets.stats());
+    metrics.addWatchSource('configmaps', () => this.#configMaps.stats());
+  }
+
+  /** Starts the watches (every replica keeps its caches warm, leader or not). */
+  startWatches(): void {
+    this.#certificates.start();
+    this.#secrets.start();
+    this.#configMaps.start();
+  }
+
+  hasSynced(): boolean {
+    return (
+      this.#certificates.hasSynced() && this.#secrets.hasSynced() && this.#configMaps.hasSynced()
+    );
+  }
+
+  /** Number of Secrets held in memory (metadata only), for the benchmark and tests. */
+  get cachedSecrets(): number {
+    return this.#secrets.size;
+  }
+
+  /**
+   * Reconciles while `signal` is not aborted (leadership): every resource once
+   * at the start, then whatever the watches enqueue. Resolves after in-flight
+   * reconciles finish.
+   */
+  async lead(signal: AbortSignal): Promise<void> {
+    await Promise.all([
+      this.#certificates.synced(),
+      this.#secrets.synced(),
+      this.#configMaps.synced(),
+    ]);
+    if (signal.aborted) return;
+    const queue = new WorkQueue();
+    this.#queue = queue;
+    signal.addEventListener('abort', () => void queue.shutDown(), { once: true });
+    for (const resource of this.#certificates.list()) queue.add(storeKey(resource.metadata));
+    await runWorkers(queue, this.#options.concurrency, (key) => this.#reconcileKey(key), {
+      onError: (key, error, delayMs) =>
+        this.#options.logger.warn(
+          { resource: key, err: error, retryInMs: Math.round(delayMs) },
+          'reconcile failed; retrying with backoff',
+        ),
+    });
+    this.#queue = undefined;
+  }
+
+  async stopWatches(): Promise<void> {
+    await Promise.all([this.#certificates.stop(), this.#secrets.stop(), this.#configMaps.stop()]);
+  }
+
+  #onCertificateEvent(event: WatchEvent<ApigCertificateResource>): void {
+    this.#index.applyOwnerEvent(event);
+    const { metadata } = event.object;
+    if (event.type === 'delete') {
+      this.#options.metrics.removeResource(metadata.namespace, metadata.name);
+      this.#options.events.forget(event.object);
+      return;
+    }
+    // Our own status writes change only status: not a reason to reconcile.
+    if (event.type === 'update' && event.old.metadata.generation === metadata.generation) return;
+    this.#queue?.add(storeKey(metadata));
+  }
+
+  #onReferencedEvent(kind: ReferencedKind, event: WatchEvent<MetadataStub>): void {
+    for (const key of this.#index.ownersOfEvent(kind, event)) this.#queue?.add(key);
+  }
+
+  async #reconcileKey(key: string): Promise<HandlerResult> {
+    const [namespace = '', name = ''] = key.split('/');
+    const logger = this.#options.logger.child({ resource: key });
+    const done = this.#options.metrics.startReconcile();
+    let outcome: ReconcileOutcome;
+    try {
+      // Read the resource from the API server, not the cache: a cached copy
+      // may predate our last status write and its syncedHash (a stale
+      // snapshot is how peers sent the same certificate twice).
+      const resource = await this.#get<ApigCertificateResource>(
+        objectPath(APIG_CERTIFICATES, namespace, name),
+      );
+      if (!resource) {
+        this.#options.metrics.removeResource(namespace, name);
+        done('unchanged');
+        return {};
+      }
+      outcome = await reconcile(await this.#gather(resource), this.#apig);
+      await this.#publish(resource, outcome, logger);
+    } catch (error) {
+      done('error');
+      throw error;
+    }
+    done(outcome.result);
+    if (outcome.error) throw outcome.error;
+    const resync = this.#options.resyncPeriodMs;
+    return { requeueAfterMs: Math.min(Math.max(outcome.requeueAfterMs ?? resync, 0), resync) };
+  }
+
+  async #gather(resource: ApigCertificateResource): Promise<ReconcileInput> {
+    const { namespace } = resource.metadata;
+    const { spec } = resource;
+    const trusted = spec.trustedRootCA;
+    return {
+      resource,
+      secret: await this.#readSecret(namespace, spec.secretRef.name),
+      signSecret: spec.signSecretRef
+        ? await this.#readSecret(namespace, spec.signSecretRef.name)
+        : undefined,
+      trustedRootCA: trusted?.secretRef
+        ? await this.#readKey('Secret', namespace, trusted.secretRef.name, trusted.secretRef.key)
+        : trusted?.configMapRef
+          ? await this.#readKey(
+              'ConfigMap',
+              namespace,
+              trusted.configMapRef.name,
+              trusted.configMapRef.key,
+            )
+          : undefined,
+      apig: this.#options.target,
+      now: this.#now(),
+      retryRefusedAfterMs: this.#options.resyncPeriodMs,
+    };
+  }
+
+  async #publish(
+    resource: ApigCertificateResource,
+    outcome: ReconcileOutcome,
+    logger: Logger,
+  ): Promise<void> {
+    const { namespace, name } = resource.metadata;
+    try {
+      await writeStatus(
+        this.#options.client,
+        APIG_CERTIFICATES,
+        resource,
+        resource.status,
+        outcome.status,
+      );
+    } catch (error) {
+      // Deleted while we worked: nothing left to report on.
+      if (!isKubeApiError(error, 404)) throw error;
+    }
+    if (outcome.event) {
+      const { type, reason, message } = outcome.event;
+      const involved = {
+        apiVersion: `${GROUP}/${VERSION}`,
+        kind: KIND,
+        metadata: resource.metadata,
+      };
+      await this.#options.events.record(involved, type, reason, message);
+    }
+    const ready = outcome.status.conditions?.find((c) => c.type === READY);
+    const fields = {
+      result: outcome.result,
+      reason: ready?.reason,
+      message: ready?.message,
+      certificateId: resource.spec.certificateId,
+    };
+    if (outcome.result === 'synced') logger.info(fields, 'reconciled');
+    else if (ready?.status === 'True') logger.debug(fields, 'reconciled');
+    else logger.warn(fields, 'reconciled');
+    const notAfter = outcome.status.notAfter ? new Date(outcome.status.notAfter) : undefined;
+    this.#options.metrics.setResourceState(namespace, name, {
+      certificateId: resource.spec.certificateId,
+      ready: ready?.status === 'True',
+      notAfter,
+    });
+  }
+
+  async #get<T>(path: string): Promise<T | undefined> {
+    try {
+      return await this.#options.client.json<T>({ path });
+    } catch (error) {
+      if (isKubeApiError(error, 404)) return undefined;
+      throw error;
+    }
+  }
+
+  async #readSecret(namespace: string, name: string): Promise<Lookup<SecretInput>> {
+    const secret = await this.#get<{
+      type?: string;
+      data?: Record<string, string>;
+      metadata?: { annotations?: Record<string, string> };
+    }>(objectPath(SECRETS, namespace, name));
+    if (!secret) return { found: false, what: `Secret ${namespace}/${name} not found` };
+    return {
+      found: true,
+      value: {
+        type: secret.type,
+        data: secret.data ?? {},
+        annotations: secret.metadata?.annotations,
+      },
+    };
+  }
+
+  async #readKey(
+    kind: ReferencedKind,
+    namespace: string,
+    name: string,
+    key: string,
+  ): Promise<Lookup<string>> {
+    const path = objectPath(kind === 'Secret' ? SECRETS : CONFIG_MAPS, namespace, name);
+    const object = await this.#get<{ data?: Record<string, string> }>(path);
+    if (!object) return { found: false, what: `${kind} ${namespace}/${name} not found` };
+    const value = object.data?.[key];
+    if (value === undefined) {
+      return { found: false, what: `${kind} ${namespace}/${name} has no key "${key}"` };
+    }
+    return {
+      found: true,
+      value: kind === 'Secret' ? Buffer.from(value, 'base64').toString('utf8') : value,
+    };
+  }
+}

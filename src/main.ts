@@ -1,0 +1,131 @@
+// Wiring only: configuration, logger, clients, leader election, controller,
+// HTTP probes and metrics, and an orderly exit on SIGTERM.
+import { KubeConfig } from '@kubernetes/client-node';
+import { createApigClient } from './apig/index.ts';
+import { apigClientOptions, ConfigError, describeConfig, loadConfig } from './config.ts';
+import { CertificateController } from './controller/controller.ts';
+import { EventRecorder } from './kube/event-recorder.ts';
+import { KubeClient } from './kube/kube-client.ts';
+import { LeaderElector, leaderIdentity } from './kube/leader-election.ts';
+import { createLogger } from './log.ts';
+import { OperatorHttpServer } from './observability/http-server.ts';
+import { Metrics } from './observability/metrics.ts';
+
+const COMPONENT = 'apig-cert-operator';
+/** SIGTERM must end the process within a few seconds, even if a call hangs. */
+const SHUTDOWN_TIMEOUT_MS = 20_000;
+
+function loadConfigOrExit() {
+  try {
+    return loadConfig(process.env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      // Before the logger exists: one line, the variable named, no value echoed.
+      process.stderr.write(`apig-cert-operator: configuration error: ${error.message}\n`);
+      process.exit(2);
+    }
+    throw error;
+  }
+}
+
+const config = loadConfigOrExit();
+const logger = createLogger({ level: config.logLevel });
+for (const warning of config.warnings) logger.warn(warning);
+logger.info({ config: describeConfig(config) }, 'starting apig-cert-operator');
+
+const kubeConfig = new KubeConfig();
+kubeConfig.loadFromDefault();
+const kube = new KubeClient(kubeConfig);
+const apig = createApigClient(apigClientOptions(config, logger));
+const metrics = new Metrics();
+const identity = leaderIdentity(config.leaderElection.identity);
+const controller = new CertificateController({
+  client: kube,
+  apig,
+  target: {
+    endpoint: config.apig.endpoint,
+    service: config.apig.service,
+    defaultProjectId: config.apig.projectId,
+  },
+  namespaces: config.watchNamespaces,
+  events: new EventRecorder({ client: kube, component: COMPONENT, instance: identity, logger }),
+  metrics,
+  logger,
+  resyncPeriodMs: config.resyncPeriodMs,
+  concurrency: config.reconcileConcurrency,
+  watchInactivityMs: config.watchInactivityTimeoutMs,
+});
+const elector = config.leaderElection.enabled
+  ? new LeaderElector({
+      client: kube,
+      namespace: config.leaderElection.namespace,
+      name: config.leaderElection.leaseName,
+      identity,
+      logger,
+    })
+  : undefined;
+
+/** Aborted on SIGTERM: stop taking work. */
+const shutdown = new AbortController();
+let leading: Promise<void> | undefined;
+
+const http = new OperatorHttpServer({
+  metrics,
+  logger,
+  isReady: () =>
+    controller.hasSynced() ? { ready: true } : { ready: false, reason: 'caches not synced' },
+});
+const address = await http.start(config.http.port, config.http.host);
+logger.info({ port: address.port }, 'serving /healthz, /readyz and /metrics');
+
+controller.startWatches();
+
+function startLeading(leadership: AbortSignal): void {
+  metrics.setLeader(true);
+  leading = controller
+    .lead(AbortSignal.any([leadership, shutdown.signal]))
+    .catch((error: unknown) => logger.error({ err: error }, 'controller stopped unexpectedly'));
+}
+
+let exitCode = 0;
+const campaign = elector
+  ? elector
+      .run({
+        onStartedLeading: startLeading,
+        onStoppedLeading: () => metrics.setLeader(false),
+        onNewLeader: (leader) => logger.info({ leader }, 'leader observed'),
+      })
+      .then(() => {
+        if (shutdown.signal.aborted) return;
+        // As controller-runtime does: a replica that lost its lease exits and
+        // comes back as a follower, rather than guessing what it missed.
+        logger.error('leadership lost; exiting');
+        exitCode = 1;
+        void stop('leadership lost');
+      })
+  : Promise.resolve(startLeading(new AbortController().signal));
+
+let stopping: Promise<void> | undefined;
+function stop(reason: string): Promise<void> {
+  stopping ??= (async () => {
+    logger.info({ reason }, 'shutting down: finishing in-flight calls');
+    setTimeout(() => {
+      logger.error('shutdown took too long; exiting');
+      process.exit(1);
+    }, SHUTDOWN_TIMEOUT_MS).unref();
+    shutdown.abort();
+    await leading;
+    // Release the lease only after in-flight work has drained.
+    await elector?.stop();
+    await campaign;
+    await Promise.all([controller.stopWatches(), apig.close(), http.close()]);
+    await kube.close();
+    logger.info('stopped');
+    logger.flush();
+    process.exit(exitCode);
+  })();
+  return stopping;
+}
+
+process.on('SIGTERM', () => void stop('SIGTERM'));
+process.on('SIGINT', () => void stop('SIGINT'));

@@ -1,0 +1,183 @@
+// Shared setup of operator integration tests: a namespace, the CRD, an APIG
+// simulator, and helpers to write Secrets and ApigCertificates and wait for
+// the state of the world.
+import { randomBytes } from 'node:crypto';
+import { CoreV1Api, CustomObjectsApi, type CoreV1Event } from '@kubernetes/client-node';
+import type {
+  ApigCertificateResource,
+  ApigCertificateSpec,
+} from '../../src/controller/apig-certificate.ts';
+import {
+  startApigSimulator,
+  type ApigSimulator,
+  type SimulatorOptions,
+} from './apig-simulator/index.ts';
+import { issueCertificate, sharedKeyPair, tlsSecretData, type IssuedCertificate } from './certs.ts';
+import { createTestNamespace, installCrds, testKubeConfig, testKubeconfigPath } from './kube.ts';
+import { startOperator, type OperatorProcess } from './operator.ts';
+
+const GROUP = 'apig.certsync.io';
+const VERSION = 'v1alpha1';
+const PLURAL = 'apigcertificates';
+
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export async function eventually<T>(
+  what: string,
+  probe: () => Promise<T | undefined | false>,
+  timeoutMs = 30_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const value = await probe();
+      if (value !== undefined && value !== false) return value;
+    } catch (error) {
+      last = error;
+    }
+    await sleep(100);
+  }
+  throw new Error(
+    `timed out after ${timeoutMs} ms waiting for ${what}${last instanceof Error ? `: ${last.message}` : ''}`,
+  );
+}
+
+export interface Scenario {
+  namespace: string;
+  simulator: ApigSimulator;
+  token: string;
+  core: CoreV1Api;
+  objects: CustomObjectsApi;
+  /** Operator environment for this scenario (token auth, this namespace). */
+  operatorEnv(extra?: Record<string, string>): Record<string, string>;
+  startOperator(extra?: Record<string, string>): OperatorProcess;
+  issue(commonName?: string): Promise<IssuedCertificate>;
+  writeTlsSecret(
+    name: string,
+    cert: { chainPem: string; keyPem: string },
+    annotations?: Record<string, string>,
+  ): Promise<void>;
+  createCertificate(
+    name: string,
+    spec: Partial<ApigCertificateSpec> & { certificateId: string },
+  ): Promise<void>;
+  getCertificate(name: string): Promise<ApigCertificateResource>;
+  waitForReady(
+    name: string,
+    status?: 'True' | 'False',
+    reason?: string,
+    timeoutMs?: number,
+  ): Promise<ApigCertificateResource>;
+  events(name: string): Promise<CoreV1Event[]>;
+  close(): Promise<void>;
+}
+
+export async function createScenario(
+  prefix: string,
+  simulatorOptions: SimulatorOptions = {},
+): Promise<Scenario> {
+  installCrds();
+  const namespace = await createTestNamespace(prefix);
+  const token = randomBytes(16).toString('hex');
+  const simulator = await startApigSimulator({ staticTokens: [token], ...simulatorOptions });
+  const kubeConfig = testKubeConfig();
+  const core = kubeConfig.makeApiClient(CoreV1Api);
+  const objects = kubeConfig.makeApiClient(CustomObjectsApi);
+  const operators: OperatorProcess[] = [];
+
+  const scenario: Scenario = {
+    namespace,
+    simulator,
+    token,
+    core,
+    objects,
+    operatorEnv: (extra = {}) => ({
+      KUBECONFIG: testKubeconfigPath(),
+      APIG_ENDPOINT: simulator.url,
+      APIG_AUTH_TOKEN: token,
+      HUAWEICLOUD_SDK_PROJECT_ID: simulator.projectId,
+      WATCH_NAMESPACES: namespace,
+      LEADER_ELECTION_NAMESPACE: namespace,
+      LOG_LEVEL: 'debug',
+      APIG_RATE_LIMIT: '50',
+      APIG_RATE_BURST: '50',
+      ...extra,
+    }),
+    startOperator(extra) {
+      const operator = startOperator(scenario.operatorEnv(extra));
+      operators.push(operator);
+      return operator;
+    },
+    async issue(commonName = 'shop.example.com') {
+      return issueCertificate({
+        commonName,
+        key: { kind: 'EC' },
+        keyPair: await sharedKeyPair({ kind: 'EC' }),
+      });
+    },
+    async writeTlsSecret(name, cert, annotations) {
+      const body = {
+        metadata: { name, namespace, ...(annotations ? { annotations } : {}) },
+        type: 'kubernetes.io/tls',
+        data: tlsSecretData(cert),
+      };
+      try {
+        await core.replaceNamespacedSecret({ name, namespace, body });
+      } catch {
+        await core.createNamespacedSecret({ namespace, body });
+      }
+    },
+    async createCertificate(name, spec) {
+      simulator.seedCertificate({ id: spec.certificateId, name: spec.name ?? 'shop_cert' });
+      await objects.createNamespacedCustomObject({
+        group: GROUP,
+        version: VERSION,
+        namespace,
+        plural: PLURAL,
+        body: {
+          apiVersion: `${GROUP}/${VERSION}`,
+          kind: 'ApigCertificate',
+          metadata: { name },
+          spec: { name: 'shop_cert', secretRef: { name: `${name}-tls` }, ...spec },
+        },
+      });
+    },
+    async getCertificate(name) {
+      return (await objects.getNamespacedCustomObject({
+        group: GROUP,
+        version: VERSION,
+        namespace,
+        plural: PLURAL,
+        name,
+      })) as ApigCertificateResource;
+    },
+    async waitForReady(name, status = 'True', reason, timeoutMs = 30_000) {
+      return eventually(
+        `${name} Ready=${status}${reason ? ` (${reason})` : ''}`,
+        async () => {
+          const resource = await scenario.getCertificate(name);
+          const ready = resource.status?.conditions?.find((c) => c.type === 'Ready');
+          const generationSeen =
+            resource.status?.observedGeneration === resource.metadata.generation;
+          return ready?.status === status && (!reason || ready.reason === reason) && generationSeen
+            ? resource
+            : undefined;
+        },
+        timeoutMs,
+      );
+    },
+    async events(name) {
+      const list = await core.listNamespacedEvent({
+        namespace,
+        fieldSelector: `involvedObject.name=${name}`,
+      });
+      return list.items;
+    },
+    async close() {
+      await Promise.all(operators.map((o) => o.stop('SIGKILL')));
+      await simulator.close();
+    },
+  };
+  return scenario;
+}
