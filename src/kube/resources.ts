@@ -32,16 +32,3 @@ export function collectionPath(resource: ResourceType, namespace?: string): stri
 export function objectPath(resource: ResourceType, namespace: string, name: string): string {
   return `${collectionPath(resource, namespace)}/${encodeURIComponent(name)}`;
 }
-
-/**
- * `WATCH_NAMESPACES` semantics: a comma-separated list means one watch per
- * namespace; empty (or only commas and blanks) means all namespaces, returned
- * as `[]`.
- */
-export function parseNamespaceList(value: string | undefined): string[] {
-  const names = (value ?? '')
-    .split(',')
-    .map((n) => n.trim())
-    .filter((n) => n !== '');
-  return [...new Set(names)];
-}

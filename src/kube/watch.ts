@@ -80,7 +80,9 @@ export interface ListWatchOptions<T extends KubeObject> {
   pageSize?: number;
   /**
    * Abort and relist when nothing at all (event or bookmark) arrives for this
-   * long. The API server sends bookmarks about every minute. Default 5 min.
+   * long. Default 5 min. A quiet watch on kube-apiserver 1.36 gets a bookmark
+   * about every 2 min (and one just before `timeoutSeconds`), so keep this
+   * well above 2 min or quiet namespaces relist for nothing.
    */
   watchdogMs?: number;
   /** Full relist period (plus up to `relistJitter` of it). Default 30 min. */

@@ -66,10 +66,6 @@ export class WorkQueue {
     return this.#processing.size;
   }
 
-  get shuttingDown(): boolean {
-    return this.#shuttingDown;
-  }
-
   add(key: string): void {
     if (this.#shuttingDown || this.#ready.has(key)) return;
     if (this.#processing.has(key)) {

@@ -5,7 +5,6 @@ import {
   CONFIG_MAPS,
   LEASES,
   objectPath,
-  parseNamespaceList,
   SECRETS,
 } from '../../../src/kube/resources.ts';
 import { metadataStub, withoutManagedFields } from '../../../src/kube/watch.ts';
@@ -27,18 +26,6 @@ describe('collectionPath / objectPath', () => {
     expect(objectPath(LEASES, 'ns', 'apig-cert-operator')).toBe(
       '/apis/coordination.k8s.io/v1/namespaces/ns/leases/apig-cert-operator',
     );
-  });
-});
-
-describe('parseNamespaceList (WATCH_NAMESPACES)', () => {
-  it.each([
-    [undefined, []],
-    ['', []],
-    [' , ,', []],
-    ['team-a', ['team-a']],
-    ['team-a, team-b ,team-a', ['team-a', 'team-b']],
-  ])('%j -> %j', (value, expected) => {
-    expect(parseNamespaceList(value)).toEqual(expected);
   });
 });
 
