@@ -1,0 +1,234 @@
+// The operator's Prometheus metrics, on a registry of their own (not
+// prom-client's global one) so that tests and several instances in one
+// process never collide. Labels hold names, IDs and fixed enums only: never
+// anything taken from a Secret.
+import { performance } from 'node:perf_hooks';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { isApigError } from '../apig/errors.ts';
+import type { ApigErrorKind, ApigOperation } from '../apig/errors.ts';
+
+export const METRIC_PREFIX = 'apig_cert_operator_';
+
+/**
+ * How a reconcile ended: `synced` (PUT accepted), `unchanged` (nothing to
+ * send), `suspended`, `invalid` (input refused before any call), `refused`
+ * (APIG already rejected this exact content; not sent again), `apig_error`
+ * (the call failed), `error` (anything else, e.g. the API server).
+ */
+export type ReconcileResult =
+  'synced' | 'unchanged' | 'suspended' | 'invalid' | 'refused' | 'apig_error' | 'error';
+
+/** `ok`, the ApigError kind, or `error` for anything that is not an ApigError. */
+export type ApigCallOutcome = 'ok' | ApigErrorKind | 'error';
+
+/** The counters of a watch that mean "it had to start over" (ListWatch.stats() fits). */
+export interface WatchRestartCounts {
+  /** 410 Gone / resourceVersion too old. */
+  expired: number;
+  /** Aborted by the no-events watchdog. */
+  stalls: number;
+  /** Failed LIST/WATCH attempts. */
+  errors: number;
+}
+
+/** What APIG holds for one ApigCertificate, as the controller last saw it. */
+export interface ResourceState {
+  certificateId: string;
+  /** Ready condition is True. */
+  ready: boolean;
+  /** status.notAfter; undefined (or an invalid date) removes the not-after series. */
+  notAfter: Date | undefined;
+}
+
+export interface MetricsOptions {
+  /** Node process metrics (CPU, memory, event loop, GC). Default true. */
+  defaultMetrics?: boolean;
+  /** Monotonic milliseconds for the duration histograms; tests pass a fake. */
+  now?: () => number;
+}
+
+export function apigCallOutcome(error: unknown): ApigCallOutcome {
+  return isApigError(error) ? error.kind : 'error';
+}
+
+const RECONCILE_BUCKETS = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
+/** Up to the 30 s default APIG_TIMEOUT and beyond (IAM token fetch plus PUT). */
+const APIG_CALL_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
+
+type ResourceLabels = { namespace: string; name: string };
+
+export class Metrics {
+  readonly registry = new Registry();
+  readonly #now: () => number;
+  readonly #reconciles: Counter<'result'>;
+  readonly #reconcileSeconds: Histogram<'result'>;
+  readonly #apigCalls: Counter<'operation' | 'outcome'>;
+  readonly #apigCallSeconds: Histogram<'operation' | 'outcome'>;
+  readonly #leader: Gauge;
+  readonly #notAfter: Gauge<'namespace' | 'name' | 'certificate_id'>;
+  readonly #ready: Gauge<'namespace' | 'name'>;
+  /** The certificate_id label of each resource's not-after series, to remove it exactly. */
+  readonly #notAfterCertificateIds = new Map<string, string>();
+  readonly #watchSources = new Map<string, () => WatchRestartCounts>();
+  #queueDepth: () => number = () => 0;
+
+  constructor(options: MetricsOptions = {}) {
+    this.#now = options.now ?? (() => performance.now());
+    const registers = [this.registry];
+    this.#reconciles = new Counter({
+      name: `${METRIC_PREFIX}reconcile_total`,
+      help: 'Reconciles of ApigCertificate resources by result.',
+      labelNames: ['result'],
+      registers,
+    });
+    this.#reconcileSeconds = new Histogram({
+      name: `${METRIC_PREFIX}reconcile_duration_seconds`,
+      help: 'Time one reconcile took, by result.',
+      labelNames: ['result'],
+      buckets: RECONCILE_BUCKETS,
+      registers,
+    });
+    this.#apigCalls = new Counter({
+      name: `${METRIC_PREFIX}apig_requests_total`,
+      help: 'APIG / ROMA Connect API calls by operation and outcome (ok or the error kind).',
+      labelNames: ['operation', 'outcome'],
+      registers,
+    });
+    this.#apigCallSeconds = new Histogram({
+      name: `${METRIC_PREFIX}apig_request_duration_seconds`,
+      help: 'Time one APIG call took, rate-limit wait included, by operation and outcome.',
+      labelNames: ['operation', 'outcome'],
+      buckets: APIG_CALL_BUCKETS,
+      registers,
+    });
+    const queueDepth = (): number => this.#queueDepth();
+    new Gauge({
+      name: `${METRIC_PREFIX}queue_depth`,
+      help: 'Keys waiting in the work queue.',
+      registers,
+      collect: function (this: Gauge) {
+        this.set(queueDepth());
+      },
+    });
+    const watchSources = this.#watchSources;
+    new Counter({
+      name: `${METRIC_PREFIX}watch_restarts_total`,
+      help: 'Watches that had to start over, by resource and reason (expired, stalled, error).',
+      labelNames: ['resource', 'reason'],
+      registers,
+      collect: function (this: Counter<'resource' | 'reason'>) {
+        // The watches count for themselves; this copies their totals.
+        this.reset();
+        for (const [resource, stats] of watchSources) {
+          const counts = stats();
+          this.inc({ resource, reason: 'expired' }, counts.expired);
+          this.inc({ resource, reason: 'stalled' }, counts.stalls);
+          this.inc({ resource, reason: 'error' }, counts.errors);
+        }
+      },
+    });
+    this.#leader = new Gauge({
+      name: `${METRIC_PREFIX}leader`,
+      help: '1 while this process holds the leader lease, else 0.',
+      registers,
+    });
+    this.#leader.set(0);
+    this.#notAfter = new Gauge({
+      name: 'apig_certificate_not_after_seconds',
+      help: 'not_after of the certificate APIG holds for an ApigCertificate, in seconds since the epoch.',
+      labelNames: ['namespace', 'name', 'certificate_id'],
+      registers,
+    });
+    this.#ready = new Gauge({
+      name: 'apig_certificate_ready',
+      help: '1 when the ApigCertificate is Ready (APIG holds what the Secret holds), else 0.',
+      labelNames: ['namespace', 'name'],
+      registers,
+    });
+    if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry });
+  }
+
+  /** Starts timing one reconcile; call the result with how it ended. */
+  startReconcile(): (result: ReconcileResult) => void {
+    const started = this.#now();
+    return (result) => {
+      this.#reconciles.inc({ result });
+      this.#reconcileSeconds.observe({ result }, this.#seconds(started));
+    };
+  }
+
+  /** Runs one APIG call, counting and timing it by outcome; its result or error passes through. */
+  async timeApigCall<T>(operation: ApigOperation, call: () => Promise<T>): Promise<T> {
+    const started = this.#now();
+    let outcome: ApigCallOutcome = 'ok';
+    try {
+      return await call();
+    } catch (error) {
+      outcome = apigCallOutcome(error);
+      throw error;
+    } finally {
+      this.#apigCalls.inc({ operation, outcome });
+      this.#apigCallSeconds.observe({ operation, outcome }, this.#seconds(started));
+    }
+  }
+
+  /** The queue depth is read at every scrape, e.g. `() => queue.length`. */
+  setQueueDepthSource(source: () => number): void {
+    this.#queueDepth = source;
+  }
+
+  /** A watch's restart totals are read at every scrape, e.g. `() => watch.stats()`. */
+  addWatchSource(resource: string, stats: () => WatchRestartCounts): void {
+    this.#watchSources.set(resource, stats);
+  }
+
+  setLeader(isLeader: boolean): void {
+    this.#leader.set(isLeader ? 1 : 0);
+  }
+
+  /** One ready series (0/1) and at most one not-after series per resource. */
+  setResourceState(namespace: string, name: string, state: ResourceState): void {
+    const resource: ResourceLabels = { namespace, name };
+    const key = resourceKey(resource);
+    const previousId = this.#notAfterCertificateIds.get(key);
+    const seconds = state.notAfter ? state.notAfter.getTime() / 1000 : Number.NaN;
+    if (previousId !== undefined && (previousId !== state.certificateId || Number.isNaN(seconds))) {
+      this.#notAfter.remove({ ...resource, certificate_id: previousId });
+      this.#notAfterCertificateIds.delete(key);
+    }
+    if (!Number.isNaN(seconds)) {
+      this.#notAfter.set({ ...resource, certificate_id: state.certificateId }, seconds);
+      this.#notAfterCertificateIds.set(key, state.certificateId);
+    }
+    this.#ready.set(resource, state.ready ? 1 : 0);
+  }
+
+  /** The resource is gone: its series go with it. */
+  removeResource(namespace: string, name: string): void {
+    const resource: ResourceLabels = { namespace, name };
+    const key = resourceKey(resource);
+    const certificateId = this.#notAfterCertificateIds.get(key);
+    if (certificateId !== undefined) {
+      this.#notAfter.remove({ ...resource, certificate_id: certificateId });
+      this.#notAfterCertificateIds.delete(key);
+    }
+    this.#ready.remove(resource);
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+
+  /** The Prometheus text exposition of every metric. */
+  render(): Promise<string> {
+    return this.registry.metrics();
+  }
+
+  #seconds(startedMs: number): number {
+    return Math.max(0, this.#now() - startedMs) / 1000;
+  }
+}
+
+function resourceKey({ namespace, name }: ResourceLabels): string {
+  return `${namespace}/${name}`;
+}

@@ -1,0 +1,176 @@
+import {
+  ApigInvalidInputError,
+  ApigNotFoundError,
+  ApigServerError,
+  ApigThrottledError,
+  ApigUnauthorizedError,
+} from '../../../src/apig/errors.ts';
+import { Metrics, apigCallOutcome } from '../../../src/observability/metrics.ts';
+import type { ApigCallOutcome, ReconcileResult } from '../../../src/observability/metrics.ts';
+import { seriesOf, valueOf } from './series.ts';
+
+/** A monotonic clock that only moves when told to. */
+function fakeNow(): { now: () => number; advance: (ms: number) => void } {
+  let ms = 1_000;
+  return { now: () => ms, advance: (by) => void (ms += by) };
+}
+
+const NOT_AFTER = 'apig_certificate_not_after_seconds';
+const READY = 'apig_certificate_ready';
+
+describe('Metrics', () => {
+  it('keeps its own registry: two instances neither collide nor share values', async () => {
+    const a = new Metrics({ defaultMetrics: true });
+    const b = new Metrics({ defaultMetrics: true });
+    a.setLeader(true);
+    expect(await valueOf(a, 'apig_cert_operator_leader')).toBe(1);
+    expect(await valueOf(b, 'apig_cert_operator_leader')).toBe(0);
+    expect(await a.render()).toContain('process_cpu_user_seconds_total');
+  });
+
+  it('leaves out the Node process metrics when asked', async () => {
+    expect(await new Metrics({ defaultMetrics: false }).render()).not.toContain('process_');
+  });
+
+  it.each<ReconcileResult>([
+    'synced',
+    'unchanged',
+    'suspended',
+    'invalid',
+    'refused',
+    'apig_error',
+    'error',
+  ])('counts and times a reconcile that ends %s', async (result) => {
+    const clock = fakeNow();
+    const metrics = new Metrics({ defaultMetrics: false, now: clock.now });
+    const done = metrics.startReconcile();
+    clock.advance(250);
+    done(result);
+    expect(await valueOf(metrics, 'apig_cert_operator_reconcile_total', { result })).toBe(1);
+    const histogram = 'apig_cert_operator_reconcile_duration_seconds';
+    expect(await valueOf(metrics, histogram, { result }, `${histogram}_sum`)).toBe(0.25);
+    expect(await valueOf(metrics, histogram, { result }, `${histogram}_count`)).toBe(1);
+  });
+
+  const details = { operation: 'updateCertificate' as const };
+  it.each<[string, ApigCallOutcome, Error | undefined]>([
+    ['no error', 'ok', undefined],
+    ['a 400', 'invalidInput', new ApigInvalidInputError('bad', details)],
+    ['a 404', 'notFound', new ApigNotFoundError('gone', details)],
+    ['a 401', 'unauthorized', new ApigUnauthorizedError('who', details)],
+    ['a 429', 'throttled', new ApigThrottledError('slow', { ...details, retryAfterMs: 2_000 })],
+    ['a 500', 'server', new ApigServerError('boom', details)],
+    ['a TypeError', 'error', new TypeError('no project')],
+  ])('times an APIG call that ends with %s as outcome %s', async (_case, outcome, error) => {
+    const clock = fakeNow();
+    const metrics = new Metrics({ defaultMetrics: false, now: clock.now });
+    const call = async (): Promise<string> => {
+      await Promise.resolve();
+      clock.advance(1_500);
+      if (error !== undefined) throw error;
+      return 'answer';
+    };
+    const running = metrics.timeApigCall('updateCertificate', call);
+    if (error === undefined) await expect(running).resolves.toBe('answer');
+    else await expect(running).rejects.toBe(error);
+    if (error !== undefined) expect(apigCallOutcome(error)).toBe(outcome);
+    const labels = { operation: 'updateCertificate', outcome };
+    expect(await valueOf(metrics, 'apig_cert_operator_apig_requests_total', labels)).toBe(1);
+    const histogram = 'apig_cert_operator_apig_request_duration_seconds';
+    expect(await valueOf(metrics, histogram, labels, `${histogram}_sum`)).toBe(1.5);
+  });
+
+  it('reads the queue depth at every scrape', async () => {
+    const metrics = new Metrics({ defaultMetrics: false });
+    expect(await valueOf(metrics, 'apig_cert_operator_queue_depth')).toBe(0);
+    let depth = 3;
+    metrics.setQueueDepthSource(() => depth);
+    expect(await valueOf(metrics, 'apig_cert_operator_queue_depth')).toBe(3);
+    depth = 7;
+    expect(await valueOf(metrics, 'apig_cert_operator_queue_depth')).toBe(7);
+  });
+
+  it('copies watch restart totals by resource and reason at every scrape', async () => {
+    const metrics = new Metrics({ defaultMetrics: false });
+    const secrets = { lists: 4, watches: 9, expired: 1, stalls: 2, errors: 3 };
+    metrics.addWatchSource('secrets', () => secrets);
+    metrics.addWatchSource('apigcertificates', () => ({ expired: 0, stalls: 0, errors: 5 }));
+    const name = 'apig_cert_operator_watch_restarts_total';
+    expect(await valueOf(metrics, name, { resource: 'secrets', reason: 'expired' })).toBe(1);
+    expect(await valueOf(metrics, name, { resource: 'secrets', reason: 'stalled' })).toBe(2);
+    expect(await valueOf(metrics, name, { resource: 'apigcertificates', reason: 'error' })).toBe(5);
+    secrets.errors = 4;
+    expect(await valueOf(metrics, name, { resource: 'secrets', reason: 'error' })).toBe(4);
+    expect(await seriesOf(metrics, name)).toHaveLength(6);
+  });
+
+  it('reports leadership as 1 or 0', async () => {
+    const metrics = new Metrics({ defaultMetrics: false });
+    metrics.setLeader(true);
+    expect(await valueOf(metrics, 'apig_cert_operator_leader')).toBe(1);
+    metrics.setLeader(false);
+    expect(await valueOf(metrics, 'apig_cert_operator_leader')).toBe(0);
+  });
+});
+
+describe('Metrics per resource', () => {
+  const notAfter = new Date('2031-08-16T06:36:13Z');
+  const resource = { namespace: 'shop', name: 'www' };
+
+  it('keeps one ready series per resource whose value flips (never a success and a fail series)', async () => {
+    const metrics = new Metrics({ defaultMetrics: false });
+    metrics.setResourceState('shop', 'www', { certificateId: 'c1', ready: true, notAfter });
+    metrics.setResourceState('shop', 'www', { certificateId: 'c1', ready: false, notAfter });
+    expect(await seriesOf(metrics, READY)).toEqual([{ name: READY, labels: resource, value: 0 }]);
+    metrics.setResourceState('shop', 'www', { certificateId: 'c1', ready: true, notAfter });
+    expect(await seriesOf(metrics, READY)).toEqual([{ name: READY, labels: resource, value: 1 }]);
+  });
+
+  it('sets not_after in seconds since the epoch, labelled with the certificate ID', async () => {
+    const metrics = new Metrics({ defaultMetrics: false });
+    metrics.setResourceState('shop', 'www', { certificateId: 'c1', ready: true, notAfter });
+    expect(await seriesOf(metrics, NOT_AFTER)).toEqual([
+      { name: NOT_AFTER, labels: { ...resource, certificate_id: 'c1' }, value: 1944628573 },
+    ]);
+    expect(await metrics.render()).toContain(
+      'apig_certificate_not_after_seconds{namespace="shop",name="www",certificate_id="c1"} 1944628573',
+    );
+  });
+
+  it('moves the not_after series when the certificate ID changes', async () => {
+    const metrics = new Metrics({ defaultMetrics: false });
+    metrics.setResourceState('shop', 'www', { certificateId: 'c1', ready: true, notAfter });
+    metrics.setResourceState('shop', 'www', { certificateId: 'c2', ready: true, notAfter });
+    expect((await seriesOf(metrics, NOT_AFTER)).map((s) => s.labels.certificate_id)).toEqual([
+      'c2',
+    ]);
+  });
+
+  it.each<[string, Date | undefined]>([
+    ['unknown', undefined],
+    ['not a date', new Date('garbage')],
+  ])('drops the not_after series when not-after is %s', async (_case, unknown) => {
+    const metrics = new Metrics({ defaultMetrics: false });
+    metrics.setResourceState('shop', 'www', { certificateId: 'c1', ready: true, notAfter });
+    metrics.setResourceState('shop', 'www', {
+      certificateId: 'c1',
+      ready: false,
+      notAfter: unknown,
+    });
+    expect(await seriesOf(metrics, NOT_AFTER)).toEqual([]);
+    expect(await valueOf(metrics, READY, resource)).toBe(0);
+  });
+
+  it('removes both series of a deleted resource and only those', async () => {
+    const metrics = new Metrics({ defaultMetrics: false });
+    metrics.setResourceState('shop', 'www', { certificateId: 'c1', ready: true, notAfter });
+    metrics.setResourceState('shop', 'api', { certificateId: 'c2', ready: false, notAfter });
+    metrics.removeResource('shop', 'www');
+    expect((await seriesOf(metrics, READY)).map((s) => s.labels.name)).toEqual(['api']);
+    expect((await seriesOf(metrics, NOT_AFTER)).map((s) => s.labels.name)).toEqual(['api']);
+    // Removing again, or a resource never seen, is harmless.
+    metrics.removeResource('shop', 'www');
+    metrics.removeResource('other', 'x');
+    expect(await seriesOf(metrics, READY)).toHaveLength(1);
+  });
+});
