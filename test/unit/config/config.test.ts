@@ -73,6 +73,12 @@ describe('loadConfig rejects a bad configuration with one line naming the variab
     ['APIG_ENDPOINT with a query', { APIG_ENDPOINT: `${ENDPOINT}?a=1` }, {}, ['APIG_ENDPOINT']],
     ['APIG_SERVICE unknown', { APIG_SERVICE: 'apic' }, {}, ['APIG_SERVICE', '"apic"']],
     [
+      'the placeholder project ID of deploy/base/config.yaml',
+      { HUAWEICLOUD_SDK_PROJECT_ID: '<project-id>' },
+      {},
+      ['HUAWEICLOUD_SDK_PROJECT_ID', '"<project-id>"'],
+    ],
+    [
       'project ID with a slash',
       { HUAWEICLOUD_SDK_PROJECT_ID: 'a/b' },
       {},
