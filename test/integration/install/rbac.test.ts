@@ -1,0 +1,227 @@
+// Least privilege, proven on the real API server: deploy/ is applied for
+// real, and the operator runs with a token of its ServiceAccount from the
+// TokenRequest API, so with exactly the deploy/ RBAC. It completes the
+// first-sync and rotation scenarios; a recording proxy shows that it was
+// never refused and that it used every permission granted (none is spare);
+// and the same operator with a token that lacks the RBAC says clearly what
+// it may not do, and sends nothing to APIG.
+import { CoreV1Api } from '@kubernetes/client-node';
+import { testKubeConfig } from '../../support/kube.ts';
+import type { OperatorProcess } from '../../support/operator.ts';
+import { createScenario, eventually, sleep, type Scenario } from '../../support/scenario.ts';
+import { createCA } from '../../support/certs.ts';
+import { RecordingProxy } from './recording-proxy.ts';
+import {
+  DEPLOY_DIR,
+  LEASE_NAME,
+  OPERATOR_NAMESPACE,
+  SERVICE_ACCOUNT,
+  grantedPermissions,
+  installDeploy,
+  kubectlOk,
+  kustomize,
+  parseManifests,
+  permission,
+  serviceAccountKubeconfig,
+} from './support.ts';
+
+const POD_NAME = 'apig-cert-operator-rbac-test';
+const INSTANCE_ID = 'inst-rbac';
+
+let s: Scenario;
+let proxy: RecordingProxy;
+let operator: OperatorProcess;
+
+beforeAll(async () => {
+  installDeploy();
+  s = await createScenario('install-rbac');
+  // The operator must create the Lease, as on a fresh install.
+  kubectlOk(['-n', OPERATOR_NAMESPACE, 'delete', 'lease', LEASE_NAME, '--ignore-not-found']);
+  const cluster = testKubeConfig().getCurrentCluster()!;
+  const caPem = cluster.caData ? Buffer.from(cluster.caData, 'base64').toString() : undefined;
+  proxy = await RecordingProxy.start(cluster.server, caPem);
+});
+
+afterAll(async () => {
+  await s.close();
+  await proxy.close();
+});
+
+const puts = (id: string) => s.simulator.successfulPuts(id).length;
+
+/** `wait`, or its error with the operator's last output lines, which say why. */
+async function explained<T>(wait: Promise<T>): Promise<T> {
+  try {
+    return await wait;
+  } catch (error) {
+    const output = operator.output().split('\n').slice(-30).join('\n');
+    throw new Error(`${(error as Error).message}\noperator output:\n${output}`, {
+      cause: error,
+    });
+  }
+}
+
+describe('the operator with exactly the deploy/ RBAC', () => {
+  let clientCaPem = '';
+
+  it('completes the first sync, trusted root CA from a ConfigMap included', async () => {
+    await s.writeTlsSecret('shop-tls', await s.issue());
+    await s.createCertificate('shop', { certificateId: 'cert-shop', name: 'shop_cert' });
+
+    // An instance certificate whose trustedRootCA comes from a ConfigMap:
+    // the one path on which the operator reads ConfigMaps.
+    const clientCa = await createCA({ commonName: 'Partner Client CA', key: { kind: 'EC' } });
+    clientCaPem = clientCa.certPem;
+    s.simulator.addInstance(INSTANCE_ID);
+    s.simulator.seedCertificate({
+      id: 'cert-mtls',
+      name: 'mtls_cert',
+      type: 'instance',
+      instanceId: INSTANCE_ID,
+    });
+    await s.core.createNamespacedConfigMap({
+      namespace: s.namespace,
+      body: { metadata: { name: 'partner-client-ca' }, data: { 'ca.crt': clientCaPem } },
+    });
+    await s.writeTlsSecret('mtls-tls', await s.issue('partner.example.com'));
+    await s.objects.createNamespacedCustomObject({
+      group: 'apig.certsync.io',
+      version: 'v1alpha1',
+      namespace: s.namespace,
+      plural: 'apigcertificates',
+      body: {
+        apiVersion: 'apig.certsync.io/v1alpha1',
+        kind: 'ApigCertificate',
+        metadata: { name: 'mtls' },
+        spec: {
+          certificateId: 'cert-mtls',
+          name: 'mtls_cert',
+          type: 'instance',
+          instanceId: INSTANCE_ID,
+          secretRef: { name: 'mtls-tls' },
+          trustedRootCA: { configMapRef: { name: 'partner-client-ca', key: 'ca.crt' } },
+        },
+      },
+    });
+
+    const kubeconfig = await serviceAccountKubeconfig(
+      OPERATOR_NAMESPACE,
+      SERVICE_ACCOUNT,
+      proxy.url,
+    );
+    operator = s.startOperator({
+      KUBECONFIG: kubeconfig,
+      POD_NAME,
+      LEADER_ELECTION_NAMESPACE: OPERATOR_NAMESPACE,
+    });
+
+    const shop = await explained(s.waitForReady('shop'));
+    expect(shop.status?.serialNumber).toBe(s.simulator.certificate('cert-shop')!.serialNumber);
+    await explained(s.waitForReady('mtls'));
+    expect(s.simulator.certificate('cert-mtls')!.trustedRootCa?.trim()).toBe(clientCaPem.trim());
+    await eventually('a Synced event', async () =>
+      (await s.events('shop')).some((e) => e.reason === 'Synced'),
+    );
+  });
+
+  it('holds the leader Lease in the operator namespace', () => {
+    const holder = kubectlOk([
+      '-n',
+      OPERATOR_NAMESPACE,
+      'get',
+      'lease',
+      LEASE_NAME,
+      '-o',
+      'jsonpath={.spec.holderIdentity}',
+    ]).stdout;
+    expect(holder.startsWith(`${POD_NAME}_`)).toBe(true);
+  });
+
+  it('sends a rotated certificate exactly once', async () => {
+    const before = await s.getCertificate('shop');
+    const rotated = await s.issue();
+    await s.writeTlsSecret('shop-tls', rotated);
+    const after = await eventually('the new serial in status', async () => {
+      const resource = await s.getCertificate('shop');
+      return resource.status?.serialNumber !== before.status?.serialNumber ? resource : undefined;
+    });
+    expect(after.status?.serialNumber).toBe(s.simulator.certificate('cert-shop')!.serialNumber);
+    expect(s.simulator.certificate('cert-shop')!.certContent?.trim()).toBe(rotated.chainPem.trim());
+    expect(puts('cert-shop')).toBe(2);
+  });
+
+  it('stops on SIGTERM and releases the Lease', async () => {
+    const stopped = await operator.stop('SIGTERM');
+    expect(stopped.code).toBe(0);
+    const holder = kubectlOk([
+      '-n',
+      OPERATOR_NAMESPACE,
+      'get',
+      'lease',
+      LEASE_NAME,
+      '-o',
+      'jsonpath={.spec.holderIdentity}',
+    ]).stdout;
+    expect(holder).toBe('');
+  });
+
+  it('was never refused, and used every permission deploy/ grants: none is spare', () => {
+    const refused = proxy.requests.filter((r) => r.status === 401 || r.status === 403);
+    expect(refused).toEqual([]);
+
+    const granted = grantedPermissions(parseManifests(kustomize(DEPLOY_DIR)));
+    const used = new Set(proxy.requests.map((r) => permission(r.verb, r.group, r.resource)));
+    expect([...used].sort()).toEqual([...granted.keys()].sort());
+
+    // Role permissions were used in the Role's namespace, on the names it allows.
+    for (const request of proxy.requests) {
+      const grant = granted.get(permission(request.verb, request.group, request.resource))!;
+      if (grant.kind === 'Role') expect(request.namespace).toBe(grant.namespace);
+      if (grant.resourceNames) expect(grant.resourceNames).toContain(request.name);
+    }
+  });
+});
+
+describe('the same operator without that RBAC', () => {
+  it('logs which resource it may not list, never becomes ready, and sends nothing', async () => {
+    const name = 'apig-cert-operator-unbound';
+    await testKubeConfig()
+      .makeApiClient(CoreV1Api)
+      .createNamespacedServiceAccount({ namespace: s.namespace, body: { metadata: { name } } });
+    // A rotation is due: an operator allowed to work would send it.
+    await s.writeTlsSecret('shop-tls', await s.issue());
+    const putsBefore = puts('cert-shop');
+
+    const unbound = s.startOperator({
+      KUBECONFIG: await serviceAccountKubeconfig(s.namespace, name),
+      LEADER_ELECTION_NAMESPACE: s.namespace,
+    });
+    const refusal = await unbound.waitForLog((line) =>
+      String((line.err as { message?: unknown } | undefined)?.message).includes(
+        'cannot list resource "apigcertificates" in API group "apig.certsync.io"',
+      ),
+    );
+    expect(refusal.level).toBeGreaterThanOrEqual(40);
+    expect(refusal.resource).toBe('apigcertificates');
+    expect(String((refusal.err as { message: string }).message)).toContain(
+      `system:serviceaccount:${s.namespace}:${name}`,
+    );
+    for (const resource of ['secrets', 'configmaps']) {
+      await unbound.waitForLog((line) =>
+        String((line.err as { message?: unknown } | undefined)?.message).includes(
+          `cannot list resource "${resource}"`,
+        ),
+      );
+    }
+    await unbound.waitForLog((line) =>
+      String((line.err as { message?: unknown } | undefined)?.message).includes(
+        'cannot get resource "leases"',
+      ),
+    );
+    expect(await unbound.probe('/readyz')).toBe(503);
+    await sleep(1_000);
+    expect(puts('cert-shop')).toBe(putsBefore);
+    const stopped = await unbound.stop('SIGTERM');
+    expect(stopped.code).toBe(0);
+  });
+});
