@@ -249,10 +249,15 @@ export class LeaderElector {
       return await this.#tryAcquireOrRenew(controller.signal);
     } catch (error) {
       if (!controller.signal.aborted) {
-        this.#logger?.warn(
-          { err: { message: error instanceof Error ? error.message : String(error) } },
-          'lease update failed',
-        );
+        const fields = { err: { message: error instanceof Error ? error.message : String(error) } };
+        if (isKubeApiError(error, 403)) {
+          this.#logger?.error(
+            fields,
+            "lease forbidden by RBAC: grant get, create and update on leases in this namespace to the operator's ServiceAccount; retrying",
+          );
+        } else {
+          this.#logger?.warn(fields, 'lease update failed');
+        }
       }
       return false;
     } finally {

@@ -257,10 +257,19 @@ export class ListWatch<T extends KubeObject> {
           this.#stats.expired++;
         }
         this.#stats.errors++;
-        this.#logger?.warn(
-          { err: errorSummary(error), failures: this.#failures + 1 },
-          expired ? 'watch expired; relisting' : 'list/watch failed; retrying',
-        );
+        const fields = { err: errorSummary(error), failures: this.#failures + 1 };
+        if (isKubeApiError(error, 403)) {
+          // Not a blip: it fails until someone grants the permission.
+          this.#logger?.error(
+            fields,
+            "list/watch forbidden by RBAC: grant list and watch to the operator's ServiceAccount; retrying",
+          );
+        } else {
+          this.#logger?.warn(
+            fields,
+            expired ? 'watch expired; relisting' : 'list/watch failed; retrying',
+          );
+        }
         await this.#afterFailure(expired, error);
       }
     }
