@@ -201,7 +201,8 @@ describe('the same operator without that RBAC', () => {
         'cannot list resource "apigcertificates" in API group "apig.certsync.io"',
       ),
     );
-    expect(refusal.level).toBeGreaterThanOrEqual(40);
+    expect(refusal.level).toBe(50);
+    expect(refusal.msg).toContain('forbidden by RBAC');
     expect(refusal.resource).toBe('apigcertificates');
     expect(String((refusal.err as { message: string }).message)).toContain(
       `system:serviceaccount:${s.namespace}:${name}`,
@@ -213,11 +214,13 @@ describe('the same operator without that RBAC', () => {
         ),
       );
     }
-    await unbound.waitForLog((line) =>
+    const lease = await unbound.waitForLog((line) =>
       String((line.err as { message?: unknown } | undefined)?.message).includes(
         'cannot get resource "leases"',
       ),
     );
+    expect(lease.level).toBe(50);
+    expect(lease.msg).toContain('lease forbidden by RBAC');
     expect(await unbound.probe('/readyz')).toBe(503);
     await sleep(1_000);
     expect(puts('cert-shop')).toBe(putsBefore);
