@@ -21,6 +21,7 @@ import {
   kustomizeComposition,
   mountedSecretReader,
   parseManifests,
+  removeScratch,
   runKubectl,
   type KubectlResult,
   type ManifestObject,
@@ -48,6 +49,8 @@ beforeAll(async () => {
   ]);
   namespace = await createTestNamespace('install-manifests');
 });
+
+afterAll(removeScratch);
 
 /** A strict server-side dry run of YAML text; kubectl's result, whatever it is. */
 function dryRun(yaml: string): KubectlResult {

@@ -17,6 +17,7 @@ import {
   kustomize,
   kustomizeComposition,
   parseManifests,
+  removeScratch,
   permission,
   runKubectl,
   serviceAccountKubeconfig,
@@ -43,6 +44,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await s.close();
   await proxy.close();
+  removeScratch();
 });
 
 /** kubectl auth can-i as the operator's ServiceAccount: 'yes' or 'no'. */

@@ -21,6 +21,7 @@ import {
   kubectlOk,
   kustomize,
   parseManifests,
+  removeScratch,
   permission,
   serviceAccountKubeconfig,
 } from './support.ts';
@@ -45,6 +46,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await s.close();
   await proxy.close();
+  removeScratch();
 });
 
 const puts = (id: string) => s.simulator.successfulPuts(id).length;

@@ -3,7 +3,7 @@
 // rendered objects, ServiceAccount kubeconfigs from the TokenRequest API, and
 // the RBAC rules a build grants.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { CoreV1Api, loadAllYaml } from '@kubernetes/client-node';
@@ -16,6 +16,14 @@ export const CRDS_DIR = join(REPO_DIR, 'crds');
 export const OPERATOR_NAMESPACE = 'apig-cert-operator';
 export const SERVICE_ACCOUNT = 'apig-cert-operator';
 export const LEASE_NAME = 'apig-cert-operator-leader';
+
+/** Kustomizations and kubeconfigs one test file writes; see removeScratch. */
+const scratch = mkdtempSync(join(tmpdir(), 'apig-install-'));
+
+/** Call in afterAll: removes what this test file wrote. */
+export function removeScratch(): void {
+  rmSync(scratch, { recursive: true, force: true });
+}
 
 export interface KubectlResult {
   status: number | null;
@@ -61,7 +69,7 @@ export interface Composition {
  * components, the way the comments in deploy/ tell users to.
  */
 export function kustomizeComposition(composition: Composition): string {
-  const dir = mkdtempSync(join(tmpdir(), 'apig-install-'));
+  const dir = mkdtempSync(join(scratch, 'kustomization-'));
   // kustomize takes only relative paths to other kustomizations.
   const path = (folder: string): string => relative(dir, join(DEPLOY_DIR, folder)) || '.';
   const lines = [
@@ -204,7 +212,7 @@ export async function serviceAccountKubeconfig(
     contexts: [{ name, context: { cluster: 'test', user: name } }],
     'current-context': name,
   };
-  const dir = mkdtempSync(join(tmpdir(), 'apig-sa-'));
+  const dir = mkdtempSync(join(scratch, 'kubeconfig-'));
   const file = join(dir, 'kubeconfig');
   writeFileSync(file, JSON.stringify(config), { mode: 0o600 });
   return file;
