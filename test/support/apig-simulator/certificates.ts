@@ -55,10 +55,11 @@ function pageParameter(
   return value;
 }
 
-function page<T>(items: T[], query: URLSearchParams): { offset: number; items: T[] } {
+/** The requested page of `items`; offset and limit are validated like APIG does. */
+function page<T>(items: T[], query: URLSearchParams): T[] {
   const offset = pageParameter(query, 'offset', 0, 0, Number.MAX_SAFE_INTEGER);
   const limit = pageParameter(query, 'limit', DEFAULT_PAGE_SIZE, 1, MAX_PAGE_SIZE);
-  return { offset, items: items.slice(offset, offset + limit) };
+  return items.slice(offset, offset + limit);
 }
 
 export class CertificateStore {
@@ -186,7 +187,7 @@ export class CertificateStore {
         (!instanceId || c.instanceId === instanceId) &&
         (!commonName || c.commonName.includes(commonName)),
     );
-    const { items } = page(matching, query);
+    const items = page(matching, query);
     return {
       status: 200,
       body: { size: items.length, total: matching.length, certs: items.map(toResponse) },
@@ -195,7 +196,7 @@ export class CertificateStore {
 
   attachedDomains(projectId: string, id: string, query: URLSearchParams): HttpReply {
     this.#find(projectId, id);
-    page([], query); // validates offset/limit like the list
+    page([], query); // only validates offset and limit
     return { status: 200, body: { size: 0, total: 0, bound_domains: [] } };
   }
 }

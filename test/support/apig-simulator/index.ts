@@ -135,7 +135,7 @@ export async function startApigSimulator(opts: SimulatorOptions = {}): Promise<A
       : new SlidingWindowLimiter(opts.rateLimitPerSecond);
   const log: RequestLogEntry[] = [];
 
-  /** The answer to one request; `applied` tells whether it changed (or would have changed) state. */
+  /** The answer to one request, and how the caller authenticated when it did. */
   function handle(
     r: Route,
     method: string,
