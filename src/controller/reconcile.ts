@@ -137,9 +137,12 @@ export async function reconcile(
   if (status.syncedHash === digest) {
     return {
       result: 'unchanged',
-      status: {
-        ...ready(input, true, REASONS.synced, syncedMessage(status.serialNumber, status.notAfter)),
-      },
+      status: ready(
+        input,
+        true,
+        REASONS.synced,
+        syncedMessage(status.serialNumber, status.notAfter),
+      ),
       requeueAfterMs: untilExpiry,
     };
   }
@@ -242,6 +245,13 @@ function syncedMessage(serial: string | undefined, notAfter: string | undefined)
   return `serial ${serial ?? 'unknown'}, not after ${notAfter ?? 'unknown'}`;
 }
 
+/**
+ * The Ready condition on top of the current status. A refusal's failedHash
+ * survives only the skip that reads it (and the refusal itself, which sets
+ * it again): after any other outcome it would describe an older state, and
+ * a later skip would leave that state's condition in place. Ready=True means
+ * APIG holds the Secret's content, so no earlier failure is current.
+ */
 function ready(
   input: ReconcileInput,
   isReady: boolean,
@@ -249,9 +259,10 @@ function ready(
   message: string,
 ): ApigCertificateStatus {
   const generation = input.resource.metadata.generation;
-  const status = input.resource.status ?? {};
+  const { failedHash: _stale, lastError, ...status } = input.resource.status ?? {};
   return {
     ...status,
+    ...(isReady || lastError === undefined ? {} : { lastError }),
     observedGeneration: generation,
     conditions: setCondition(
       status.conditions,
@@ -286,13 +297,8 @@ function syncedStatus(
   answer: ApigCertificate,
   digest: string,
 ): ApigCertificateStatus {
-  const {
-    lastError: _cleared,
-    failedHash: _forgotten,
-    ...rest
-  } = ready(input, true, REASONS.synced, syncedMessage(answer.serialNumber, answer.notAfter));
   return {
-    ...rest,
+    ...ready(input, true, REASONS.synced, syncedMessage(answer.serialNumber, answer.notAfter)),
     notAfter: answer.notAfter,
     notBefore: answer.notBefore,
     serialNumber: answer.serialNumber,

@@ -325,6 +325,68 @@ describe('reconcile', () => {
     expect(again.status.conditions?.[0]?.lastTransitionTime).toBe(later.toISOString());
   });
 
+  it('reports Ready=True without a stale lastError when the Secret returns to what APIG holds', async () => {
+    const apig = new RecordingApig();
+    const good = await input();
+    const synced = await reconcile(good, apig);
+    const broken = await reconcile(
+      {
+        ...good,
+        secret: { found: true, value: { type: 'kubernetes.io/tls', data: { 'tls.crt': 'eA==' } } },
+        resource: { ...good.resource, status: synced.status },
+      },
+      apig,
+    );
+    expect(broken.status.lastError).toBeDefined();
+    const restored = await reconcile(
+      { ...good, resource: { ...good.resource, status: broken.status } },
+      apig,
+    );
+    expect(restored.result).toBe('unchanged');
+    expect(restored.status.conditions?.[0]).toMatchObject({ status: 'True', reason: 'Synced' });
+    expect(restored.status.lastError).toBeUndefined();
+    expect(apig.puts).toHaveLength(1);
+  });
+
+  it('skips refused content only while the refusal is the current state', async () => {
+    const apig = new RecordingApig();
+    const accepted = await input();
+    const refusedSecret = { found: true as const, value: await tlsSecret() };
+    const synced = await reconcile(accepted, apig);
+    apig.failWith = new ApigInvalidInputError('refused', {
+      operation: 'updateCertificate',
+      httpStatus: 400,
+      errorCode: 'APIG.2102',
+    });
+    const refused = await reconcile(
+      {
+        ...accepted,
+        secret: refusedSecret,
+        resource: { ...accepted.resource, status: synced.status },
+      },
+      apig,
+    );
+    expect(refused.result).toBe('refused');
+    // Back to the accepted content: nothing to send, and the refusal is history.
+    const back = await reconcile(
+      { ...accepted, resource: { ...accepted.resource, status: refused.status } },
+      apig,
+    );
+    expect(back.result).toBe('unchanged');
+    expect(back.status.failedHash).toBeUndefined();
+    // The refused content again: tried once more and reported, never left Ready=True.
+    const again = await reconcile(
+      {
+        ...accepted,
+        secret: refusedSecret,
+        resource: { ...accepted.resource, status: back.status },
+      },
+      apig,
+    );
+    expect(apig.puts).toHaveLength(3);
+    expect(again.status.conditions?.[0]).toMatchObject({ status: 'False', reason: 'ApigRejected' });
+  });
+
   it('sends the instance ID for instance certificates only', async () => {
     const apig = new RecordingApig();
     await reconcile(
