@@ -49,18 +49,27 @@ export interface Scenario {
   token: string;
   core: CoreV1Api;
   objects: CustomObjectsApi;
-  /** Operator environment for this scenario (token auth, this namespace). */
-  operatorEnv(extra?: Record<string, string>): Record<string, string>;
-  startOperator(extra?: Record<string, string>): OperatorProcess;
+  /**
+   * Operator environment for this scenario (token auth, this namespace).
+   * An `undefined` value in `extra` removes that variable (e.g. APIG_AUTH_TOKEN
+   * when a test configures AK/SK or IAM credentials instead).
+   */
+  operatorEnv(extra?: EnvOverrides): Record<string, string>;
+  startOperator(extra?: EnvOverrides): OperatorProcess;
   issue(commonName?: string): Promise<IssuedCertificate>;
   writeTlsSecret(
     name: string,
     cert: { chainPem: string; keyPem: string },
     annotations?: Record<string, string>,
   ): Promise<void>;
+  /**
+   * Creates the ApigCertificate and, unless `seed` is false, the APIG
+   * certificate it names in the simulator (same type, instance and project).
+   */
   createCertificate(
     name: string,
     spec: Partial<ApigCertificateSpec> & { certificateId: string },
+    options?: { seed?: boolean },
   ): Promise<void>;
   getCertificate(name: string): Promise<ApigCertificateResource>;
   waitForReady(
@@ -72,6 +81,9 @@ export interface Scenario {
   events(name: string): Promise<CoreV1Event[]>;
   close(): Promise<void>;
 }
+
+/** Environment overrides; `undefined` removes a variable. */
+export type EnvOverrides = Record<string, string | undefined>;
 
 export async function createScenario(
   prefix: string,
@@ -92,18 +104,23 @@ export async function createScenario(
     token,
     core,
     objects,
-    operatorEnv: (extra = {}) => ({
-      KUBECONFIG: testKubeconfigPath(),
-      APIG_ENDPOINT: simulator.url,
-      APIG_AUTH_TOKEN: token,
-      HUAWEICLOUD_SDK_PROJECT_ID: simulator.projectId,
-      WATCH_NAMESPACES: namespace,
-      LEADER_ELECTION_NAMESPACE: namespace,
-      LOG_LEVEL: 'debug',
-      APIG_RATE_LIMIT: '50',
-      APIG_RATE_BURST: '50',
-      ...extra,
-    }),
+    operatorEnv(extra = {}) {
+      const env: EnvOverrides = {
+        KUBECONFIG: testKubeconfigPath(),
+        APIG_ENDPOINT: simulator.url,
+        APIG_AUTH_TOKEN: token,
+        HUAWEICLOUD_SDK_PROJECT_ID: simulator.projectId,
+        WATCH_NAMESPACES: namespace,
+        LEADER_ELECTION_NAMESPACE: namespace,
+        LOG_LEVEL: 'debug',
+        APIG_RATE_LIMIT: '50',
+        APIG_RATE_BURST: '50',
+        ...extra,
+      };
+      return Object.fromEntries(
+        Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined),
+      );
+    },
     startOperator(extra) {
       const operator = startOperator(scenario.operatorEnv(extra));
       operators.push(operator);
@@ -128,8 +145,16 @@ export async function createScenario(
         await core.createNamespacedSecret({ namespace, body });
       }
     },
-    async createCertificate(name, spec) {
-      simulator.seedCertificate({ id: spec.certificateId, name: spec.name ?? 'shop_cert' });
+    async createCertificate(name, spec, options = {}) {
+      if (options.seed !== false) {
+        simulator.seedCertificate({
+          id: spec.certificateId,
+          name: spec.name ?? 'shop_cert',
+          ...(spec.type ? { type: spec.type } : {}),
+          ...(spec.instanceId ? { instanceId: spec.instanceId } : {}),
+          ...(spec.projectId ? { projectId: spec.projectId } : {}),
+        });
+      }
       await objects.createNamespacedCustomObject({
         group: GROUP,
         version: VERSION,
