@@ -18,6 +18,7 @@ import { KIND, GROUP, VERSION } from './apig-certificate.ts';
 import { READY } from './conditions.ts';
 import {
   reconcile,
+  type AcceptedContent,
   type ApigUpdater,
   type Lookup,
   type ReconcileInput,
@@ -51,6 +52,11 @@ export class CertificateController {
   readonly #apig: ApigUpdater;
   /** Exists while this replica leads. */
   #queue: WorkQueue | undefined;
+  /**
+   * Contents APIG accepted whose status write failed, by key: the next pass
+   * records them instead of sending them again (one PUT per content).
+   */
+  readonly #unrecorded = new Map<string, AcceptedContent>();
 
   constructor(options: ControllerOptions) {
     this.#options = options;
@@ -168,12 +174,19 @@ export class CertificateController {
         objectPath(APIG_CERTIFICATES, namespace, name),
       );
       if (!resource) {
+        this.#unrecorded.delete(key);
         this.#options.metrics.removeResource(namespace, name);
         done('unchanged');
         return {};
       }
-      outcome = await reconcile(await this.#gather(resource), this.#apig);
+      const input = await this.#gather(resource);
+      outcome = await reconcile(
+        { ...input, acceptedEarlier: this.#unrecorded.get(key) },
+        this.#apig,
+      );
+      if (outcome.accepted) this.#unrecorded.set(key, outcome.accepted);
       await this.#publish(resource, outcome, logger);
+      this.#unrecorded.delete(key);
     } catch (error) {
       done('error');
       throw error;

@@ -31,6 +31,18 @@ export interface ReconcileInput {
   now: Date;
   /** A permanent APIG refusal older than this is tried once more (the resync period). */
   retryRefusedAfterMs: number;
+  /**
+   * What APIG accepted on an earlier pass whose status write failed (the API
+   * server was down): if the content is still the same it is recorded, not sent again.
+   */
+  acceptedEarlier?: AcceptedContent | undefined;
+}
+
+/** A content APIG accepted, with its answer: what a status write records. */
+export interface AcceptedContent {
+  digest: string;
+  answer: ApigCertificate;
+  at: Date;
 }
 
 /** The one APIG call reconcile needs. */
@@ -55,6 +67,8 @@ export interface ReconcileOutcome {
   requeueAfterMs?: number;
   /** A retryable failure: the queue backs off per key. */
   error?: ApigError;
+  /** Set when APIG accepted the content: keep it until the status is written. */
+  accepted?: AcceptedContent;
 }
 
 /** Reasons of the Ready condition that are not certificate input reasons. */
@@ -147,6 +161,10 @@ export async function reconcile(
     };
   }
 
+  if (input.acceptedEarlier?.digest === digest) {
+    return synced(input, input.acceptedEarlier, untilExpiry);
+  }
+
   const refusedAt = status.lastError ? Date.parse(status.lastError.time) : NaN;
   if (
     status.failedHash === digest &&
@@ -157,22 +175,33 @@ export async function reconcile(
     return { result: 'refused', status: { ...status, observedGeneration: generation } };
   }
 
+  let answer: ApigCertificate;
   try {
-    const answer = await apig.updateCertificate(target, body);
-    return {
-      result: 'synced',
-      status: syncedStatus(input, answer, digest),
-      event: {
-        type: 'Normal',
-        reason: REASONS.synced,
-        message: `APIG certificate ${spec.certificateId} updated: ${syncedMessage(answer.serialNumber, answer.notAfter)}`,
-      },
-      requeueAfterMs: untilExpiry,
-    };
+    answer = await apig.updateCertificate(target, body);
   } catch (error) {
     if (!isApigError(error)) throw error;
     return apigFailure(input, error, digest);
   }
+  return synced(input, { digest, answer, at: now }, untilExpiry);
+}
+
+function synced(
+  input: ReconcileInput,
+  accepted: AcceptedContent,
+  untilExpiry: number,
+): ReconcileOutcome {
+  const { answer } = accepted;
+  return {
+    result: 'synced',
+    status: syncedStatus(input, accepted),
+    event: {
+      type: 'Normal',
+      reason: REASONS.synced,
+      message: `APIG certificate ${input.resource.spec.certificateId} updated: ${syncedMessage(answer.serialNumber, answer.notAfter)}`,
+    },
+    requeueAfterMs: untilExpiry,
+    accepted,
+  };
 }
 
 function firstMissing(input: ReconcileInput): { reason: string; message: string } | undefined {
@@ -292,11 +321,8 @@ function invalid(input: ReconcileInput, reason: string, message: string): Reconc
   return { result: 'invalid', status, event: { type: 'Warning', reason, message } };
 }
 
-function syncedStatus(
-  input: ReconcileInput,
-  answer: ApigCertificate,
-  digest: string,
-): ApigCertificateStatus {
+function syncedStatus(input: ReconcileInput, accepted: AcceptedContent): ApigCertificateStatus {
+  const { answer, digest, at } = accepted;
   return {
     ...ready(input, true, REASONS.synced, syncedMessage(answer.serialNumber, answer.notAfter)),
     notAfter: answer.notAfter,
@@ -307,7 +333,7 @@ function syncedStatus(
     issuer: answer.issuer,
     signatureAlgorithm: answer.signatureAlgorithm,
     algorithmType: answer.algorithmType,
-    lastSyncTime: input.now.toISOString(),
+    lastSyncTime: at.toISOString(),
     syncedHash: digest,
   };
 }
