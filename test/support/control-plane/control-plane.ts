@@ -74,6 +74,11 @@ export class ControlPlane {
     return join(this.dir, 'kube-apiserver.log');
   }
 
+  /** PID of the running kube-apiserver, for fault tests that signal it (SIGKILL, SIGSTOP). */
+  get apiserverPid(): number | undefined {
+    return this.apiserver?.pid;
+  }
+
   async start(timeoutMs = 120_000): Promise<ControlPlaneInfo> {
     this.dir = await mkdtemp(join(tmpdir(), 'apig-cert-operator-cp-'));
     try {
