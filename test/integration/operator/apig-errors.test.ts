@@ -169,6 +169,14 @@ describe('APIG refusals and outages (fixed token)', () => {
       reason: 'ApigUnavailable',
     },
     {
+      name: 'reset',
+      what: 'a connection reset',
+      fault: { kind: 'reset' as const },
+      times: 1,
+      status: 0,
+      reason: 'ApigUnavailable',
+    },
+    {
       name: 'throttle-429',
       what: '429 with Retry-After: 2',
       fault: { kind: 'throttle429' as const, retryAfterSeconds: 2 },
@@ -202,10 +210,10 @@ describe('APIG refusals and outages (fixed token)', () => {
       ]);
       expect(attempts.length).toBeLessThanOrEqual(4);
       const gaps = gapsMs(attempts);
-      if (fault.kind === 'serverError') {
+      if (reason === 'ApigUnavailable') {
         // Per-key exponential backoff: about 1 s, then about 2 s (jitter only shortens).
         expect(gaps[0]).toBeGreaterThanOrEqual(700);
-        expect(gaps[1]).toBeGreaterThan(gaps[0]!);
+        if (times > 1) expect(gaps[1]).toBeGreaterThan(gaps[0]!);
       } else {
         // Retry-After, or APIG's 2-5 s default for a throttled answer without one.
         expect(gaps[0]).toBeGreaterThanOrEqual(1_900);
