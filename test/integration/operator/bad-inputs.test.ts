@@ -21,11 +21,6 @@ let s: Scenario;
 let operator: OperatorProcess;
 
 const DAY_MS = 86_400_000;
-/**
- * Jest's default 5 s: the integration project's testTimeout is not applied
- * per project, so tests that wait on the operator say how long they may take.
- */
-const WAIT_MS = 45_000;
 /** Secret data may total 1 MiB; stay just under it. */
 const NEAR_SECRET_LIMIT = 1024 * 1024 - 4096;
 
@@ -358,7 +353,7 @@ beforeAll(async () => {
       { seed: input.seed ?? true },
     );
   }
-}, WAIT_MS);
+});
 
 afterAll(async () => {
   await s.close();
@@ -370,16 +365,12 @@ describe('bad inputs', () => {
     expect(new Set(badInputs.map((b) => b.reason)).size).toBeGreaterThanOrEqual(15);
   });
 
-  it(
-    'syncs the good resource alongside them, Unicode APIG name included',
-    async () => {
-      const resource = await s.waitForReady('good');
-      expect(resource.status?.conditions?.find((c) => c.type === 'Ready')?.reason).toBe('Synced');
-      expect(s.simulator.certificate('cert-good')?.name).toBe('Zertifikat_für_Läden');
-      expect(puts('cert-good')).toBe(1);
-    },
-    WAIT_MS,
-  );
+  it('syncs the good resource alongside them, Unicode APIG name included', async () => {
+    const resource = await s.waitForReady('good');
+    expect(resource.status?.conditions?.find((c) => c.type === 'Ready')?.reason).toBe('Synced');
+    expect(s.simulator.certificate('cert-good')?.name).toBe('Zertifikat_für_Läden');
+    expect(puts('cert-good')).toBe(1);
+  });
 
   it.each(badInputs)(
     '$what: Ready=False ($reason), a Warning event, lastError and no successful PUT',
@@ -397,123 +388,90 @@ describe('bad inputs', () => {
       expect(puts(`cert-${input.resource}`)).toBe(0);
       expect(putAttempts(`cert-${input.resource}`)).toBe(input.attempts ?? 0);
     },
-    WAIT_MS,
   );
 
-  it(
-    'keeps syncing the good resource: its rotation is sent once',
-    async () => {
-      const rotated = await leaf('good.example.com');
-      await putSecret('good-tls', tls(rotated));
-      const serial = BigInt(`0x${rotated.serialNumber}`).toString(10);
-      await eventually('the rotated certificate in APIG', () =>
-        Promise.resolve(s.simulator.certificate('cert-good')?.serialNumber === serial),
-      );
-      const resource = await s.waitForReady('good');
-      expect(resource.status?.serialNumber).toBe(
-        s.simulator.certificate('cert-good')?.serialNumber,
-      );
-      expect(puts('cert-good')).toBe(2);
-    },
-    WAIT_MS,
-  );
+  it('keeps syncing the good resource: its rotation is sent once', async () => {
+    const rotated = await leaf('good.example.com');
+    await putSecret('good-tls', tls(rotated));
+    const serial = BigInt(`0x${rotated.serialNumber}`).toString(10);
+    await eventually('the rotated certificate in APIG', () =>
+      Promise.resolve(s.simulator.certificate('cert-good')?.serialNumber === serial),
+    );
+    const resource = await s.waitForReady('good');
+    expect(resource.status?.serialNumber).toBe(s.simulator.certificate('cert-good')?.serialNumber);
+    expect(puts('cert-good')).toBe(2);
+  });
 
-  it(
-    'reports a synced Secret that turns bad, and sends nothing when it is restored',
-    async () => {
-      const current = await s.core.readNamespacedSecret({
-        name: 'good-tls',
-        namespace: s.namespace,
-      });
-      const data = current.data!;
-      await putSecret('good-tls', { 'tls.crt': 'garbage', 'tls.key': 'garbage' });
-      const broken = await s.waitForReady('good', 'False', 'CertificateNotPEM');
-      expect(broken.status?.lastError?.code).toBe('CertificateNotPEM');
-      // APIG still holds the last good certificate, and status still says which.
-      expect(broken.status?.serialNumber).toBe(s.simulator.certificate('cert-good')?.serialNumber);
+  it('reports a synced Secret that turns bad, and sends nothing when it is restored', async () => {
+    const current = await s.core.readNamespacedSecret({
+      name: 'good-tls',
+      namespace: s.namespace,
+    });
+    const data = current.data!;
+    await putSecret('good-tls', { 'tls.crt': 'garbage', 'tls.key': 'garbage' });
+    const broken = await s.waitForReady('good', 'False', 'CertificateNotPEM');
+    expect(broken.status?.lastError?.code).toBe('CertificateNotPEM');
+    // APIG still holds the last good certificate, and status still says which.
+    expect(broken.status?.serialNumber).toBe(s.simulator.certificate('cert-good')?.serialNumber);
 
-      await s.core.replaceNamespacedSecret({
-        name: 'good-tls',
-        namespace: s.namespace,
-        body: { metadata: { name: 'good-tls' }, type: 'kubernetes.io/tls', data },
-      });
-      const restored = await s.waitForReady('good', 'True', 'Synced');
-      expect(restored.status?.lastError).toBeUndefined();
-      await sleep(1_000);
-      expect(putAttempts('cert-good')).toBe(2);
-    },
-    WAIT_MS,
-  );
+    await s.core.replaceNamespacedSecret({
+      name: 'good-tls',
+      namespace: s.namespace,
+      body: { metadata: { name: 'good-tls' }, type: 'kubernetes.io/tls', data },
+    });
+    const restored = await s.waitForReady('good', 'True', 'Synced');
+    expect(restored.status?.lastError).toBeUndefined();
+    await sleep(1_000);
+    expect(putAttempts('cert-good')).toBe(2);
+  });
 
-  it(
-    'never retries a bad input on its own',
-    async () => {
-      await sleep(1_000);
-      for (const input of badInputs) {
-        expect([input.resource, putAttempts(`cert-${input.resource}`)]).toEqual([
-          input.resource,
-          input.attempts ?? 0,
-        ]);
-      }
-    },
-    WAIT_MS,
-  );
+  it('never retries a bad input on its own', async () => {
+    await sleep(1_000);
+    for (const input of badInputs) {
+      expect([input.resource, putAttempts(`cert-${input.resource}`)]).toEqual([
+        input.resource,
+        input.attempts ?? 0,
+      ]);
+    }
+  });
 
-  it(
-    'recovers a fixed Secret: Ready=True, lastError removed, exactly one PUT',
-    async () => {
-      await putSecret('mismatch-tls', tls(await leaf('shop.example.com')));
-      const resource = await s.waitForReady('mismatch', 'True', 'Synced');
-      expect(resource.status?.lastError).toBeUndefined();
-      expect(resource.status?.serialNumber).toBe(
-        s.simulator.certificate('cert-mismatch')?.serialNumber,
-      );
-      await sleep(1_000);
-      expect(puts('cert-mismatch')).toBe(1);
-      expect(putAttempts('cert-mismatch')).toBe(1);
-      const synced = (await s.events('mismatch')).filter((e) => e.reason === 'Synced');
-      expect(synced).toHaveLength(1);
-    },
-    WAIT_MS,
-  );
+  it('recovers a fixed Secret: Ready=True, lastError removed, exactly one PUT', async () => {
+    await putSecret('mismatch-tls', tls(await leaf('shop.example.com')));
+    const resource = await s.waitForReady('mismatch', 'True', 'Synced');
+    expect(resource.status?.lastError).toBeUndefined();
+    expect(resource.status?.serialNumber).toBe(
+      s.simulator.certificate('cert-mismatch')?.serialNumber,
+    );
+    await sleep(1_000);
+    expect(puts('cert-mismatch')).toBe(1);
+    expect(putAttempts('cert-mismatch')).toBe(1);
+    const synced = (await s.events('mismatch')).filter((e) => e.reason === 'Synced');
+    expect(synced).toHaveLength(1);
+  });
 
-  it(
-    'recovers once a missing Secret is created',
-    async () => {
-      await putSecret('no-secret-tls', tls(good));
-      await s.waitForReady('no-secret', 'True', 'Synced');
-      await sleep(1_000);
-      expect(putAttempts('cert-no-secret')).toBe(1);
-    },
-    WAIT_MS,
-  );
+  it('recovers once a missing Secret is created', async () => {
+    await putSecret('no-secret-tls', tls(good));
+    await s.waitForReady('no-secret', 'True', 'Synced');
+    await sleep(1_000);
+    expect(putAttempts('cert-no-secret')).toBe(1);
+  });
 
-  it(
-    'sends a certificate that was not yet valid once it becomes valid, with no change',
-    async () => {
-      const validFrom = new Date(Math.ceil((Date.now() + 5_000) / 1000) * 1000);
-      const cert = await leaf('soon.example.com', {
-        notBefore: validFrom,
-        notAfter: new Date(validFrom.getTime() + 30 * DAY_MS),
-      });
-      await putSecret('soon-tls', tls(cert));
-      await s.createCertificate('soon', { certificateId: 'cert-soon' });
-      await s.waitForReady('soon', 'False', 'CertificateNotYetValid');
-      expect(putAttempts('cert-soon')).toBe(0);
-      await s.waitForReady('soon', 'True', 'Synced', 20_000);
-      expect(Date.now()).toBeGreaterThanOrEqual(validFrom.getTime());
-      expect(putAttempts('cert-soon')).toBe(1);
-    },
-    WAIT_MS,
-  );
+  it('sends a certificate that was not yet valid once it becomes valid, with no change', async () => {
+    const validFrom = new Date(Math.ceil((Date.now() + 5_000) / 1000) * 1000);
+    const cert = await leaf('soon.example.com', {
+      notBefore: validFrom,
+      notAfter: new Date(validFrom.getTime() + 30 * DAY_MS),
+    });
+    await putSecret('soon-tls', tls(cert));
+    await s.createCertificate('soon', { certificateId: 'cert-soon' });
+    await s.waitForReady('soon', 'False', 'CertificateNotYetValid');
+    expect(putAttempts('cert-soon')).toBe(0);
+    await s.waitForReady('soon', 'True', 'Synced', 20_000);
+    expect(Date.now()).toBeGreaterThanOrEqual(validFrom.getTime());
+    expect(putAttempts('cert-soon')).toBe(1);
+  });
 
-  it(
-    'never shows a private key or the token in logs, events or status',
-    async () => {
-      expect(await findLeaks({ scenario: s, operators: [operator], secrets: [s.token] })).toEqual(
-        [],
-      );
-    },
-    WAIT_MS,
-  );
+  it('never shows a private key or the token in logs, events or status', async () => {
+    expect(await findLeaks({ scenario: s, operators: [operator], secrets: [s.token] })).toEqual([]);
+  });
 });

@@ -15,8 +15,6 @@ import type { OperatorProcess } from '../../support/operator.ts';
 import { createScenario, eventually, sleep, type Scenario } from '../../support/scenario.ts';
 import { findLeaks } from './leak-scan.ts';
 
-/** Jest's default is 5 s (the project's testTimeout is not applied per project). */
-const WAIT_MS = 45_000;
 const SECOND_PROJECT = '7f3c1b2a9e8d4c6b5a4f3e2d1c0b9a8f';
 const INSTANCE = 'eddc4d25480b4cd6b512f270a1b8b341';
 const GROUP = { group: 'apig.certsync.io', version: 'v1alpha1', plural: 'apigcertificates' };
@@ -103,83 +101,67 @@ beforeAll(async () => {
   listed = await createTestNamespace('scope-listed');
   unlisted = await createTestNamespace('scope-unlisted');
   operator = s.startOperator({ WATCH_NAMESPACES: `${s.namespace},${listed}` });
-}, WAIT_MS);
+});
 
 afterAll(async () => {
   await s.close();
 });
 
 describe('suspend', () => {
-  it(
-    'sends nothing while suspended and reports Suspended',
-    async () => {
-      await s.writeTlsSecret('paused-tls', await certificate());
-      await s.createCertificate('paused', { certificateId: 'cert-paused', suspend: true });
-      const resource = await s.waitForReady('paused', 'False', 'Suspended');
-      expect(resource.status?.conditions?.find((c) => c.type === 'Ready')?.message).toMatch(
-        /has not been sent/,
-      );
-      await sleep(1_000);
-      expect(putsFor('cert-paused')).toHaveLength(0);
-    },
-    WAIT_MS,
-  );
+  it('sends nothing while suspended and reports Suspended', async () => {
+    await s.writeTlsSecret('paused-tls', await certificate());
+    await s.createCertificate('paused', { certificateId: 'cert-paused', suspend: true });
+    const resource = await s.waitForReady('paused', 'False', 'Suspended');
+    expect(resource.status?.conditions?.find((c) => c.type === 'Ready')?.message).toMatch(
+      /has not been sent/,
+    );
+    await sleep(1_000);
+    expect(putsFor('cert-paused')).toHaveLength(0);
+  });
 
-  it(
-    'syncs once un-suspended',
-    async () => {
-      await setSuspend('paused', false);
-      await s.waitForReady('paused', 'True', 'Synced');
-      await sleep(500);
-      expect(putsFor('cert-paused').map((r) => r.status)).toEqual([200]);
-    },
-    WAIT_MS,
-  );
+  it('syncs once un-suspended', async () => {
+    await setSuspend('paused', false);
+    await s.waitForReady('paused', 'True', 'Synced');
+    await sleep(500);
+    expect(putsFor('cert-paused').map((r) => r.status)).toEqual([200]);
+  });
 
-  it(
-    'holds a rotation while suspended, and sends it once when resumed',
-    async () => {
-      await setSuspend('paused', true);
-      const inSync = await s.waitForReady('paused', 'True', 'Suspended');
-      const serial = inSync.status?.serialNumber;
-      const rotated = await certificate();
-      await s.writeTlsSecret('paused-tls', rotated);
-      await s.waitForReady('paused', 'False', 'Suspended');
-      await sleep(1_000);
-      expect(putsFor('cert-paused')).toHaveLength(1);
-      expect(s.simulator.certificate('cert-paused')?.serialNumber).toBe(serial);
+  it('holds a rotation while suspended, and sends it once when resumed', async () => {
+    await setSuspend('paused', true);
+    const inSync = await s.waitForReady('paused', 'True', 'Suspended');
+    const serial = inSync.status?.serialNumber;
+    const rotated = await certificate();
+    await s.writeTlsSecret('paused-tls', rotated);
+    await s.waitForReady('paused', 'False', 'Suspended');
+    await sleep(1_000);
+    expect(putsFor('cert-paused')).toHaveLength(1);
+    expect(s.simulator.certificate('cert-paused')?.serialNumber).toBe(serial);
 
-      await setSuspend('paused', false);
-      const resumed = await s.waitForReady('paused', 'True', 'Synced');
-      expect(resumed.status?.serialNumber).toBe(decimal(rotated.serialNumber));
-      await sleep(500);
-      expect(putsFor('cert-paused')).toHaveLength(2);
-    },
-    WAIT_MS,
-  );
+    await setSuspend('paused', false);
+    const resumed = await s.waitForReady('paused', 'True', 'Synced');
+    expect(resumed.status?.serialNumber).toBe(decimal(rotated.serialNumber));
+    await sleep(500);
+    expect(putsFor('cert-paused')).toHaveLength(2);
+  });
 });
 
 describe('WATCH_NAMESPACES', () => {
-  it(
-    'syncs in every listed namespace and never touches an unlisted one',
-    async () => {
-      await createElsewhere(unlisted, 'outside', 'cert-outside');
-      await createElsewhere(listed, 'inside', 'cert-inside');
-      await eventually('the listed resource to be Ready', async () => {
-        const ready = (await getElsewhere(listed, 'inside')).status?.conditions?.find(
-          (c) => c.type === 'Ready',
-        );
-        return ready?.status === 'True';
-      });
-      await sleep(1_000);
-      expect(putsFor('cert-inside')).toHaveLength(1);
-      expect(putsFor('cert-outside')).toHaveLength(0);
-      expect((await getElsewhere(unlisted, 'outside')).status).toBeUndefined();
-      expect((await s.core.listNamespacedEvent({ namespace: unlisted })).items).toEqual([]);
-      expect(reconciledLines('outside', unlisted)).toBe(0);
-    },
-    WAIT_MS,
-  );
+  it('syncs in every listed namespace and never touches an unlisted one', async () => {
+    await createElsewhere(unlisted, 'outside', 'cert-outside');
+    await createElsewhere(listed, 'inside', 'cert-inside');
+    await eventually('the listed resource to be Ready', async () => {
+      const ready = (await getElsewhere(listed, 'inside')).status?.conditions?.find(
+        (c) => c.type === 'Ready',
+      );
+      return ready?.status === 'True';
+    });
+    await sleep(1_000);
+    expect(putsFor('cert-inside')).toHaveLength(1);
+    expect(putsFor('cert-outside')).toHaveLength(0);
+    expect((await getElsewhere(unlisted, 'outside')).status).toBeUndefined();
+    expect((await s.core.listNamespacedEvent({ namespace: unlisted })).items).toEqual([]);
+    expect(reconciledLines('outside', unlisted)).toBe(0);
+  });
 });
 
 describe('trustedRootCA on instance certificates', () => {
@@ -189,158 +171,134 @@ describe('trustedRootCA on instance certificates', () => {
   beforeAll(async () => {
     caA = (await createCA({ commonName: 'Client CA A', key: { kind: 'EC' } })).certPem;
     caB = (await createCA({ commonName: 'Client CA B', key: { kind: 'EC' } })).certPem;
-  }, WAIT_MS);
+  });
 
   const instanceSpec = { type: 'instance' as const, instanceId: INSTANCE };
   const pem = (text: string | undefined) => text?.replace(/\r\n/g, '\n').trim();
 
-  it(
-    'sends a ConfigMap CA as trusted_root_ca',
-    async () => {
-      await writeConfigMap('client-ca', { 'ca.crt': caA });
-      await s.writeTlsSecret('mtls-cm-tls', await certificate());
-      await s.createCertificate('mtls-cm', {
-        certificateId: 'cert-mtls-cm',
-        ...instanceSpec,
-        trustedRootCA: { configMapRef: { name: 'client-ca', key: 'ca.crt' } },
-      });
-      await s.waitForReady('mtls-cm');
-      const stored = s.simulator.certificate('cert-mtls-cm');
-      expect(stored).toMatchObject({ type: 'instance', instanceId: INSTANCE });
-      expect(pem(stored?.trustedRootCa)).toBe(pem(caA));
-      expect(putsFor('cert-mtls-cm')).toHaveLength(1);
-    },
-    WAIT_MS,
-  );
+  it('sends a ConfigMap CA as trusted_root_ca', async () => {
+    await writeConfigMap('client-ca', { 'ca.crt': caA });
+    await s.writeTlsSecret('mtls-cm-tls', await certificate());
+    await s.createCertificate('mtls-cm', {
+      certificateId: 'cert-mtls-cm',
+      ...instanceSpec,
+      trustedRootCA: { configMapRef: { name: 'client-ca', key: 'ca.crt' } },
+    });
+    await s.waitForReady('mtls-cm');
+    const stored = s.simulator.certificate('cert-mtls-cm');
+    expect(stored).toMatchObject({ type: 'instance', instanceId: INSTANCE });
+    expect(pem(stored?.trustedRootCa)).toBe(pem(caA));
+    expect(putsFor('cert-mtls-cm')).toHaveLength(1);
+  });
 
-  it(
-    'sends the CA again, once, when the ConfigMap changes; not for metadata',
-    async () => {
-      await writeConfigMap('client-ca', { 'ca.crt': caB });
-      await eventually('APIG to hold CA B', () =>
-        Promise.resolve(pem(s.simulator.certificate('cert-mtls-cm')?.trustedRootCa) === pem(caB)),
-      );
-      await s.waitForReady('mtls-cm');
-      await sleep(1_000);
-      expect(putsFor('cert-mtls-cm')).toHaveLength(2);
+  it('sends the CA again, once, when the ConfigMap changes; not for metadata', async () => {
+    await writeConfigMap('client-ca', { 'ca.crt': caB });
+    await eventually('APIG to hold CA B', () =>
+      Promise.resolve(pem(s.simulator.certificate('cert-mtls-cm')?.trustedRootCa) === pem(caB)),
+    );
+    await s.waitForReady('mtls-cm');
+    await sleep(1_000);
+    expect(putsFor('cert-mtls-cm')).toHaveLength(2);
 
-      const before = reconciledLines('mtls-cm');
-      await writeConfigMap('client-ca', { 'ca.crt': caB }, { 'example.com/touched': 'yes' });
-      await eventually('a reconcile after the ConfigMap annotation', () =>
-        Promise.resolve(reconciledLines('mtls-cm') > before),
-      );
-      await sleep(500);
-      expect(putsFor('cert-mtls-cm')).toHaveLength(2);
-    },
-    WAIT_MS,
-  );
+    const before = reconciledLines('mtls-cm');
+    await writeConfigMap('client-ca', { 'ca.crt': caB }, { 'example.com/touched': 'yes' });
+    await eventually('a reconcile after the ConfigMap annotation', () =>
+      Promise.resolve(reconciledLines('mtls-cm') > before),
+    );
+    await sleep(500);
+    expect(putsFor('cert-mtls-cm')).toHaveLength(2);
+  });
 
-  it(
-    'sends a Secret CA as trusted_root_ca',
-    async () => {
-      await s.core.createNamespacedSecret({
-        namespace: s.namespace,
-        body: {
-          metadata: { name: 'client-ca-secret' },
-          type: 'Opaque',
-          data: { 'ca.crt': Buffer.from(caA).toString('base64') },
-        },
-      });
-      await s.writeTlsSecret('mtls-secret-tls', await certificate());
-      await s.createCertificate('mtls-secret', {
-        certificateId: 'cert-mtls-secret',
-        ...instanceSpec,
-        trustedRootCA: { secretRef: { name: 'client-ca-secret', key: 'ca.crt' } },
-      });
-      await s.waitForReady('mtls-secret');
-      expect(pem(s.simulator.certificate('cert-mtls-secret')?.trustedRootCa)).toBe(pem(caA));
-      expect(putsFor('cert-mtls-secret')).toHaveLength(1);
-    },
-    WAIT_MS,
-  );
+  it('sends a Secret CA as trusted_root_ca', async () => {
+    await s.core.createNamespacedSecret({
+      namespace: s.namespace,
+      body: {
+        metadata: { name: 'client-ca-secret' },
+        type: 'Opaque',
+        data: { 'ca.crt': Buffer.from(caA).toString('base64') },
+      },
+    });
+    await s.writeTlsSecret('mtls-secret-tls', await certificate());
+    await s.createCertificate('mtls-secret', {
+      certificateId: 'cert-mtls-secret',
+      ...instanceSpec,
+      trustedRootCA: { secretRef: { name: 'client-ca-secret', key: 'ca.crt' } },
+    });
+    await s.waitForReady('mtls-secret');
+    expect(pem(s.simulator.certificate('cert-mtls-secret')?.trustedRootCa)).toBe(pem(caA));
+    expect(putsFor('cert-mtls-secret')).toHaveLength(1);
+  });
 });
 
 describe('projects', () => {
-  it(
-    'uses spec.projectId over the default project',
-    async () => {
-      await s.writeTlsSecret('elsewhere-tls', await certificate());
-      await s.createCertificate('elsewhere', {
-        certificateId: 'cert-elsewhere',
-        projectId: SECOND_PROJECT,
-      });
-      await s.waitForReady('elsewhere');
-      expect(s.simulator.certificate('cert-elsewhere')?.projectId).toBe(SECOND_PROJECT);
-      expect(putsFor('cert-elsewhere').map((r) => [r.projectId, r.status])).toEqual([
-        [SECOND_PROJECT, 200],
-      ]);
-      // The others went to the operator's default project.
-      expect(putsFor('cert-paused').map((r) => r.projectId)).toEqual([
-        s.simulator.projectId,
-        s.simulator.projectId,
-      ]);
-      expect(s.simulator.projectId).not.toBe(SECOND_PROJECT);
-    },
-    WAIT_MS,
-  );
+  it('uses spec.projectId over the default project', async () => {
+    await s.writeTlsSecret('elsewhere-tls', await certificate());
+    await s.createCertificate('elsewhere', {
+      certificateId: 'cert-elsewhere',
+      projectId: SECOND_PROJECT,
+    });
+    await s.waitForReady('elsewhere');
+    expect(s.simulator.certificate('cert-elsewhere')?.projectId).toBe(SECOND_PROJECT);
+    expect(putsFor('cert-elsewhere').map((r) => [r.projectId, r.status])).toEqual([
+      [SECOND_PROJECT, 200],
+    ]);
+    // The others went to the operator's default project.
+    expect(putsFor('cert-paused').map((r) => r.projectId)).toEqual([
+      s.simulator.projectId,
+      s.simulator.projectId,
+    ]);
+    expect(s.simulator.projectId).not.toBe(SECOND_PROJECT);
+  });
 });
 
 describe('references', () => {
-  it(
-    'follows spec.secretRef to another Secret: sends it, then its rotation, once each',
-    async () => {
-      await s.writeTlsSecret('moving-a-tls', await certificate());
-      await s.createCertificate('moving', {
-        certificateId: 'cert-moving',
-        secretRef: { name: 'moving-a-tls' },
-      });
-      await s.waitForReady('moving');
-      const next = await certificate();
-      await s.writeTlsSecret('moving-b-tls', next);
-      await s.objects.patchNamespacedCustomObject({
-        ...GROUP,
-        namespace: s.namespace,
-        name: 'moving',
-        body: [{ op: 'replace', path: '/spec/secretRef/name', value: 'moving-b-tls' }],
-      });
-      const moved = await eventually('the second Secret in APIG', async () => {
-        const r = await s.getCertificate('moving');
-        return r.status?.serialNumber === decimal(next.serialNumber) ? r : undefined;
-      });
-      expect(moved.status?.observedGeneration).toBe(2);
+  it('follows spec.secretRef to another Secret: sends it, then its rotation, once each', async () => {
+    await s.writeTlsSecret('moving-a-tls', await certificate());
+    await s.createCertificate('moving', {
+      certificateId: 'cert-moving',
+      secretRef: { name: 'moving-a-tls' },
+    });
+    await s.waitForReady('moving');
+    const next = await certificate();
+    await s.writeTlsSecret('moving-b-tls', next);
+    await s.objects.patchNamespacedCustomObject({
+      ...GROUP,
+      namespace: s.namespace,
+      name: 'moving',
+      body: [{ op: 'replace', path: '/spec/secretRef/name', value: 'moving-b-tls' }],
+    });
+    const moved = await eventually('the second Secret in APIG', async () => {
+      const r = await s.getCertificate('moving');
+      return r.status?.serialNumber === decimal(next.serialNumber) ? r : undefined;
+    });
+    expect(moved.status?.observedGeneration).toBe(2);
 
-      const rotated = await certificate();
-      await s.writeTlsSecret('moving-b-tls', rotated);
-      await eventually('the rotation of the second Secret in APIG', () =>
-        Promise.resolve(
-          s.simulator.certificate('cert-moving')?.serialNumber === decimal(rotated.serialNumber),
-        ),
-      );
-      // The first Secret is no longer read: changing it sends nothing.
-      await s.writeTlsSecret('moving-a-tls', await certificate());
-      await sleep(1_000);
-      expect(putsFor('cert-moving')).toHaveLength(3);
-      expect(s.simulator.certificate('cert-moving')?.serialNumber).toBe(
-        decimal(rotated.serialNumber),
-      );
-    },
-    WAIT_MS,
-  );
+    const rotated = await certificate();
+    await s.writeTlsSecret('moving-b-tls', rotated);
+    await eventually('the rotation of the second Secret in APIG', () =>
+      Promise.resolve(
+        s.simulator.certificate('cert-moving')?.serialNumber === decimal(rotated.serialNumber),
+      ),
+    );
+    // The first Secret is no longer read: changing it sends nothing.
+    await s.writeTlsSecret('moving-a-tls', await certificate());
+    await sleep(1_000);
+    expect(putsFor('cert-moving')).toHaveLength(3);
+    expect(s.simulator.certificate('cert-moving')?.serialNumber).toBe(
+      decimal(rotated.serialNumber),
+    );
+  });
 });
 
 describe('secrets', () => {
-  it(
-    'never shows a private key or the token in logs, events or status',
-    async () => {
-      expect(
-        await findLeaks({
-          scenario: s,
-          operators: [operator],
-          extraNamespaces: [listed, unlisted],
-          secrets: [s.token],
-        }),
-      ).toEqual([]);
-    },
-    WAIT_MS,
-  );
+  it('never shows a private key or the token in logs, events or status', async () => {
+    expect(
+      await findLeaks({
+        scenario: s,
+        operators: [operator],
+        extraNamespaces: [listed, unlisted],
+        secrets: [s.token],
+      }),
+    ).toEqual([]);
+  });
 });
