@@ -25,10 +25,13 @@ const CORE_EVENTS = { group: '', version: 'v1', plural: 'events' };
 
 /**
  * Creates core/v1 Events on objects. A resource stuck on one failure would
- * otherwise add an identical Event on every retry, so an event equal to the
- * last one for the same object (type, reason, message) is dropped until
- * `repeatAfterMs` has passed. Failing to write an event is logged, never
- * thrown: events are for people, not for control flow.
+ * otherwise add an Event on every retry, so a Warning with the same reason as
+ * the last event for that object is dropped until `repeatAfterMs` has passed,
+ * even when its message differs (APIG's request id changes on every attempt;
+ * the current message is always in status). A Normal event is dropped only
+ * when it repeats exactly: each sync of new content is news. Failing to write
+ * an event is logged, never thrown: events are for people, not for control
+ * flow.
  */
 export class EventRecorder {
   readonly #options: EventRecorderOptions;
@@ -51,7 +54,8 @@ export class EventRecorder {
   ): Promise<boolean> {
     const { namespace, name, uid } = object.metadata;
     const id = uid ?? `${namespace}/${name}`;
-    const fingerprint = `${type}\n${reason}\n${message}`;
+    const fingerprint =
+      type === 'Warning' ? `${type}\n${reason}` : `${type}\n${reason}\n${message}`;
     const now = this.#now();
     const last = this.#last.get(id);
     if (last?.fingerprint === fingerprint && now - last.at < this.#repeatAfterMs) return false;
