@@ -109,11 +109,15 @@ export async function reconcile(
       'spec.projectId is not set and the operator has no default project (HUAWEICLOUD_SDK_PROJECT_ID)',
     );
   }
-  const missing = firstMissing(input);
+  const { secret } = input;
+  if (!secret.found) {
+    return invalid(input, REASONS.secretNotFound, `spec.secretRef: ${secret.what}`);
+  }
+  const missing = firstMissingReference(input);
   if (missing) return invalid(input, missing.reason, missing.message);
 
   const validation = validateTlsInputs({
-    secret: (input.secret as { value: SecretInput }).value,
+    secret: secret.value,
     signSecret: input.signSecret?.found ? input.signSecret.value : undefined,
     trustedRootCA: input.trustedRootCA?.found ? input.trustedRootCA.value : undefined,
     algorithmType: spec.algorithmType,
@@ -204,10 +208,10 @@ function synced(
   };
 }
 
-function firstMissing(input: ReconcileInput): { reason: string; message: string } | undefined {
-  if (!input.secret.found) {
-    return { reason: REASONS.secretNotFound, message: `spec.secretRef: ${input.secret.what}` };
-  }
+/** The signing Secret or trusted root CA the spec names, when it is missing. */
+function firstMissingReference(
+  input: ReconcileInput,
+): { reason: string; message: string } | undefined {
   if (input.signSecret && !input.signSecret.found) {
     return {
       reason: REASONS.signSecretNotFound,
