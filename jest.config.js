@@ -32,5 +32,11 @@ export default {
       globalTeardown: '<rootDir>/test/support/control-plane/global-teardown.ts',
       setupFilesAfterEnv: ['<rootDir>/test/support/integration-setup.ts'],
     },
+    {
+      // Each fault-suite file starts its own control plane (some kill or freeze it).
+      ...common,
+      displayName: 'faults',
+      testMatch: ['<rootDir>/test/faults/**/*.test.ts'],
+    },
   ],
 };
