@@ -1,0 +1,149 @@
+// Command-line flags of `npm run bench`.
+
+export interface BenchOptions {
+  help: boolean;
+  quick: boolean;
+  large: boolean;
+  /** Where the JSON goes; undefined: test/bench/results/<timestamp>.json. */
+  jsonPath: string | undefined;
+  /** Mass-rotation sizes, ascending. */
+  sizes: number[];
+  /** Resources present during the single-change, memory, restart and start-up scenarios. */
+  loadSize: number;
+  /** Single-change trials. */
+  trials: number;
+  /** Unrelated Secrets added in the memory scenario, and the bytes of each. */
+  fillerSecrets: number;
+  fillerBytes: number;
+  /** R: APIG's rate limit and the operator's APIG_RATE_LIMIT in the rate-limited rotation. */
+  rateLimit: number;
+  /** The operator's APIG_RATE_BURST in the rate-limited rotation. */
+  burst: number;
+  /** The operator's APIG_RATE_LIMIT when APIG has no limit ("unlimited"). */
+  unlimitedRate: number;
+  /** The operator's RECONCILE_CONCURRENCY. */
+  concurrency: number;
+  /** Latency the simulator adds to every APIG call. */
+  latencyMs: number;
+  /** Run src/main.ts instead of a fresh build of dist/main.js. */
+  fromSource: boolean;
+  /** NODE_OPTIONS for the operator (e.g. V8 heap flags); undefined: none. */
+  nodeOptions: string | undefined;
+}
+
+export const USAGE = `Usage: npm run bench -- [options]
+
+  --quick              N = 100 only, 100 idle resources, 10 trials, 500 filler Secrets (smoke run)
+  --large              also rotate N = 5000
+  --json <path>        write the results there (default test/bench/results/<timestamp>.json)
+  --rate <R>           APIG rate limit for the rate-limited rotation (default 50 requests/s)
+  --burst <n>          the operator's APIG_RATE_BURST in that rotation (default 1)
+  --concurrency <n>    the operator's RECONCILE_CONCURRENCY (default 16; the operator's own default is 4,
+                       which caps throughput at 4 / per-reconcile latency)
+  --latency <ms>       latency the APIG simulator adds to every call (default 1)
+  --source             run src/main.ts (Node's type stripping, ~20 MiB more RSS) instead of
+                       building dist/main.js as the Dockerfile does
+  --node-options <s>   NODE_OPTIONS for the operator, e.g. "--max-semi-space-size=2"
+  --help               this text
+`;
+
+/**
+ * Measured (see README, Performance): with 100 ms of APIG latency and R = 50/s,
+ * 4 workers reach ~25 PUTs/s and 16 keep up with R; with 1 ms, 16 costs no
+ * more CPU per resource than 4.
+ */
+export const DEFAULT_CONCURRENCY = 16;
+
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+function positiveInteger(flag: string, raw: string | undefined): number {
+  if (raw === undefined || !/^\d+$/.test(raw) || Number(raw) < 1) {
+    throw new UsageError(`${flag} needs a positive integer, got ${raw ?? 'nothing'}`);
+  }
+  return Number(raw);
+}
+
+export function parseBenchOptions(argv: readonly string[]): BenchOptions {
+  let quick = false;
+  let large = false;
+  let help = false;
+  let jsonPath: string | undefined;
+  let rateLimit = 50;
+  let burst = 1;
+  let concurrency = DEFAULT_CONCURRENCY;
+  let latencyMs = 1;
+  let fromSource = false;
+  let nodeOptions: string | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const flag = argv[i]!;
+    switch (flag) {
+      case '--quick':
+        quick = true;
+        break;
+      case '--large':
+        large = true;
+        break;
+      case '--source':
+        fromSource = true;
+        break;
+      case '--node-options': {
+        const value = argv[++i];
+        if (value === undefined) throw new UsageError('--node-options needs a value');
+        nodeOptions = value;
+        break;
+      }
+      case '--help':
+      case '-h':
+        help = true;
+        break;
+      case '--json': {
+        const path = argv[++i];
+        if (path === undefined || path.startsWith('--'))
+          throw new UsageError('--json needs a path');
+        jsonPath = path;
+        break;
+      }
+      case '--rate':
+        rateLimit = positiveInteger(flag, argv[++i]);
+        break;
+      case '--burst':
+        burst = positiveInteger(flag, argv[++i]);
+        break;
+      case '--concurrency':
+        concurrency = positiveInteger(flag, argv[++i]);
+        break;
+      case '--latency': {
+        const raw = argv[++i];
+        if (raw === undefined || !/^\d+$/.test(raw)) {
+          throw new UsageError(`--latency needs a whole number of ms, got ${raw ?? 'nothing'}`);
+        }
+        latencyMs = Number(raw);
+        break;
+      }
+      default:
+        throw new UsageError(`unknown option ${flag}`);
+    }
+  }
+  if (quick && large) throw new UsageError('--quick and --large contradict each other');
+  const sizes = quick ? [100] : large ? [100, 1_000, 5_000] : [100, 1_000];
+  return {
+    help,
+    quick,
+    large,
+    jsonPath,
+    sizes,
+    loadSize: quick ? 100 : 1_000,
+    trials: quick ? 10 : 50,
+    fillerSecrets: quick ? 500 : 5_000,
+    fillerBytes: 64 * 1024,
+    rateLimit,
+    burst,
+    unlimitedRate: 1_000,
+    concurrency,
+    latencyMs,
+    fromSource,
+    nodeOptions,
+  };
+}

@@ -1,0 +1,49 @@
+import { parseBenchOptions, UsageError } from '../../../test/bench/options.ts';
+
+describe('parseBenchOptions', () => {
+  it('defaults to N = 100 and 1000, 1000 idle resources, 50 trials, 5000 fillers of 64 KiB', () => {
+    expect(parseBenchOptions([])).toMatchObject({
+      quick: false,
+      large: false,
+      sizes: [100, 1000],
+      loadSize: 1000,
+      trials: 50,
+      fillerSecrets: 5000,
+      fillerBytes: 65536,
+      rateLimit: 50,
+      burst: 1,
+      unlimitedRate: 1000,
+      latencyMs: 1,
+      concurrency: 16,
+      jsonPath: undefined,
+      fromSource: false,
+    });
+  });
+
+  it.each([
+    [['--quick'], { sizes: [100], loadSize: 100, trials: 10, fillerSecrets: 500 }],
+    [['--large'], { sizes: [100, 1000, 5000], loadSize: 1000 }],
+    [['--json', 'out.json'], { jsonPath: 'out.json' }],
+    [['--rate', '20', '--burst', '3'], { rateLimit: 20, burst: 3 }],
+    [['--concurrency', '8'], { concurrency: 8 }],
+    [['--latency', '0'], { latencyMs: 0 }],
+    [['--source'], { fromSource: true }],
+    [['--node-options', '--max-semi-space-size=2'], { nodeOptions: '--max-semi-space-size=2' }],
+    [['--help'], { help: true }],
+  ])('%j', (argv, expected) => {
+    expect(parseBenchOptions(argv)).toMatchObject(expected);
+  });
+
+  it.each([
+    [['--json']],
+    [['--json', '--quick']],
+    [['--rate', '0']],
+    [['--rate', 'fast']],
+    [['--concurrency']],
+    [['--latency', '-1']],
+    [['--quick', '--large']],
+    [['--frobnicate']],
+  ])('refuses %j', (argv) => {
+    expect(() => parseBenchOptions(argv)).toThrow(UsageError);
+  });
+});
