@@ -64,12 +64,12 @@ async function statusKilobytes(pid: number, field: 'VmRSS' | 'VmHWM'): Promise<n
 }
 
 /** VmRSS of a process, in bytes. */
-export function residentBytes(pid: number): Promise<number> {
+function residentBytes(pid: number): Promise<number> {
   return statusKilobytes(pid, 'VmRSS');
 }
 
 /** VmHWM: the highest RSS the process has had, in bytes. */
-export function peakResidentBytes(pid: number): Promise<number> {
+function peakResidentBytes(pid: number): Promise<number> {
   return statusKilobytes(pid, 'VmHWM');
 }
 
@@ -356,26 +356,16 @@ export class BenchOperator {
 
   /** SIGTERM; resolves with how long the exit took. Throws on a non-zero exit. */
   async stop(): Promise<number> {
-    const { code, signal, ms } = await this.#signal('SIGTERM');
+    const started = Date.now();
+    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGTERM');
+    const { code, signal } = await this.#exited;
+    const ms = Date.now() - started;
     if (code !== 0) {
       throw new Error(
         `operator exited with ${code ?? signal} on SIGTERM; log tail:\n${this.#tail()}`,
       );
     }
     return ms;
-  }
-
-  /** Kills without waiting for a clean exit (cleanup after a failure). */
-  async kill(): Promise<void> {
-    await this.#signal('SIGKILL');
-  }
-
-  async #signal(
-    signal: NodeJS.Signals,
-  ): Promise<{ code: number | null; signal: NodeJS.Signals | null; ms: number }> {
-    const started = Date.now();
-    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill(signal);
-    return { ...(await this.#exited), ms: Date.now() - started };
   }
 
   #assertRunning(): void {

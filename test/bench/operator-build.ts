@@ -12,7 +12,7 @@ import { promisify } from 'node:util';
 const run = promisify(execFile);
 const ROOT = new URL('../../', import.meta.url).pathname;
 const TSC = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
-export const SOURCE_MAIN = join(ROOT, 'src', 'main.ts');
+const SOURCE_MAIN = join(ROOT, 'src', 'main.ts');
 
 export interface OperatorBuild {
   main: string;

@@ -36,7 +36,7 @@ const applied = (puts: readonly PutRecord[]): number => puts.filter((p) => p.app
 const latest = (times: Iterable<number>): number => Math.max(...times);
 const earliest = (times: Iterable<number>): number => Math.min(...times);
 
-export function configUsed(settings: OperatorSettings): OperatorConfigUsed {
+function configUsed(settings: OperatorSettings): OperatorConfigUsed {
   return {
     apigRateLimit: settings.rateLimit,
     apigRateBurst: settings.burst ?? 'default',
