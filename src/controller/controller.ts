@@ -57,6 +57,12 @@ export class CertificateController {
    * records them instead of sending them again (one PUT per content).
    */
   readonly #unrecorded = new Map<string, AcceptedContent>();
+  /**
+   * The resourceVersion each resource had when this process last read it from
+   * the API server or wrote its status: a cached copy at that version is
+   * known to hold our own last write.
+   */
+  readonly #verifiedVersions = new Map<string, string>();
 
   constructor(options: ControllerOptions) {
     this.#options = options;
@@ -126,6 +132,8 @@ export class CertificateController {
       this.#configMaps.synced(),
     ]);
     if (signal.aborted) return;
+    // Another replica may have written while we did not lead.
+    this.#verifiedVersions.clear();
     const queue = new WorkQueue();
     this.#queue = queue;
     signal.addEventListener('abort', () => void queue.shutDown(), { once: true });
@@ -148,6 +156,7 @@ export class CertificateController {
     this.#index.applyOwnerEvent(event);
     const { metadata } = event.object;
     if (event.type === 'delete') {
+      this.#verifiedVersions.delete(storeKey(metadata));
       this.#options.metrics.removeResource(metadata.namespace, metadata.name);
       this.#options.events.forget(event.object);
       return;
@@ -167,14 +176,10 @@ export class CertificateController {
     const done = this.#options.metrics.startReconcile();
     let outcome: ReconcileOutcome;
     try {
-      // Read the resource from the API server, not the cache: a cached copy
-      // may predate our last status write and its syncedHash (a stale
-      // snapshot is how peers sent the same certificate twice).
-      const resource = await this.#get<ApigCertificateResource>(
-        objectPath(APIG_CERTIFICATES, namespace, name),
-      );
+      const resource = await this.#currentResource(key, namespace, name);
       if (!resource) {
         this.#unrecorded.delete(key);
+        this.#verifiedVersions.delete(key);
         this.#options.metrics.removeResource(namespace, name);
         done('unchanged');
         return {};
@@ -195,6 +200,30 @@ export class CertificateController {
     if (outcome.error) throw outcome.error;
     const resync = this.#options.resyncPeriodMs;
     return { requeueAfterMs: Math.min(Math.max(outcome.requeueAfterMs ?? resync, 0), resync) };
+  }
+
+  /**
+   * The resource as the API server has it. A cached copy may predate our last
+   * status write and its syncedHash (a stale snapshot is how peers sent the
+   * same certificate twice), so the cache is used only when it is at the
+   * version this process last saw from the API server; otherwise it is read.
+   */
+  async #currentResource(
+    key: string,
+    namespace: string,
+    name: string,
+  ): Promise<ApigCertificateResource | undefined> {
+    const cached = this.#certificates.get(key);
+    const verified = this.#verifiedVersions.get(key);
+    if (cached && verified !== undefined && cached.metadata.resourceVersion === verified) {
+      return cached;
+    }
+    const resource = await this.#get<ApigCertificateResource>(
+      objectPath(APIG_CERTIFICATES, namespace, name),
+    );
+    const version = resource?.metadata.resourceVersion;
+    if (version !== undefined) this.#verifiedVersions.set(key, version);
+    return resource;
   }
 
   async #gather(resource: ApigCertificateResource): Promise<ReconcileInput> {
@@ -229,15 +258,18 @@ export class CertificateController {
     logger: Logger,
   ): Promise<void> {
     const { namespace, name } = resource.metadata;
+    const key = `${namespace}/${name}`;
     try {
-      await writeStatus(
+      const version = await writeStatus(
         this.#options.client,
         APIG_CERTIFICATES,
         resource,
         resource.status,
         outcome.status,
       );
+      if (version !== undefined) this.#verifiedVersions.set(key, version);
     } catch (error) {
+      this.#verifiedVersions.delete(key);
       // Deleted while we worked: nothing left to report on.
       if (!isKubeApiError(error, 404)) throw error;
     }

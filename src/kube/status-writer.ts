@@ -29,7 +29,8 @@ function isObject(value: unknown): value is Json {
 
 /**
  * Writes `desired` to the `/status` subresource as a merge patch, only when it
- * differs from `current`. Returns false when there was nothing to write.
+ * differs from `current`. Returns the object's resourceVersion after the
+ * write, or undefined when there was nothing to write.
  */
 export async function writeStatus(
   client: KubeClient,
@@ -37,14 +38,14 @@ export async function writeStatus(
   object: { metadata: { namespace: string; name: string } },
   current: object | undefined,
   desired: object,
-): Promise<boolean> {
+): Promise<string | undefined> {
   const patch = mergePatch(current as Json | undefined, desired as Json);
-  if (!patch) return false;
-  await client.json({
+  if (!patch) return undefined;
+  const written = await client.json<{ metadata?: { resourceVersion?: string } }>({
     method: 'PATCH',
     path: `${objectPath(resource, object.metadata.namespace, object.metadata.name)}/status`,
     contentType: 'application/merge-patch+json',
     body: { status: patch },
   });
-  return true;
+  return written.metadata?.resourceVersion;
 }
