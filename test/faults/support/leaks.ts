@@ -3,13 +3,9 @@
 // /metrics pages scraped, the Events and ApigCertificate status of every
 // namespace used) must contain no private key, SK, password or token. Keys
 // are recorded as they are written, so rotated-away keys are looked for too.
+import { findSecrets, privateKeyLines } from '../../support/leaks.ts';
 import type { OperatorProcess } from '../../support/operator.ts';
 import type { Scenario } from '../../support/scenario.ts';
-
-const PRIVATE_KEY_HEADER = /-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----/;
-const PRIVATE_KEY_BLOCK = /-----BEGIN ([A-Z0-9 ]*PRIVATE KEY)-----([\s\S]*?)-----END \1-----/g;
-/** Shorter base64 lines (a block's tail) could match by chance; 40+ characters cannot. */
-const MIN_KEY_LINE = 40;
 
 export class LeakScan {
   readonly #keyLines = new Set<string>();
@@ -19,11 +15,7 @@ export class LeakScan {
   readonly #metrics: { label: string; text: string }[] = [];
 
   addPrivateKey(pem: string): void {
-    for (const [, , body] of pem.matchAll(PRIVATE_KEY_BLOCK)) {
-      for (const line of body!.split(/\r?\n/)) {
-        if (line.trim().length >= MIN_KEY_LINE) this.#keyLines.add(line.trim());
-      }
-    }
+    for (const line of privateKeyLines(pem)) this.#keyLines.add(line);
   }
 
   /** A token, password or SK; `what` names it in findings (never the value). */
@@ -57,11 +49,6 @@ export class LeakScan {
 
   /** Where a secret appears, as `surface: what` lines (never the value). */
   async findings(): Promise<string[]> {
-    if (this.#keyLines.size === 0) {
-      throw new Error(
-        'leak scan: no private key recorded; a scan that looks for nothing proves nothing',
-      );
-    }
     const surfaces: [string, string][] = [];
     this.#operators.forEach((operator, i) =>
       surfaces.push([`output of operator #${i + 1}`, operator.output()]),
@@ -84,16 +71,10 @@ export class LeakScan {
       ]);
     }
 
-    const findings: string[] = [];
-    for (const [surface, text] of surfaces) {
-      if (PRIVATE_KEY_HEADER.test(text)) findings.push(`${surface}: a private key PEM header`);
-      if ([...this.#keyLines].some((line) => text.includes(line))) {
-        findings.push(`${surface}: a private key line`);
-      }
-      for (const [value, what] of this.#credentials) {
-        if (text.includes(value)) findings.push(`${surface}: ${what}`);
-      }
-    }
-    return findings;
+    return findSecrets({
+      surfaces,
+      keyLines: this.#keyLines,
+      credentials: this.#credentials,
+    });
   }
 }

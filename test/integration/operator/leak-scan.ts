@@ -1,12 +1,9 @@
 // Secret-leak scan for operator integration tests: everything a user or a log
 // pipeline can see (operator output, Events, ApigCertificate status) must not
 // contain private key material or the APIG credentials the test used.
+import { findSecrets, privateKeyLines } from '../../support/leaks.ts';
 import type { OperatorProcess } from '../../support/operator.ts';
 import type { Scenario } from '../../support/scenario.ts';
-
-const PRIVATE_KEY_BLOCK = /-----BEGIN ([A-Z0-9 ]*PRIVATE KEY)-----([\s\S]*?)-----END \1-----/g;
-/** Shorter base64 lines (a block's tail) could match by chance; 40+ characters cannot. */
-const MIN_KEY_LINE = 40;
 
 export interface LeakScanInput {
   scenario: Scenario;
@@ -15,18 +12,6 @@ export interface LeakScanInput {
   extraNamespaces?: readonly string[];
   /** Credentials (token, password, SK) and any private key PEM no longer in a Secret. */
   secrets?: readonly string[];
-}
-
-/** The base64 body lines of every private key PEM block in `text`. */
-export function privateKeyLines(text: string): string[] {
-  const lines: string[] = [];
-  for (const [, , body] of text.matchAll(PRIVATE_KEY_BLOCK)) {
-    for (const line of body!.split(/\r?\n/)) {
-      const trimmed = line.trim();
-      if (trimmed.length >= MIN_KEY_LINE && !trimmed.includes(':')) lines.push(trimmed);
-    }
-  }
-  return lines;
 }
 
 async function namespaceSurfaces(
@@ -77,30 +62,12 @@ export async function findLeaks(input: LeakScanInput): Promise<string[]> {
     surfaces[`output of operator #${index + 1}`] = operator.output();
   });
 
-  const needles = new Map<string, string>();
-  for (const line of scanned.flatMap((n) => n.keyLines)) needles.set(line, 'a private key line');
+  const keyLines = scanned.flatMap((n) => n.keyLines);
+  const credentials = new Map<string, string>();
   for (const secret of input.secrets ?? []) {
-    const keyLines = privateKeyLines(secret);
-    if (keyLines.length > 0) {
-      for (const line of keyLines) needles.set(line, 'a private key line');
-    } else if (secret !== '') {
-      needles.set(secret, 'a credential');
-    }
+    const lines = privateKeyLines(secret);
+    if (lines.length > 0) keyLines.push(...lines);
+    else credentials.set(secret, 'a credential');
   }
-
-  if (![...needles.values()].includes('a private key line')) {
-    throw new Error(
-      'leak scan: no private key to look for; a scan that looks for nothing proves nothing',
-    );
-  }
-  const findings: string[] = [];
-  for (const [surface, text] of Object.entries(surfaces)) {
-    if (/-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----/.test(text)) {
-      findings.push(`${surface}: a private key PEM header`);
-    }
-    const found = new Set<string>();
-    for (const [needle, what] of needles) if (text.includes(needle)) found.add(what);
-    for (const what of found) findings.push(`${surface}: ${what}`);
-  }
-  return findings;
+  return findSecrets({ surfaces: Object.entries(surfaces), keyLines, credentials });
 }
