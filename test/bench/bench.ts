@@ -29,6 +29,7 @@ import {
 } from './scenarios.ts';
 import { formatCpu, formatVerdicts, sharedMachineNote } from './report.ts';
 import { judge } from './targets.ts';
+import { atExit, exitAfterCleanup } from '../support/exit-cleanup.ts';
 
 const RESULTS_DIR = new URL('./results/', import.meta.url).pathname;
 const started = Date.now();
@@ -37,24 +38,6 @@ function progress(text: string): void {
   const elapsed = ((Date.now() - started) / 1000).toFixed(1).padStart(6);
   process.stdout.write(`[${elapsed}s] ${text}\n`);
 }
-
-const cleanups: (() => Promise<unknown>)[] = [];
-let cleaning: Promise<void> | undefined;
-function cleanUp(code: number): Promise<void> {
-  cleaning ??= (async () => {
-    for (const cleanup of cleanups.reverse()) {
-      try {
-        await cleanup();
-      } catch {
-        // best effort: keep removing the rest
-      }
-    }
-    process.exit(code);
-  })();
-  return cleaning;
-}
-process.on('SIGINT', () => void cleanUp(130));
-process.on('SIGTERM', () => void cleanUp(143));
 
 function readOptions(): BenchOptions {
   try {
@@ -66,7 +49,7 @@ function readOptions(): BenchOptions {
   }
 }
 
-cleanups.push(killAllOperators);
+atExit(killAllOperators);
 
 async function runFleet(
   options: BenchOptions,
@@ -166,17 +149,17 @@ async function main(): Promise<void> {
   const loadAtStart = loadavg()[0] ?? 0;
   progress(options.fromSource ? 'operator: src/main.ts' : 'operator: building dist/main.js (tsc)');
   const build = options.fromSource ? sourceBuild() : await buildOperator();
-  cleanups.push(() => build.remove());
+  atExit(() => build.remove());
   if (build.warnings) progress(`tsc reported (the build is used anyway):\n${build.warnings}`);
   progress('control plane: reusing `npm run dev:cluster` if it runs, else starting one');
   const cluster = await acquireCluster();
-  cleanups.push(() => cluster.stop());
+  atExit(() => cluster.stop());
   progress(
     `kube-apiserver ${cluster.info.version}, etcd ${cluster.info.etcdVersion}${cluster.reused ? ' (dev cluster)' : ''}`,
   );
   const apig = new BenchApig();
   await apig.start({ latencyMs: options.latencyMs });
-  cleanups.push(() => apig.close());
+  atExit(() => apig.close());
 
   const results: BenchResults = {
     startedAt: new Date(started).toISOString(),
@@ -243,10 +226,10 @@ async function main(): Promise<void> {
     ].join('\n'),
   );
   // A MISS is a measurement, shown in the table; only a run that could not measure fails.
-  await cleanUp(results.errors.length > 0 ? 1 : 0);
+  await exitAfterCleanup(results.errors.length > 0 ? 1 : 0);
 }
 
 main().catch((error: unknown) => {
   process.stderr.write(`bench failed: ${error instanceof Error ? error.stack : String(error)}\n`);
-  return cleanUp(1);
+  return exitAfterCleanup(1);
 });

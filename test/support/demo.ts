@@ -15,6 +15,7 @@ import { ensureBinaries } from './control-plane/binaries.ts';
 import { ControlPlane, type ControlPlaneInfo } from './control-plane/control-plane.ts';
 import { runningDevCluster } from './control-plane/dev-cluster.ts';
 import { startOperator, type OperatorProcess } from './operator.ts';
+import { atExit, exitAfterCleanup } from './exit-cleanup.ts';
 
 const run = promisify(execFile);
 const NAMESPACE = 'demo';
@@ -23,24 +24,7 @@ const started = Date.now();
 const step = (text: string) =>
   process.stdout.write(`\n[${((Date.now() - started) / 1000).toFixed(1).padStart(5)}s] ${text}\n`);
 
-const cleanups: (() => Promise<void> | void)[] = [];
 const failureHints: (() => string)[] = [];
-let cleaning: Promise<void> | undefined;
-function cleanUp(code: number): Promise<void> {
-  cleaning ??= (async () => {
-    for (const cleanup of cleanups.reverse()) {
-      try {
-        await cleanup();
-      } catch {
-        // best effort: keep removing the rest
-      }
-    }
-    process.exit(code);
-  })();
-  return cleaning;
-}
-process.on('SIGINT', () => void cleanUp(130));
-process.on('SIGTERM', () => void cleanUp(143));
 
 async function controlPlane(): Promise<ControlPlaneInfo> {
   const dev = runningDevCluster();
@@ -52,7 +36,7 @@ async function controlPlane(): Promise<ControlPlaneInfo> {
     'Starting a local control plane (etcd + kube-apiserver); the first run builds them, later runs take seconds.',
   );
   const plane = new ControlPlane(await ensureBinaries());
-  cleanups.push(() => plane.stop());
+  atExit(() => plane.stop());
   const info = await plane.start();
   step(`kube-apiserver ${info.version} and etcd ${info.etcdVersion} are up.`);
   return info;
@@ -88,7 +72,7 @@ async function main(): Promise<void> {
   );
   const token = randomBytes(16).toString('hex');
   const simulator = await startApigSimulator({ staticTokens: [token] });
-  cleanups.push(() => simulator.close());
+  atExit(() => simulator.close());
   simulator.seedCertificate({ id: CERTIFICATE_ID, name: 'shop_example' });
 
   step('Installing the CRD: kubectl apply -f crds/');
@@ -110,7 +94,7 @@ async function main(): Promise<void> {
     HUAWEICLOUD_SDK_PROJECT_ID: simulator.projectId,
     LEADER_ELECTION_NAMESPACE: NAMESPACE,
   });
-  cleanups.push(async () => {
+  atExit(async () => {
     await operator.stop('SIGTERM');
     writeFileSync(logFile, operator.output());
   });
@@ -231,11 +215,11 @@ function showSimulator(
 }
 
 main().then(
-  () => cleanUp(0),
+  () => exitAfterCleanup(0),
   (error: unknown) => {
     process.stderr.write(
       `demo failed: ${error instanceof Error ? error.message : String(error)}\n`,
     );
-    return cleanUp(1);
+    return exitAfterCleanup(1);
   },
 );
