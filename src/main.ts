@@ -84,7 +84,12 @@ function startLeading(leadership: AbortSignal): void {
   metrics.setLeader(true);
   leading = controller
     .lead(AbortSignal.any([leadership, shutdown.signal]))
-    .catch((error: unknown) => logger.error({ err: error }, 'controller stopped unexpectedly'));
+    .catch((error: unknown) => {
+      // A bug, not a bad resource (those end in status): restart clean.
+      logger.error({ err: error }, 'controller stopped unexpectedly; exiting');
+      exitCode = 1;
+      void stop('controller failed');
+    });
 }
 
 let exitCode = 0;
