@@ -1,4 +1,4 @@
-import type { Condition, ConditionStatus } from './apig-certificate.ts';
+import type { Condition } from './apig-certificate.ts';
 
 export const READY = 'Ready';
 
@@ -16,11 +16,4 @@ export function setCondition(
     existing && existing.status === next.status ? existing.lastTransitionTime : now.toISOString();
   const others = (conditions ?? []).filter((c) => c.type !== next.type);
   return [...others, { ...next, lastTransitionTime }];
-}
-
-export function conditionStatus(
-  conditions: readonly Condition[] | undefined,
-  type: string,
-): ConditionStatus | undefined {
-  return conditions?.find((c) => c.type === type)?.status;
 }
