@@ -5,7 +5,6 @@
 // syncs a certificate there, and never asks for anything outside it.
 import type { OperatorProcess } from '../../support/operator.ts';
 import { createScenario, eventually, type Scenario } from '../../support/scenario.ts';
-import { testKubeConfig } from '../../support/kube.ts';
 import { RecordingProxy } from './recording-proxy.ts';
 import {
   DEPLOY_DIR,
@@ -36,9 +35,7 @@ beforeAll(async () => {
   const yaml = kustomizeComposition({ resources: ['namespaced'], namespace: s.namespace });
   objects = parseManifests(yaml);
   kubectlOk(['apply', '--server-side', '-f', '-'], yaml);
-  const cluster = testKubeConfig().getCurrentCluster()!;
-  const caPem = cluster.caData ? Buffer.from(cluster.caData, 'base64').toString() : undefined;
-  proxy = await RecordingProxy.start(cluster.server, caPem);
+  proxy = await RecordingProxy.forTestApiserver();
 });
 
 afterAll(async () => {

@@ -38,9 +38,7 @@ beforeAll(async () => {
   s = await createScenario('install-rbac');
   // The operator must create the Lease, as on a fresh install.
   kubectlOk(['-n', OPERATOR_NAMESPACE, 'delete', 'lease', LEASE_NAME, '--ignore-not-found']);
-  const cluster = testKubeConfig().getCurrentCluster()!;
-  const caPem = cluster.caData ? Buffer.from(cluster.caData, 'base64').toString() : undefined;
-  proxy = await RecordingProxy.start(cluster.server, caPem);
+  proxy = await RecordingProxy.forTestApiserver();
 });
 
 afterAll(async () => {
@@ -50,6 +48,18 @@ afterAll(async () => {
 });
 
 const puts = (id: string) => s.simulator.successfulPuts(id).length;
+
+/** Who holds the operator's Lease ('' once released). */
+const leaseHolder = (): string =>
+  kubectlOk([
+    '-n',
+    OPERATOR_NAMESPACE,
+    'get',
+    'lease',
+    LEASE_NAME,
+    '-o',
+    'jsonpath={.spec.holderIdentity}',
+  ]).stdout;
 
 /** `wait`, or its error with the operator's last output lines, which say why. */
 async function explained<T>(wait: Promise<T>): Promise<T> {
@@ -127,15 +137,7 @@ describe('the operator with exactly the deploy/ RBAC', () => {
   });
 
   it('holds the leader Lease in the operator namespace', () => {
-    const holder = kubectlOk([
-      '-n',
-      OPERATOR_NAMESPACE,
-      'get',
-      'lease',
-      LEASE_NAME,
-      '-o',
-      'jsonpath={.spec.holderIdentity}',
-    ]).stdout;
+    const holder = leaseHolder();
     expect(holder.startsWith(`${POD_NAME}_`)).toBe(true);
   });
 
@@ -155,15 +157,7 @@ describe('the operator with exactly the deploy/ RBAC', () => {
   it('stops on SIGTERM and releases the Lease', async () => {
     const stopped = await operator.stop('SIGTERM');
     expect(stopped.code).toBe(0);
-    const holder = kubectlOk([
-      '-n',
-      OPERATOR_NAMESPACE,
-      'get',
-      'lease',
-      LEASE_NAME,
-      '-o',
-      'jsonpath={.spec.holderIdentity}',
-    ]).stdout;
+    const holder = leaseHolder();
     expect(holder).toBe('');
   });
 

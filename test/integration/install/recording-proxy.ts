@@ -7,6 +7,7 @@ import { Agent, request as httpsRequest } from 'node:https';
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { testKubeConfig } from '../../support/kube.ts';
 
 /** One request as RBAC authorizes it (the apiserver's RequestInfo, for resource requests). */
 export interface RecordedRequest {
@@ -95,6 +96,13 @@ export class RecordingProxy {
     const proxy = new RecordingProxy(upstream, caPem);
     await new Promise<void>((resolve) => proxy.#server.listen(0, '127.0.0.1', resolve));
     return proxy;
+  }
+
+  /** A proxy in front of the API server that the Jest global setup started. */
+  static forTestApiserver(): Promise<RecordingProxy> {
+    const cluster = testKubeConfig().getCurrentCluster()!;
+    const caPem = cluster.caData ? Buffer.from(cluster.caData, 'base64').toString() : undefined;
+    return RecordingProxy.start(cluster.server, caPem);
   }
 
   get url(): string {
