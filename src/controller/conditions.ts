@@ -1,4 +1,4 @@
-import type { Condition } from './apig-certificate.ts';
+import type { Condition } from '../api/v1alpha1.ts';
 
 export const READY = 'Ready';
 

@@ -8,13 +8,17 @@ import type { EventRecorder } from '../kube/event-recorder.ts';
 import { isKubeApiError, type KubeClient } from '../kube/kube-client.ts';
 import { storeKey, type WatchEvent } from '../kube/object-store.ts';
 import { ReferenceIndex, type ReferencedKind } from '../kube/reference-index.ts';
-import { APIG_CERTIFICATES, CONFIG_MAPS, SECRETS, objectPath } from '../kube/resources.ts';
+import { CONFIG_MAPS, SECRETS, objectPath } from '../kube/resources.ts';
 import { writeStatus } from '../kube/status-writer.ts';
 import { ResourceWatch, type MetadataStub } from '../kube/watch.ts';
 import { runWorkers, WorkQueue, type HandlerResult } from '../kube/work-queue.ts';
 import type { Metrics } from '../observability/metrics.ts';
-import type { ApigCertificateResource } from './apig-certificate.ts';
-import { KIND, GROUP, VERSION } from './apig-certificate.ts';
+import {
+  API_VERSION,
+  APIG_CERTIFICATE_KIND,
+  APIG_CERTIFICATE_RESOURCE,
+  type ApigCertificateResource,
+} from '../api/v1alpha1.ts';
 import { READY } from './conditions.ts';
 import {
   reconcile,
@@ -71,7 +75,7 @@ export class CertificateController {
     const common = { client, namespaces, logger, watchdogMs: watchInactivityMs };
     this.#certificates = new ResourceWatch<ApigCertificateResource>({
       ...common,
-      resource: APIG_CERTIFICATES,
+      resource: APIG_CERTIFICATE_RESOURCE,
       onEvent: (event) => this.#onCertificateEvent(event),
     });
     // Secrets and ConfigMaps: metadata only, so memory does not grow with
@@ -219,7 +223,7 @@ export class CertificateController {
       return cached;
     }
     const resource = await this.#get<ApigCertificateResource>(
-      objectPath(APIG_CERTIFICATES, namespace, name),
+      objectPath(APIG_CERTIFICATE_RESOURCE, namespace, name),
     );
     const version = resource?.metadata.resourceVersion;
     if (version !== undefined) this.#verifiedVersions.set(key, version);
@@ -262,7 +266,7 @@ export class CertificateController {
     try {
       const version = await writeStatus(
         this.#options.client,
-        APIG_CERTIFICATES,
+        APIG_CERTIFICATE_RESOURCE,
         resource,
         resource.status,
         outcome.status,
@@ -276,8 +280,8 @@ export class CertificateController {
     if (outcome.event) {
       const { type, reason, message } = outcome.event;
       const involved = {
-        apiVersion: `${GROUP}/${VERSION}`,
-        kind: KIND,
+        apiVersion: API_VERSION,
+        kind: APIG_CERTIFICATE_KIND,
         metadata: resource.metadata,
       };
       await this.#options.events.record(involved, type, reason, message);

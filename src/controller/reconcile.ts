@@ -14,7 +14,7 @@ import type {
   ApigCertificateResource,
   ApigCertificateStatus,
   LastError,
-} from './apig-certificate.ts';
+} from '../api/v1alpha1.ts';
 import { READY, setCondition } from './conditions.ts';
 
 /** A referenced object: found, absent, or present without the key the spec names. */

@@ -8,11 +8,6 @@ export interface ResourceType {
 
 export const SECRETS: ResourceType = { group: '', version: 'v1', plural: 'secrets' };
 export const CONFIG_MAPS: ResourceType = { group: '', version: 'v1', plural: 'configmaps' };
-export const APIG_CERTIFICATES: ResourceType = {
-  group: 'apig.certsync.io',
-  version: 'v1alpha1',
-  plural: 'apigcertificates',
-};
 export const LEASES: ResourceType = {
   group: 'coordination.k8s.io',
   version: 'v1',

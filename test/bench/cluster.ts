@@ -6,13 +6,12 @@ import { createInterface } from 'node:readline';
 import { promisify } from 'node:util';
 import { KubeConfig } from '@kubernetes/client-node';
 import { isKubeApiError, KubeClient } from '../../src/kube/kube-client.ts';
+import { SECRETS, collectionPath, objectPath } from '../../src/kube/resources.ts';
 import {
-  APIG_CERTIFICATES,
-  SECRETS,
-  collectionPath,
-  objectPath,
-} from '../../src/kube/resources.ts';
-import type { ApigCertificateSpec } from '../../src/controller/apig-certificate.ts';
+  API_VERSION,
+  APIG_CERTIFICATE_RESOURCE,
+  type ApigCertificateSpec,
+} from '../../src/api/v1alpha1.ts';
 import type { ControlPlaneInfo } from '../support/control-plane/control-plane.ts';
 import { runningDevCluster } from '../support/control-plane/dev-cluster.ts';
 
@@ -157,9 +156,9 @@ export async function createApigCertificate(
 ): Promise<void> {
   await kube.json({
     method: 'POST',
-    path: collectionPath(APIG_CERTIFICATES, namespace),
+    path: collectionPath(APIG_CERTIFICATE_RESOURCE, namespace),
     body: {
-      apiVersion: `${APIG_CERTIFICATES.group}/${APIG_CERTIFICATES.version}`,
+      apiVersion: API_VERSION,
       kind: 'ApigCertificate',
       metadata: { name, namespace },
       spec,
@@ -185,7 +184,7 @@ export async function deleteSecrets(
  * controller, so the namespace itself stays, empty).
  */
 export async function emptyNamespace(kube: KubeClient, namespace: string): Promise<void> {
-  for (const resource of [APIG_CERTIFICATES, SECRETS, EVENTS]) {
+  for (const resource of [APIG_CERTIFICATE_RESOURCE, SECRETS, EVENTS]) {
     try {
       await kube.json({ method: 'DELETE', path: collectionPath(resource, namespace) });
     } catch (error) {

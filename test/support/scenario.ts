@@ -6,7 +6,7 @@ import { CoreV1Api, CustomObjectsApi, type CoreV1Event } from '@kubernetes/clien
 import type {
   ApigCertificateResource,
   ApigCertificateSpec,
-} from '../../src/controller/apig-certificate.ts';
+} from '../../src/api/v1alpha1.ts';
 import {
   startApigSimulator,
   type ApigSimulator,

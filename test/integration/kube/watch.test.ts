@@ -10,7 +10,8 @@ import {
 } from '@kubernetes/client-node';
 import { KubeClient } from '../../../src/kube/kube-client.ts';
 import type { KubeObject } from '../../../src/kube/object-store.ts';
-import { APIG_CERTIFICATES, CONFIG_MAPS, SECRETS } from '../../../src/kube/resources.ts';
+import { APIG_CERTIFICATE_RESOURCE } from '../../../src/api/v1alpha1.ts';
+import { CONFIG_MAPS, SECRETS } from '../../../src/kube/resources.ts';
 import {
   ListWatch,
   METADATA_LIST_ACCEPT,
@@ -169,7 +170,7 @@ describe('ListWatch: events from the API server', () => {
     const watch = started(
       new ListWatch<Apig>({
         client,
-        resource: APIG_CERTIFICATES,
+        resource: APIG_CERTIFICATE_RESOURCE,
         namespace: ns,
         onEvent: log.handler,
       }),

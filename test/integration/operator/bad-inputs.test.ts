@@ -3,7 +3,7 @@
 // and no PUT, while a good resource in the same namespace keeps syncing; a
 // fixed input recovers with exactly one PUT.
 import { randomBytes } from 'node:crypto';
-import type { ApigCertificateSpec } from '../../../src/controller/apig-certificate.ts';
+import type { ApigCertificateSpec } from '../../../src/api/v1alpha1.ts';
 import {
   createCA,
   encryptPrivateKey,

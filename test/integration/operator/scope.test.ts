@@ -1,7 +1,7 @@
 // What the operator touches and what it sends: suspend, WATCH_NAMESPACES,
 // trustedRootCA from a Secret or a ConfigMap on instance certificates, and the
 // project a certificate lives in.
-import type { ApigCertificateSpec } from '../../../src/controller/apig-certificate.ts';
+import type { ApigCertificateSpec } from '../../../src/api/v1alpha1.ts';
 import { DEFAULT_PROJECT_ID, type RequestLogEntry } from '../../support/apig-simulator/index.ts';
 import {
   createCA,

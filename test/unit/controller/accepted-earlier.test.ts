@@ -5,7 +5,7 @@ import type {
   CertificateBody,
   CertificateTarget,
 } from '../../../src/apig/index.ts';
-import type { ApigCertificateResource } from '../../../src/controller/apig-certificate.ts';
+import type { ApigCertificateResource } from '../../../src/api/v1alpha1.ts';
 import {
   reconcile,
   type ApigUpdater,

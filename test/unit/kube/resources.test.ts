@@ -1,6 +1,6 @@
 import { parseRetryAfter } from '../../../src/kube/kube-client.ts';
+import { APIG_CERTIFICATE_RESOURCE } from '../../../src/api/v1alpha1.ts';
 import {
-  APIG_CERTIFICATES,
   collectionPath,
   CONFIG_MAPS,
   LEASES,
@@ -15,8 +15,12 @@ describe('collectionPath / objectPath', () => {
     [SECRETS, undefined, '/api/v1/secrets'],
     [SECRETS, 'team-a', '/api/v1/namespaces/team-a/secrets'],
     [CONFIG_MAPS, 'ns', '/api/v1/namespaces/ns/configmaps'],
-    [APIG_CERTIFICATES, undefined, '/apis/apig.certsync.io/v1alpha1/apigcertificates'],
-    [APIG_CERTIFICATES, 'ns', '/apis/apig.certsync.io/v1alpha1/namespaces/ns/apigcertificates'],
+    [APIG_CERTIFICATE_RESOURCE, undefined, '/apis/apig.certsync.io/v1alpha1/apigcertificates'],
+    [
+      APIG_CERTIFICATE_RESOURCE,
+      'ns',
+      '/apis/apig.certsync.io/v1alpha1/namespaces/ns/apigcertificates',
+    ],
     [LEASES, 'kube-system', '/apis/coordination.k8s.io/v1/namespaces/kube-system/leases'],
   ])('%j in %s -> %s', (resource, namespace, expected) => {
     expect(collectionPath(resource, namespace)).toBe(expected);

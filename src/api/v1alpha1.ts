@@ -1,9 +1,33 @@
-// The ApigCertificate resource as crds/ defines it (apig.certsync.io/v1alpha1).
+// The operator's API, apig.certsync.io/v1alpha1, as crds/ defines it: the one
+// source of its group, version, kinds, spec and status types and enums. It
+// imports nothing, so every layer (kube/, controller/, observability/, tests)
+// may use it. test/unit/api/crd.test.ts holds it against the CRD YAML.
 
 export const GROUP = 'apig.certsync.io';
 export const VERSION = 'v1alpha1';
-export const KIND = 'ApigCertificate';
-export const PLURAL = 'apigcertificates';
+export const API_VERSION = `${GROUP}/${VERSION}`;
+
+export const APIG_CERTIFICATE_KIND = 'ApigCertificate';
+/** The resource as list/watch paths name it (structurally a kube ResourceType). */
+export const APIG_CERTIFICATE_RESOURCE = {
+  group: GROUP,
+  version: VERSION,
+  plural: 'apigcertificates',
+} as const;
+
+export const CERTIFICATE_TYPES = ['global', 'instance'] as const;
+export type CertificateType = (typeof CERTIFICATE_TYPES)[number];
+
+/** APIG's `algorithm_type`. */
+export const ALGORITHM_TYPES = ['RSA', 'ECC', 'SM2'] as const;
+export type AlgorithmType = (typeof ALGORITHM_TYPES)[number];
+
+export function isAlgorithmType(value: string): value is AlgorithmType {
+  return (ALGORITHM_TYPES as readonly string[]).includes(value);
+}
+
+export const CONDITION_STATUSES = ['True', 'False', 'Unknown'] as const;
+export type ConditionStatus = (typeof CONDITION_STATUSES)[number];
 
 export interface NameReference {
   name: string;
@@ -18,16 +42,14 @@ export interface ApigCertificateSpec {
   certificateId: string;
   name: string;
   secretRef: NameReference;
-  type?: 'global' | 'instance';
+  type?: CertificateType;
   instanceId?: string;
-  algorithmType?: 'RSA' | 'ECC' | 'SM2';
+  algorithmType?: AlgorithmType;
   signSecretRef?: NameReference;
   trustedRootCA?: { secretRef?: KeyReference; configMapRef?: KeyReference };
   projectId?: string;
   suspend?: boolean;
 }
-
-export type ConditionStatus = 'True' | 'False' | 'Unknown';
 
 /** metav1.Condition */
 export interface Condition {
