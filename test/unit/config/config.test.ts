@@ -4,9 +4,9 @@ import {
   SERVICE_ACCOUNT_NAMESPACE_FILE,
   describeConfig,
   loadConfig,
-  parseDuration,
-} from '../../../src/config.ts';
-import type { OperatorConfig } from '../../../src/config.ts';
+} from '../../../src/config/index.ts';
+import type { OperatorConfig } from '../../../src/config/index.ts';
+import { parseDuration } from '../../../src/config/parsers.ts';
 import { createCA } from '../../support/certs.ts';
 import { fakeFiles } from './fake-files.ts';
 
