@@ -2,6 +2,7 @@
 // algorithm_type names them) and loading into node:crypto.
 import { createPrivateKey } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
+import type { AlgorithmType } from '../api/v1alpha1.ts';
 import {
   TAG_CONTEXT_0,
   TAG_INTEGER,
@@ -13,13 +14,6 @@ import {
   readSingle,
 } from './der.ts';
 import type { PemBlock } from './pem.ts';
-
-export const ALGORITHM_TYPES = ['RSA', 'ECC', 'SM2'] as const;
-export type AlgorithmType = (typeof ALGORITHM_TYPES)[number];
-
-export function isAlgorithmType(value: string): value is AlgorithmType {
-  return (ALGORITHM_TYPES as readonly string[]).includes(value);
-}
 
 /**
  * The SM2 curve (GB/T 32918). SM2 keys are EC keys on this curve; OpenSSL

@@ -2,6 +2,7 @@
 // spec to the exact bytes APIG will receive, or the first thing wrong.
 import { createPublicKey } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
+import { ALGORITHM_TYPES, isAlgorithmType, type AlgorithmType } from '../api/v1alpha1.ts';
 import { parseCertificate } from './certificate.ts';
 import type { ParsedCertificate } from './certificate.ts';
 import { checkChainOrder, checkValidity, describeInChain } from './chain.ts';
@@ -10,14 +11,11 @@ import type { InputField, SecretField } from './errors.ts';
 import { decodeBase64, describePemProblem, encodePem, parsePem, parsePemBytes } from './pem.ts';
 import type { PemBlock } from './pem.ts';
 import {
-  ALGORITHM_TYPES,
   EC_PARAMETERS_LABEL,
-  isAlgorithmType,
   isEncryptedKey,
   isPrivateKeyLabel,
   loadPrivateKey,
 } from './private-key.ts';
-import type { AlgorithmType } from './private-key.ts';
 import { hasTemporaryAnnotation, temporaryCertificateMark } from './temporary.ts';
 
 export const TLS_SECRET_TYPE = 'kubernetes.io/tls';
