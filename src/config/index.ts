@@ -54,7 +54,6 @@ const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0
 const HOST_NAME =
   /^[A-Za-z0-9]([-A-Za-z0-9]*[A-Za-z0-9])?(\.[A-Za-z0-9]([-A-Za-z0-9]*[A-Za-z0-9])?)*$/;
 const PROJECT_ID = /^[A-Za-z0-9_-]{1,64}$/;
-const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
 
 function apigService(env: Environment): ApigService {
   const raw = env.text('APIG_SERVICE');
@@ -108,9 +107,6 @@ function apigSettings(env: Environment, warnings: string[]): ApigSettings {
     },
     ...ca,
     timeoutMs,
-    connectTimeoutMs: Math.min(DEFAULT_CONNECT_TIMEOUT_MS, timeoutMs),
-    headersTimeoutMs: timeoutMs,
-    bodyTimeoutMs: timeoutMs,
   };
 }
 

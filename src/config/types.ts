@@ -14,11 +14,11 @@ export interface ApigSettings {
   /** APIG_CA_FILE, kept for describeConfig; its content is `caPem`. */
   readonly caFile: string | undefined;
   readonly caPem: string | undefined;
-  /** APIG_TIMEOUT: bounds the wait for response headers and between body chunks. */
+  /**
+   * APIG_TIMEOUT: bounds the wait for response headers and between body chunks;
+   * the client also caps connecting at this (apig/http.ts transportTimeouts).
+   */
   readonly timeoutMs: number;
-  readonly connectTimeoutMs: number;
-  readonly headersTimeoutMs: number;
-  readonly bodyTimeoutMs: number;
 }
 
 export interface LeaderElectionSettings {
