@@ -2,7 +2,7 @@
 // HTTP probes and metrics, and an orderly exit on SIGTERM.
 import { KubeConfig } from '@kubernetes/client-node';
 import { createApigClient } from './apig/index.ts';
-import { apigClientOptions, ConfigError, describeConfig, loadConfig } from './config.ts';
+import { apigClientOptions, ConfigError, describeConfig, loadConfig } from './config/index.ts';
 import { CertificateController } from './controller/controller.ts';
 import { EventRecorder } from './kube/event-recorder.ts';
 import { KubeClient } from './kube/kube-client.ts';

@@ -6,18 +6,29 @@ import type { Dispatcher } from 'undici';
 export interface TransportOptions {
   /** Extra trusted CA certificates (PEM), added to Node's default trust store. */
   caPem?: string | undefined;
-  connectTimeoutMs?: number | undefined;
-  /** Time allowed until the response headers arrive. */
-  headersTimeoutMs?: number | undefined;
-  /** Time allowed between two chunks of the response body. */
-  bodyTimeoutMs?: number | undefined;
+  /**
+   * APIG_TIMEOUT: how long to wait for the response headers, and then between
+   * two chunks of the body. Connecting gets at most CONNECT_TIMEOUT_MS of it.
+   */
+  timeoutMs?: number | undefined;
 }
 
-export const DEFAULT_TIMEOUTS = {
-  connectTimeoutMs: 10_000,
-  headersTimeoutMs: 30_000,
-  bodyTimeoutMs: 30_000,
-} as const;
+export const DEFAULT_TIMEOUT_MS = 30_000;
+/** Connecting (TCP and TLS) waits at most this long, however long APIG_TIMEOUT is. */
+export const CONNECT_TIMEOUT_MS = 10_000;
+
+/** undici's three timeouts, all derived from the one setting. */
+export function transportTimeouts(timeoutMs: number = DEFAULT_TIMEOUT_MS): {
+  connectTimeout: number;
+  headersTimeout: number;
+  bodyTimeout: number;
+} {
+  return {
+    connectTimeout: Math.min(CONNECT_TIMEOUT_MS, timeoutMs),
+    headersTimeout: timeoutMs,
+    bodyTimeout: timeoutMs,
+  };
+}
 
 /**
  * A keep-alive connection pool per origin that honours HTTPS_PROXY,
@@ -27,9 +38,7 @@ export const DEFAULT_TIMEOUTS = {
 export function createTransport(options: TransportOptions = {}): Dispatcher {
   const tlsOptions = options.caPem ? { ca: [...getCACertificates('default'), options.caPem] } : {};
   return new EnvHttpProxyAgent({
-    connectTimeout: options.connectTimeoutMs ?? DEFAULT_TIMEOUTS.connectTimeoutMs,
-    headersTimeout: options.headersTimeoutMs ?? DEFAULT_TIMEOUTS.headersTimeoutMs,
-    bodyTimeout: options.bodyTimeoutMs ?? DEFAULT_TIMEOUTS.bodyTimeoutMs,
+    ...transportTimeouts(options.timeoutMs),
     keepAliveTimeout: 10_000,
     // Direct connections use `connect`; through a proxy, the TLS session to
     // APIG inside the tunnel uses `requestTls`.

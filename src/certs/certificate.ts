@@ -1,7 +1,8 @@
 // One X.509 certificate, read twice: by OpenSSL through node:crypto (for
 // signatures, keys and the fingerprint, including SM2) and by
 // @peculiar/asn1-x509 (for names, extensions and dates as structured data).
-// @peculiar/x509 itself is not used: it needs a Reflect metadata polyfill.
+// @peculiar/x509 is a test-only dependency: it verifies through WebCrypto,
+// which has no SM2, and needs a global Reflect metadata polyfill at load.
 import { X509Certificate } from 'node:crypto';
 import { AsnConvert } from '@peculiar/asn1-schema';
 import {

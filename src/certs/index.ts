@@ -10,7 +10,5 @@ export type {
 } from './validate.ts';
 export { CERTIFICATE_INPUT_REASONS, CertificateInputError } from './errors.ts';
 export type { CertificateInputReason, InputField, SecretField } from './errors.ts';
-export { ALGORITHM_TYPES, isAlgorithmType } from './private-key.ts';
-export type { AlgorithmType } from './private-key.ts';
 export { TEMPORARY_CERTIFICATE_ANNOTATION } from './temporary.ts';
 export { LATEST_NOT_AFTER } from './chain.ts';

@@ -1,25 +1,17 @@
 // Private key blocks: encryption, algorithm (RSA, ECC or SM2, as APIG's
-// algorithm_type names them) and loading into node:crypto.
+// algorithm_type names them) and loading into node:crypto. The algorithm is
+// read from the key's own ASN.1 structure (PKCS#8, PKCS#1 or SEC1 schemas):
+// node:crypto has no name for SM2 keys, and OpenSSL builds without SM2 cannot
+// load them at all.
 import { createPrivateKey } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
-import {
-  TAG_CONTEXT_0,
-  TAG_INTEGER,
-  TAG_OCTET_STRING,
-  TAG_OID,
-  TAG_SEQUENCE,
-  decodeOid,
-  readElements,
-  readSingle,
-} from './der.ts';
+import { ECParameters, ECPrivateKey } from '@peculiar/asn1-ecc';
+import { PrivateKeyInfo } from '@peculiar/asn1-pkcs8';
+import { RSAPrivateKey } from '@peculiar/asn1-rsa';
+import { AsnParser } from '@peculiar/asn1-schema';
+import { fromBER } from 'asn1js';
+import type { AlgorithmType } from '../api/v1alpha1.ts';
 import type { PemBlock } from './pem.ts';
-
-export const ALGORITHM_TYPES = ['RSA', 'ECC', 'SM2'] as const;
-export type AlgorithmType = (typeof ALGORITHM_TYPES)[number];
-
-export function isAlgorithmType(value: string): value is AlgorithmType {
-  return (ALGORITHM_TYPES as readonly string[]).includes(value);
-}
 
 /**
  * The SM2 curve (GB/T 32918). SM2 keys are EC keys on this curve; OpenSSL
@@ -117,47 +109,38 @@ function readAlgorithm(
   }
 }
 
-// PrivateKeyInfo ::= SEQUENCE { version INTEGER, privateKeyAlgorithm
-//   AlgorithmIdentifier, privateKey OCTET STRING, ... }
-function pkcs8Algorithm(der: Buffer): KeyAlgorithm | undefined {
-  const info = readSingle(der, TAG_SEQUENCE);
-  const fields = info && readElements(info.value);
-  const [version, algorithmIdentifier, privateKey] = fields ?? [];
-  if (
-    version?.tag !== TAG_INTEGER ||
-    algorithmIdentifier?.tag !== TAG_SEQUENCE ||
-    privateKey?.tag !== TAG_OCTET_STRING
-  ) {
+/**
+ * The schema's reading of `der`; undefined when `der` does not match it or
+ * carries bytes after the value (OpenSSL would load the key and ignore them).
+ */
+function parse<T>(der: Buffer, schema: new () => T): T | undefined {
+  try {
+    const ber = fromBER(der);
+    return ber.offset === der.length ? AsnParser.fromASN(ber.result, schema) : undefined;
+  } catch {
     return undefined;
   }
-  const [oid, parameters] = readElements(algorithmIdentifier.value) ?? [];
-  const algorithm = oid?.tag === TAG_OID ? decodeOid(oid.value) : undefined;
+}
+
+function pkcs8Algorithm(der: Buffer): KeyAlgorithm | undefined {
+  const info = parse(der, PrivateKeyInfo);
+  if (!info) return undefined;
+  const { algorithm, parameters } = info.privateKeyAlgorithm;
   if (algorithm === OID_RSA) return { supported: true, algorithmType: 'RSA', description: 'RSA' };
   if (algorithm === OID_EC_PUBLIC_KEY) {
-    return curveAlgorithm(parameters?.tag === TAG_OID ? decodeOid(parameters.value) : undefined);
+    const curve = parameters ? parse(Buffer.from(parameters), ECParameters) : undefined;
+    return curveAlgorithm(curve?.namedCurve);
   }
-  if (algorithm === undefined) return undefined;
   return { supported: false, description: UNSUPPORTED_ALGORITHMS[algorithm] ?? `OID ${algorithm}` };
 }
 
-// RSAPrivateKey ::= SEQUENCE { version, modulus, publicExponent, privateExponent,
-//   prime1, prime2, exponent1, exponent2, coefficient (all INTEGER), ... }
 function isPkcs1(der: Buffer): boolean {
-  const key = readSingle(der, TAG_SEQUENCE);
-  const fields = key && readElements(key.value);
-  return !!fields && fields.length >= 9 && fields.slice(0, 9).every((f) => f.tag === TAG_INTEGER);
+  return parse(der, RSAPrivateKey) !== undefined;
 }
 
-// ECPrivateKey ::= SEQUENCE { version INTEGER (1), privateKey OCTET STRING,
-//   parameters [0] ECParameters OPTIONAL, publicKey [1] BIT STRING OPTIONAL }
 function sec1Algorithm(der: Buffer): KeyAlgorithm | undefined {
-  const key = readSingle(der, TAG_SEQUENCE);
-  const fields = key && readElements(key.value);
-  const [version, privateKey, ...optional] = fields ?? [];
-  if (version?.tag !== TAG_INTEGER || privateKey?.tag !== TAG_OCTET_STRING) return undefined;
-  const parameters = optional.find((f) => f.tag === TAG_CONTEXT_0);
-  const curve = parameters && readSingle(parameters.value, TAG_OID);
-  return curveAlgorithm(curve && decodeOid(curve.value));
+  const key = parse(der, ECPrivateKey);
+  return key && curveAlgorithm(key.parameters?.namedCurve);
 }
 
 function curveAlgorithm(curve: string | undefined): KeyAlgorithm {

@@ -7,7 +7,7 @@
 // metrics the operator exports.
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { ConfigError, loadConfig } from '../../../src/config.ts';
+import { ConfigError, loadConfig } from '../../../src/config/index.ts';
 import { Metrics } from '../../../src/observability/metrics.ts';
 import { createTestNamespace } from '../../support/kube.ts';
 import {

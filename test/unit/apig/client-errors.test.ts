@@ -429,7 +429,7 @@ describe('ApigServerError: 5xx and failures below HTTP', () => {
 
   it('a response slower than the headers timeout', async () => {
     const id = seeded();
-    const client = clientFor(sim, 'token', { headersTimeoutMs: 100 });
+    const client = clientFor(sim, 'token', { timeoutMs: 100 });
     try {
       sim.addFault({ fault: { kind: 'latency', ms: 1_000 }, times: 1 });
       const error = await rejectionOf(client.showCertificate({ certificateId: id }));

@@ -3,7 +3,8 @@
 import { X509Certificate } from 'node:crypto';
 import { issueCertificate, splitPem } from '../../support/certs.ts';
 import { LATEST_NOT_AFTER, validateTlsInputs } from '../../../src/certs/index.ts';
-import type { AlgorithmType, TlsInputs } from '../../../src/certs/index.ts';
+import type { AlgorithmType } from '../../../src/api/v1alpha1.ts';
+import type { TlsInputs } from '../../../src/certs/index.ts';
 import {
   NOT_AFTER,
   NOT_BEFORE,

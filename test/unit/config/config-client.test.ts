@@ -3,7 +3,7 @@
 // createApigClient needs, for each way to authenticate.
 import { Writable } from 'node:stream';
 import { createApigClient } from '../../../src/apig/index.ts';
-import { apigClientOptions, loadConfig } from '../../../src/config.ts';
+import { apigClientOptions, loadConfig } from '../../../src/config/index.ts';
 import { createLogger } from '../../../src/log.ts';
 import { DEFAULT_PROJECT_NAME, startApigSimulator } from '../../support/apig-simulator/index.ts';
 import type { ApigSimulator } from '../../support/apig-simulator/index.ts';

@@ -4,9 +4,10 @@ import {
   SERVICE_ACCOUNT_NAMESPACE_FILE,
   describeConfig,
   loadConfig,
-  parseDuration,
-} from '../../../src/config.ts';
-import type { OperatorConfig } from '../../../src/config.ts';
+} from '../../../src/config/index.ts';
+import type { OperatorConfig } from '../../../src/config/index.ts';
+import { parseDuration } from '../../../src/config/parsers.ts';
+import { transportTimeouts } from '../../../src/apig/http.ts';
 import { createCA } from '../../support/certs.ts';
 import { fakeFiles } from './fake-files.ts';
 
@@ -255,9 +256,6 @@ describe('loadConfig defaults', () => {
         caFile: undefined,
         caPem: undefined,
         timeoutMs: 30_000,
-        connectTimeoutMs: 10_000,
-        headersTimeoutMs: 30_000,
-        bodyTimeoutMs: 30_000,
       },
       watchNamespaces: [],
       logLevel: 'info',
@@ -433,15 +431,15 @@ describe('loadConfig accepts', () => {
       'APIG_TIMEOUT longer than the connect timeout',
       { APIG_TIMEOUT: '45s' },
       {},
-      (c) => [c.apig.connectTimeoutMs, c.apig.headersTimeoutMs, c.apig.bodyTimeoutMs],
-      [10_000, 45_000, 45_000],
+      (c) => transportTimeouts(c.apig.timeoutMs),
+      { connectTimeout: 10_000, headersTimeout: 45_000, bodyTimeout: 45_000 },
     ],
     [
       'APIG_TIMEOUT shorter than the connect timeout',
       { APIG_TIMEOUT: '5s' },
       {},
-      (c) => [c.apig.connectTimeoutMs, c.apig.headersTimeoutMs, c.apig.timeoutMs],
-      [5_000, 5_000, 5_000],
+      (c) => ({ timeoutMs: c.apig.timeoutMs, ...transportTimeouts(c.apig.timeoutMs) }),
+      { timeoutMs: 5_000, connectTimeout: 5_000, headersTimeout: 5_000, bodyTimeout: 5_000 },
     ],
     [
       'a fractional rate and a burst',

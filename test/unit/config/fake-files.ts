@@ -1,4 +1,4 @@
-import type { ReadTextFile } from '../../../src/config.ts';
+import type { ReadTextFile } from '../../../src/config/index.ts';
 
 /** An in-memory file system for loadConfig: unknown paths fail like fs does (ENOENT). */
 export function fakeFiles(contents: Readonly<Record<string, string>> = {}): ReadTextFile {

@@ -1,0 +1,52 @@
+// The validated configuration: what loadConfig returns and main wires up.
+import type { LevelWithSilent } from 'pino';
+import type { ApigCredentials, ApigService } from '../apig/client.ts';
+import type { RateLimit } from '../apig/rate-limiter.ts';
+
+/** What `createApigClient` needs, minus the logger and clock that main adds. */
+export interface ApigSettings {
+  readonly endpoint: string;
+  readonly service: ApigService;
+  /** Undefined: every ApigCertificate must set spec.projectId. */
+  readonly projectId: string | undefined;
+  readonly credentials: Readonly<ApigCredentials>;
+  readonly rateLimit: Readonly<RateLimit>;
+  /** APIG_CA_FILE, kept for describeConfig; its content is `caPem`. */
+  readonly caFile: string | undefined;
+  readonly caPem: string | undefined;
+  /**
+   * APIG_TIMEOUT: bounds the wait for response headers and between body chunks;
+   * the client also caps connecting at this (apig/http.ts transportTimeouts).
+   */
+  readonly timeoutMs: number;
+}
+
+export interface LeaderElectionSettings {
+  readonly enabled: boolean;
+  readonly namespace: string;
+  /** LEADER_ELECTION_ID: the Lease name. */
+  readonly leaseName: string;
+  /** POD_NAME or the host name; main appends a random suffix (leaderIdentity). */
+  readonly identity: string;
+}
+
+export interface HttpSettings {
+  /** 0 picks a free port (tests running several operators). */
+  readonly port: number;
+  readonly host: string;
+}
+
+export interface OperatorConfig {
+  readonly apig: ApigSettings;
+  /** Empty: all namespaces. */
+  readonly watchNamespaces: readonly string[];
+  readonly logLevel: LevelWithSilent;
+  readonly leaderElection: LeaderElectionSettings;
+  readonly http: HttpSettings;
+  readonly resyncPeriodMs: number;
+  /** A watch that delivers nothing for this long is restarted (ListWatch `watchdogMs`). */
+  readonly watchInactivityTimeoutMs: number;
+  readonly reconcileConcurrency: number;
+  /** Accepted but worth a warning in the log at start. */
+  readonly warnings: readonly string[];
+}
