@@ -5,7 +5,8 @@
 import { jest } from '@jest/globals';
 import { FaultProxy } from '../integration/kube/fault-proxy.ts';
 import { testKubeConfig } from '../support/kube.ts';
-import { eventually, type Scenario } from '../support/scenario.ts';
+import { eventually } from '../support/eventually.ts';
+import { type Scenario } from '../support/scenario.ts';
 import { Fleet } from './support/fleet.ts';
 import { onePutPerContent, putAccount } from './support/put-rules.ts';
 import { operatorEnv, proxyKubeconfig, Replica, watchRestarts } from './support/replicas.ts';

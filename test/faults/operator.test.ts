@@ -5,10 +5,11 @@
 import { jest } from '@jest/globals';
 import type { SimulatorOptions } from '../support/apig-simulator/index.ts';
 import type { LogLine } from '../support/operator.ts';
-import { eventually } from '../support/scenario.ts';
+import { eventually } from '../support/eventually.ts';
 import { Fleet } from './support/fleet.ts';
 import { onePutPerContent, putAccount, resentAfterAccepted } from './support/put-rules.ts';
-import { metricValue, operatorEnv } from './support/replicas.ts';
+import { metricValue } from '../support/metrics-text.ts';
+import { operatorEnv } from './support/replicas.ts';
 import { useFaultSuite } from './support/suite.ts';
 
 jest.setTimeout(180_000);
@@ -91,7 +92,8 @@ describe('operator faults', () => {
       metricValue(await leaks.scrapeMetrics('leader', leader), 'apig_cert_operator_leader'),
     ).toBe(1);
     expect(
-      metricValue(await leaks.scrapeMetrics('follower', follower), 'apig_cert_operator_leader'),
+      metricValue(await leaks.scrapeMetrics('follower', follower), 'apig_cert_operator_leader') ??
+        0,
     ).toBe(0);
 
     await leader.stop('SIGKILL');

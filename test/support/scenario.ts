@@ -3,10 +3,7 @@
 // the state of the world.
 import { randomBytes } from 'node:crypto';
 import { CoreV1Api, CustomObjectsApi, type CoreV1Event } from '@kubernetes/client-node';
-import type {
-  ApigCertificateResource,
-  ApigCertificateSpec,
-} from '../../src/api/v1alpha1.ts';
+import type { ApigCertificateResource, ApigCertificateSpec } from '../../src/api/v1alpha1.ts';
 import {
   startApigSimulator,
   type ApigSimulator,
@@ -14,6 +11,7 @@ import {
 } from './apig-simulator/index.ts';
 import { issueCertificate, sharedKeyPair, tlsSecretData, type IssuedCertificate } from './certs.ts';
 import { createTestNamespace, installCrds, testKubeConfig, testKubeconfigPath } from './kube.ts';
+import { eventually } from './eventually.ts';
 import { startOperator, type OperatorProcess } from './operator.ts';
 
 const GROUP = 'apig.certsync.io';
@@ -21,27 +19,6 @@ const VERSION = 'v1alpha1';
 const PLURAL = 'apigcertificates';
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-export async function eventually<T>(
-  what: string,
-  probe: () => Promise<T | undefined | false>,
-  timeoutMs = 30_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const value = await probe();
-      if (value !== undefined && value !== false) return value;
-    } catch (error) {
-      last = error;
-    }
-    await sleep(100);
-  }
-  throw new Error(
-    `timed out after ${timeoutMs} ms waiting for ${what}${last instanceof Error ? `: ${last.message}` : ''}`,
-  );
-}
 
 export interface Scenario {
   namespace: string;

@@ -8,7 +8,8 @@
 import { CoreV1Api } from '@kubernetes/client-node';
 import { testKubeConfig } from '../../support/kube.ts';
 import type { OperatorProcess } from '../../support/operator.ts';
-import { createScenario, eventually, sleep, type Scenario } from '../../support/scenario.ts';
+import { eventually } from '../../support/eventually.ts';
+import { createScenario, sleep, type Scenario } from '../../support/scenario.ts';
 import { createCA } from '../../support/certs.ts';
 import { RecordingProxy } from './recording-proxy.ts';
 import {

@@ -14,7 +14,8 @@ import {
   type IssuedCertificate,
 } from '../../support/certs.ts';
 import type { OperatorProcess } from '../../support/operator.ts';
-import { createScenario, eventually, sleep, type Scenario } from '../../support/scenario.ts';
+import { eventually } from '../../support/eventually.ts';
+import { createScenario, sleep, type Scenario } from '../../support/scenario.ts';
 import { findLeaks } from './leak-scan.ts';
 
 let s: Scenario;

@@ -1,6 +1,7 @@
 // The operator as users run it, against the real apiserver and the APIG
 // simulator: first sync, rotation, restart, changes that must not cause PUTs.
-import { createScenario, eventually, sleep, type Scenario } from '../../support/scenario.ts';
+import { eventually } from '../../support/eventually.ts';
+import { createScenario, sleep, type Scenario } from '../../support/scenario.ts';
 import type { OperatorProcess } from '../../support/operator.ts';
 
 let s: Scenario;

@@ -12,7 +12,8 @@ import {
 } from '../../support/certs.ts';
 import { createTestNamespace } from '../../support/kube.ts';
 import type { OperatorProcess } from '../../support/operator.ts';
-import { createScenario, eventually, sleep, type Scenario } from '../../support/scenario.ts';
+import { eventually } from '../../support/eventually.ts';
+import { createScenario, sleep, type Scenario } from '../../support/scenario.ts';
 import { findLeaks } from './leak-scan.ts';
 
 const SECOND_PROJECT = '7f3c1b2a9e8d4c6b5a4f3e2d1c0b9a8f';
