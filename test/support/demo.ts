@@ -16,6 +16,11 @@ import { ControlPlane, type ControlPlaneInfo } from './control-plane/control-pla
 import { runningDevCluster } from './control-plane/dev-cluster.ts';
 import { startOperator, type OperatorProcess } from './operator.ts';
 import { atExit, exitAfterCleanup } from './exit-cleanup.ts';
+import {
+  API_VERSION,
+  APIG_CERTIFICATE_KIND,
+  APIG_CERTIFICATE_RESOURCE,
+} from '../../src/api/v1alpha1.ts';
 
 const run = promisify(execFile);
 const NAMESPACE = 'demo';
@@ -131,13 +136,11 @@ async function main(): Promise<void> {
   await writeSecret(first);
   await objects
     .createNamespacedCustomObject({
-      group: 'apig.certsync.io',
-      version: 'v1alpha1',
+      ...APIG_CERTIFICATE_RESOURCE,
       namespace: NAMESPACE,
-      plural: 'apigcertificates',
       body: {
-        apiVersion: 'apig.certsync.io/v1alpha1',
-        kind: 'ApigCertificate',
+        apiVersion: API_VERSION,
+        kind: APIG_CERTIFICATE_KIND,
         metadata: { name: 'shop' },
         spec: {
           certificateId: CERTIFICATE_ID,
@@ -165,10 +168,8 @@ async function main(): Promise<void> {
   await writeSecret(rotated);
   await waitFor('the new certificate in status', async () => {
     const resource = (await objects.getNamespacedCustomObject({
-      group: 'apig.certsync.io',
-      version: 'v1alpha1',
+      ...APIG_CERTIFICATE_RESOURCE,
       namespace: NAMESPACE,
-      plural: 'apigcertificates',
       name: 'shop',
     })) as { status?: { serialNumber?: string; conditions?: { type: string; status: string }[] } };
     const ready = resource.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True';

@@ -3,7 +3,13 @@
 // the state of the world.
 import { randomBytes } from 'node:crypto';
 import { CoreV1Api, CustomObjectsApi, type CoreV1Event } from '@kubernetes/client-node';
-import type { ApigCertificateResource, ApigCertificateSpec } from '../../src/api/v1alpha1.ts';
+import {
+  API_VERSION,
+  APIG_CERTIFICATE_KIND,
+  APIG_CERTIFICATE_RESOURCE,
+  type ApigCertificateResource,
+  type ApigCertificateSpec,
+} from '../../src/api/v1alpha1.ts';
 import {
   startApigSimulator,
   type ApigSimulator,
@@ -13,10 +19,6 @@ import { issueCertificate, sharedKeyPair, tlsSecretData, type IssuedCertificate 
 import { createTestNamespace, installCrds, testKubeConfig, testKubeconfigPath } from './kube.ts';
 import { eventually } from './eventually.ts';
 import { startOperator, type OperatorProcess } from './operator.ts';
-
-const GROUP = 'apig.certsync.io';
-const VERSION = 'v1alpha1';
-const PLURAL = 'apigcertificates';
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -133,13 +135,11 @@ export async function createScenario(
         });
       }
       await objects.createNamespacedCustomObject({
-        group: GROUP,
-        version: VERSION,
+        ...APIG_CERTIFICATE_RESOURCE,
         namespace,
-        plural: PLURAL,
         body: {
-          apiVersion: `${GROUP}/${VERSION}`,
-          kind: 'ApigCertificate',
+          apiVersion: API_VERSION,
+          kind: APIG_CERTIFICATE_KIND,
           metadata: { name },
           spec: { name: 'shop_cert', secretRef: { name: `${name}-tls` }, ...spec },
         },
@@ -147,10 +147,8 @@ export async function createScenario(
     },
     async getCertificate(name) {
       return (await objects.getNamespacedCustomObject({
-        group: GROUP,
-        version: VERSION,
+        ...APIG_CERTIFICATE_RESOURCE,
         namespace,
-        plural: PLURAL,
         name,
       })) as ApigCertificateResource;
     },

@@ -10,7 +10,11 @@ import {
 } from '@kubernetes/client-node';
 import { KubeClient } from '../../../src/kube/kube-client.ts';
 import type { KubeObject } from '../../../src/kube/object-store.ts';
-import { APIG_CERTIFICATE_RESOURCE } from '../../../src/api/v1alpha1.ts';
+import {
+  API_VERSION,
+  APIG_CERTIFICATE_KIND,
+  APIG_CERTIFICATE_RESOURCE,
+} from '../../../src/api/v1alpha1.ts';
 import { CONFIG_MAPS, SECRETS } from '../../../src/kube/resources.ts';
 import {
   ListWatch,
@@ -178,16 +182,14 @@ describe('ListWatch: events from the API server', () => {
     );
     await watch.synced();
     const target = {
-      group: 'apig.certsync.io',
-      version: 'v1alpha1',
+      ...APIG_CERTIFICATE_RESOURCE,
       namespace: ns,
-      plural: 'apigcertificates',
     };
     await custom.createNamespacedCustomObject({
       ...target,
       body: {
-        apiVersion: 'apig.certsync.io/v1alpha1',
-        kind: 'ApigCertificate',
+        apiVersion: API_VERSION,
+        kind: APIG_CERTIFICATE_KIND,
         metadata: { name: 'shop' },
         spec: { certificateId: 'c0ffee-01', name: 'shop_cert', secretRef: { name: 'shop-tls' } },
       },

@@ -3,7 +3,7 @@
 // and no PUT, while a good resource in the same namespace keeps syncing; a
 // fixed input recovers with exactly one PUT.
 import { randomBytes } from 'node:crypto';
-import type { ApigCertificateSpec } from '../../../src/api/v1alpha1.ts';
+import { APIG_CERTIFICATE_KIND, type ApigCertificateSpec } from '../../../src/api/v1alpha1.ts';
 import {
   createCA,
   encryptPrivateKey,
@@ -385,7 +385,7 @@ describe('bad inputs', () => {
         (await s.events(input.resource)).find((e) => e.reason === input.reason),
       );
       expect(event.type).toBe('Warning');
-      expect(event.involvedObject.kind).toBe('ApigCertificate');
+      expect(event.involvedObject.kind).toBe(APIG_CERTIFICATE_KIND);
       expect(puts(`cert-${input.resource}`)).toBe(0);
       expect(putAttempts(`cert-${input.resource}`)).toBe(input.attempts ?? 0);
     },
