@@ -100,3 +100,74 @@ export interface ApigCertificateResource {
   spec: ApigCertificateSpec;
   status?: ApigCertificateStatus;
 }
+
+/**
+ * Each field of a type, marked as the type declares it. `satisfies` makes the
+ * compiler refuse a list that misses a field, names one the type lacks, or
+ * marks one wrongly, so the CRD test can compare these lists with the YAML.
+ */
+type FieldPresence<T> = {
+  readonly [K in keyof T]-?: object extends Pick<T, K> ? 'optional' : 'required';
+};
+
+export const APIG_CERTIFICATE_SPEC_FIELDS = {
+  certificateId: 'required',
+  name: 'required',
+  secretRef: 'required',
+  type: 'optional',
+  instanceId: 'optional',
+  algorithmType: 'optional',
+  signSecretRef: 'optional',
+  trustedRootCA: 'optional',
+  projectId: 'optional',
+  suspend: 'optional',
+} as const satisfies FieldPresence<ApigCertificateSpec>;
+
+export const NAME_REFERENCE_FIELDS = {
+  name: 'required',
+} as const satisfies FieldPresence<NameReference>;
+
+export const KEY_REFERENCE_FIELDS = {
+  name: 'required',
+  key: 'required',
+} as const satisfies FieldPresence<KeyReference>;
+
+export const TRUSTED_ROOT_CA_FIELDS = {
+  secretRef: 'optional',
+  configMapRef: 'optional',
+} as const satisfies FieldPresence<NonNullable<ApigCertificateSpec['trustedRootCA']>>;
+
+export const APIG_CERTIFICATE_STATUS_FIELDS = {
+  observedGeneration: 'optional',
+  conditions: 'optional',
+  notAfter: 'optional',
+  notBefore: 'optional',
+  serialNumber: 'optional',
+  commonName: 'optional',
+  san: 'optional',
+  issuer: 'optional',
+  signatureAlgorithm: 'optional',
+  algorithmType: 'optional',
+  lastSyncTime: 'optional',
+  syncedHash: 'optional',
+  failedHash: 'optional',
+  lastError: 'optional',
+} as const satisfies FieldPresence<ApigCertificateStatus>;
+
+export const CONDITION_FIELDS = {
+  type: 'required',
+  status: 'required',
+  observedGeneration: 'optional',
+  lastTransitionTime: 'required',
+  reason: 'required',
+  message: 'required',
+} as const satisfies FieldPresence<Condition>;
+
+/** The operator always writes code, message and time; the CRD leaves lastError's fields optional. */
+export const LAST_ERROR_FIELDS = {
+  code: 'required',
+  message: 'required',
+  httpStatus: 'optional',
+  requestId: 'optional',
+  time: 'required',
+} as const satisfies FieldPresence<LastError>;

@@ -7,6 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { request } from 'undici';
+import { metricByLabel, metricValue } from '../support/metrics-text.ts';
 import type { BenchApig } from './apig.ts';
 
 /** A pino line: level, time (epoch ms), msg and the fields logged. */
@@ -80,23 +81,6 @@ export async function cpuMillis(pid: number): Promise<number> {
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   const ticks = Number(fields[11]) + Number(fields[12]);
   return (ticks * 1000) / CLOCK_TICKS_PER_SECOND;
-}
-
-/** A sample value of a Prometheus text exposition (first series of that name). */
-export function metricValue(text: string, name: string): number | undefined {
-  const match = new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(text);
-  return match ? Number(match[1]) : undefined;
-}
-
-/** Every series of `name` as (value of `label`, sample value). */
-export function metricByLabel(text: string, name: string, label: string): Map<string, number> {
-  const series = new Map<string, number>();
-  const line = new RegExp(`^${name}\\{([^}]*)\\} (\\S+)$`, 'gm');
-  for (const match of text.matchAll(line)) {
-    const value = new RegExp(`(?:^|,)${label}="([^"]*)"`).exec(match[1]!)?.[1];
-    if (value !== undefined) series.set(value, (series.get(value) ?? 0) + Number(match[2]));
-  }
-  return series;
 }
 
 export class BenchOperator {

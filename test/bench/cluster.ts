@@ -9,6 +9,7 @@ import { isKubeApiError, KubeClient } from '../../src/kube/kube-client.ts';
 import { SECRETS, collectionPath, objectPath } from '../../src/kube/resources.ts';
 import {
   API_VERSION,
+  APIG_CERTIFICATE_KIND,
   APIG_CERTIFICATE_RESOURCE,
   type ApigCertificateSpec,
 } from '../../src/api/v1alpha1.ts';
@@ -159,7 +160,7 @@ export async function createApigCertificate(
     path: collectionPath(APIG_CERTIFICATE_RESOURCE, namespace),
     body: {
       apiVersion: API_VERSION,
-      kind: 'ApigCertificate',
+      kind: APIG_CERTIFICATE_KIND,
       metadata: { name, namespace },
       spec,
     },

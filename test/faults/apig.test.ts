@@ -8,7 +8,8 @@ import {
   type Fault,
   type RequestLogEntry,
 } from '../support/apig-simulator/index.ts';
-import { eventually, type Scenario } from '../support/scenario.ts';
+import { eventually } from '../support/eventually.ts';
+import { type Scenario } from '../support/scenario.ts';
 import { Fleet } from './support/fleet.ts';
 import { putAccount, resentAfterAccepted } from './support/put-rules.ts';
 import { operatorEnv } from './support/replicas.ts';

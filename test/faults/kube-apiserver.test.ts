@@ -5,12 +5,11 @@
 import { jest } from '@jest/globals';
 import { FaultProxy } from '../integration/kube/fault-proxy.ts';
 import { testKubeConfig } from '../support/kube.ts';
-import { eventually, type Scenario } from '../support/scenario.ts';
-import { Fleet } from './support/fleet.ts';
+import { eventually } from '../support/eventually.ts';
+import type { Fleet } from './support/fleet.ts';
 import { onePutPerContent, putAccount } from './support/put-rules.ts';
 import { operatorEnv, proxyKubeconfig, Replica, watchRestarts } from './support/replicas.ts';
-import { useFaultSuite } from './support/suite.ts';
-import type { HttpTap } from './support/tap.ts';
+import { useFaultSuite, type FleetSetup } from './support/suite.ts';
 
 jest.setTimeout(180_000);
 
@@ -22,17 +21,6 @@ const SLACK_MS = 5_000;
 const suite = useFaultSuite();
 const { leaks } = suite;
 
-interface Setup {
-  s: Scenario;
-  tap: HttpTap;
-  fleet: Fleet;
-}
-
-async function setUp(prefix: string, size: number): Promise<Setup> {
-  const { s, tap } = await suite.scenario(prefix);
-  return { s, tap, fleet: await Fleet.create(s, leaks, prefix, size) };
-}
-
 const ids = (fleet: Fleet): string[] => fleet.members.map((m) => m.certificateId);
 
 function signalApiserver(signal: NodeJS.Signals): void {
@@ -42,11 +30,11 @@ function signalApiserver(signal: NodeJS.Signals): void {
 }
 
 describe('kube-apiserver faults', () => {
-  let direct: Setup;
+  let direct: FleetSetup;
   let replica: Replica;
 
   it('kube-apiserver killed (SIGKILL) and restarted while Secrets change: every change synced once', async () => {
-    direct = await setUp('kill', 6);
+    direct = await suite.fleet('kill', 6);
     const { s, tap, fleet } = direct;
     replica = new Replica(
       operatorEnv(s, { APIG_ENDPOINT: tap.url, WATCH_INACTIVITY_TIMEOUT: `${WATCHDOG_MS}ms` }),
@@ -147,7 +135,7 @@ describe('kube-apiserver faults', () => {
   });
 
   it('a watch that stalls silently (connection open, nothing delivered): the watchdog relists and the change syncs within its bound', async () => {
-    const { s, tap, fleet } = await setUp('stall', 3);
+    const { s, tap, fleet } = await suite.fleet('stall', 3);
     const proxy = await FaultProxy.start(testKubeConfig());
     suite.onCleanup(() => proxy.close());
     const kubeconfig = await proxyKubeconfig(suite.controlPlane().info.dir, proxy.url, 'stall');
@@ -180,7 +168,7 @@ describe('kube-apiserver faults', () => {
   });
 
   it('watches answered 410 Gone: relist finds what the lost events carried, no duplicate PUTs', async () => {
-    const { s, tap, fleet } = await setUp('gone', 4);
+    const { s, tap, fleet } = await suite.fleet('gone', 4);
     const proxy = await FaultProxy.start(testKubeConfig());
     suite.onCleanup(() => proxy.close());
     const kubeconfig = await proxyKubeconfig(suite.controlPlane().info.dir, proxy.url, 'gone');

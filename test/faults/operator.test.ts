@@ -3,12 +3,11 @@
 // resource Ready, APIG holding exactly each Secret's certificate, and no PUT
 // of a content the operator had seen accepted.
 import { jest } from '@jest/globals';
-import type { SimulatorOptions } from '../support/apig-simulator/index.ts';
 import type { LogLine } from '../support/operator.ts';
-import { eventually } from '../support/scenario.ts';
-import { Fleet } from './support/fleet.ts';
+import { eventually } from '../support/eventually.ts';
 import { onePutPerContent, putAccount, resentAfterAccepted } from './support/put-rules.ts';
-import { metricValue, operatorEnv } from './support/replicas.ts';
+import { metricValue } from '../support/metrics-text.ts';
+import { operatorEnv } from './support/replicas.ts';
 import { useFaultSuite } from './support/suite.ts';
 
 jest.setTimeout(180_000);
@@ -21,18 +20,13 @@ const suite = useFaultSuite();
 const { leaks } = suite;
 const start = (env: Record<string, string>) => suite.operator(env);
 
-async function setUp(prefix: string, size: number, simulator: SimulatorOptions = {}) {
-  const { s, tap } = await suite.scenario(prefix, simulator);
-  return { s, tap, fleet: await Fleet.create(s, leaks, prefix, size) };
-}
-
 const becameLeader = (l: LogLine): boolean => l.msg === 'became leader';
 
 describe('operator faults', () => {
   it('operator killed (SIGKILL) mid-PUT and started again: converges with at most one repeat PUT, for the interrupted resource only', async () => {
     const ak = 'FAULTSUITEAK0000000001';
     const sk = 'fault-suite-secret-key-0123456789abcdef';
-    const { s, tap, fleet } = await setUp('crash', 4, { accessKeys: [{ ak, sk }] });
+    const { s, tap, fleet } = await suite.fleet('crash', 4, { accessKeys: [{ ak, sk }] });
     leaks.addCredential('the SK', sk);
     const env = operatorEnv(s, {
       APIG_AUTH_TOKEN: undefined,
@@ -80,7 +74,7 @@ describe('operator faults', () => {
   });
 
   it('two replicas, the leader killed (SIGKILL): the other takes over within the lease duration and sends each content once', async () => {
-    const { s, tap, fleet } = await setUp('ha', 6);
+    const { s, tap, fleet } = await suite.fleet('ha', 6);
     const env = operatorEnv(s, { APIG_ENDPOINT: tap.url });
     const leader = start(env);
     await leader.waitForLog(becameLeader);
@@ -91,7 +85,8 @@ describe('operator faults', () => {
       metricValue(await leaks.scrapeMetrics('leader', leader), 'apig_cert_operator_leader'),
     ).toBe(1);
     expect(
-      metricValue(await leaks.scrapeMetrics('follower', follower), 'apig_cert_operator_leader'),
+      metricValue(await leaks.scrapeMetrics('follower', follower), 'apig_cert_operator_leader') ??
+        0,
     ).toBe(0);
 
     await leader.stop('SIGKILL');

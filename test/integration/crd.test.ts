@@ -1,11 +1,13 @@
 // The API server itself refuses every invalid ApigCertificate spec, with a
-// message that names the field (design.md's "validated by the API server").
+// message that names the field (validation lives in the CRD schema and its CEL rules).
 import { ApiException, CustomObjectsApi } from '@kubernetes/client-node';
 import { createTestNamespace, installCrds, kubectl, testKubeConfig } from '../support/kube.ts';
+import {
+  API_VERSION,
+  APIG_CERTIFICATE_KIND,
+  APIG_CERTIFICATE_RESOURCE,
+} from '../../src/api/v1alpha1.ts';
 
-const GROUP = 'apig.certsync.io';
-const VERSION = 'v1alpha1';
-const PLURAL = 'apigcertificates';
 const objects = testKubeConfig().makeApiClient(CustomObjectsApi);
 let namespace: string;
 let counter = 0;
@@ -24,13 +26,11 @@ const validSpec = {
 async function create(spec: Record<string, unknown>): Promise<Record<string, unknown>> {
   counter += 1;
   return (await objects.createNamespacedCustomObject({
-    group: GROUP,
-    version: VERSION,
+    ...APIG_CERTIFICATE_RESOURCE,
     namespace,
-    plural: PLURAL,
     body: {
-      apiVersion: `${GROUP}/${VERSION}`,
-      kind: 'ApigCertificate',
+      apiVersion: API_VERSION,
+      kind: APIG_CERTIFICATE_KIND,
       metadata: { name: `cert-${counter}` },
       spec,
     },
@@ -146,10 +146,8 @@ describe('ApigCertificate CRD validation', () => {
     const created = await create(spec);
     const name = (created.metadata as { name: string }).name;
     const update = objects.patchNamespacedCustomObject({
-      group: GROUP,
-      version: VERSION,
+      ...APIG_CERTIFICATE_RESOURCE,
       namespace,
-      plural: PLURAL,
       name,
       body: [{ op: 'add', path: '/spec', value: { ...(created.spec as object), ...change } }],
     });

@@ -233,8 +233,8 @@ export function reverseChain(chainPem: string): string {
   return splitPem(chainPem).reverse().join('');
 }
 
-/** base64 values for a kubernetes.io/tls Secret's data. */
-export function tlsSecretData(c: { chainPem: string; keyPem: string }): {
+/** base64 values for a kubernetes.io/tls Secret's data (any bytes, for Secrets that must be refused). */
+export function tlsSecretData(c: { chainPem: string | Buffer; keyPem: string | Buffer }): {
   'tls.crt': string;
   'tls.key': string;
 } {

@@ -12,10 +12,16 @@ import { CoreV1Api, CustomObjectsApi, KubeConfig } from '@kubernetes/client-node
 import { startApigSimulator } from './apig-simulator/index.ts';
 import { createCA, tlsSecretData } from './certs.ts';
 import { ensureBinaries } from './control-plane/binaries.ts';
+import { eventually } from './eventually.ts';
 import { ControlPlane, type ControlPlaneInfo } from './control-plane/control-plane.ts';
 import { runningDevCluster } from './control-plane/dev-cluster.ts';
 import { startOperator, type OperatorProcess } from './operator.ts';
 import { atExit, exitAfterCleanup } from './exit-cleanup.ts';
+import {
+  API_VERSION,
+  APIG_CERTIFICATE_KIND,
+  APIG_CERTIFICATE_RESOURCE,
+} from '../../src/api/v1alpha1.ts';
 
 const run = promisify(execFile);
 const NAMESPACE = 'demo';
@@ -40,20 +46,6 @@ async function controlPlane(): Promise<ControlPlaneInfo> {
   const info = await plane.start();
   step(`kube-apiserver ${info.version} and etcd ${info.etcdVersion} are up.`);
   return info;
-}
-
-async function waitFor<T>(
-  what: string,
-  probe: () => Promise<T | undefined>,
-  timeoutMs = 60_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined) return value;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`timed out waiting for ${what}`);
 }
 
 async function main(): Promise<void> {
@@ -131,13 +123,11 @@ async function main(): Promise<void> {
   await writeSecret(first);
   await objects
     .createNamespacedCustomObject({
-      group: 'apig.certsync.io',
-      version: 'v1alpha1',
+      ...APIG_CERTIFICATE_RESOURCE,
       namespace: NAMESPACE,
-      plural: 'apigcertificates',
       body: {
-        apiVersion: 'apig.certsync.io/v1alpha1',
-        kind: 'ApigCertificate',
+        apiVersion: API_VERSION,
+        kind: APIG_CERTIFICATE_KIND,
         metadata: { name: 'shop' },
         spec: {
           certificateId: CERTIFICATE_ID,
@@ -163,17 +153,21 @@ async function main(): Promise<void> {
   const rotated = await issue();
   const rotationStart = Date.now();
   await writeSecret(rotated);
-  await waitFor('the new certificate in status', async () => {
-    const resource = (await objects.getNamespacedCustomObject({
-      group: 'apig.certsync.io',
-      version: 'v1alpha1',
-      namespace: NAMESPACE,
-      plural: 'apigcertificates',
-      name: 'shop',
-    })) as { status?: { serialNumber?: string; conditions?: { type: string; status: string }[] } };
-    const ready = resource.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True';
-    return ready && resource.status?.serialNumber !== previousSerial ? resource : undefined;
-  });
+  await eventually(
+    'the new certificate in status',
+    async () => {
+      const resource = (await objects.getNamespacedCustomObject({
+        ...APIG_CERTIFICATE_RESOURCE,
+        namespace: NAMESPACE,
+        name: 'shop',
+      })) as {
+        status?: { serialNumber?: string; conditions?: { type: string; status: string }[] };
+      };
+      const ready = resource.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True';
+      return ready && resource.status?.serialNumber !== previousSerial ? resource : undefined;
+    },
+    60_000,
+  );
   step(
     `Rotation synced in ${Date.now() - rotationStart} ms (Secret write to status showing the new serial):`,
   );

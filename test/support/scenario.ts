@@ -3,9 +3,12 @@
 // the state of the world.
 import { randomBytes } from 'node:crypto';
 import { CoreV1Api, CustomObjectsApi, type CoreV1Event } from '@kubernetes/client-node';
-import type {
-  ApigCertificateResource,
-  ApigCertificateSpec,
+import {
+  API_VERSION,
+  APIG_CERTIFICATE_KIND,
+  APIG_CERTIFICATE_RESOURCE,
+  type ApigCertificateResource,
+  type ApigCertificateSpec,
 } from '../../src/api/v1alpha1.ts';
 import {
   startApigSimulator,
@@ -14,34 +17,10 @@ import {
 } from './apig-simulator/index.ts';
 import { issueCertificate, sharedKeyPair, tlsSecretData, type IssuedCertificate } from './certs.ts';
 import { createTestNamespace, installCrds, testKubeConfig, testKubeconfigPath } from './kube.ts';
+import { eventually } from './eventually.ts';
 import { startOperator, type OperatorProcess } from './operator.ts';
 
-const GROUP = 'apig.certsync.io';
-const VERSION = 'v1alpha1';
-const PLURAL = 'apigcertificates';
-
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-export async function eventually<T>(
-  what: string,
-  probe: () => Promise<T | undefined | false>,
-  timeoutMs = 30_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const value = await probe();
-      if (value !== undefined && value !== false) return value;
-    } catch (error) {
-      last = error;
-    }
-    await sleep(100);
-  }
-  throw new Error(
-    `timed out after ${timeoutMs} ms waiting for ${what}${last instanceof Error ? `: ${last.message}` : ''}`,
-  );
-}
 
 export interface Scenario {
   namespace: string;
@@ -156,13 +135,11 @@ export async function createScenario(
         });
       }
       await objects.createNamespacedCustomObject({
-        group: GROUP,
-        version: VERSION,
+        ...APIG_CERTIFICATE_RESOURCE,
         namespace,
-        plural: PLURAL,
         body: {
-          apiVersion: `${GROUP}/${VERSION}`,
-          kind: 'ApigCertificate',
+          apiVersion: API_VERSION,
+          kind: APIG_CERTIFICATE_KIND,
           metadata: { name },
           spec: { name: 'shop_cert', secretRef: { name: `${name}-tls` }, ...spec },
         },
@@ -170,10 +147,8 @@ export async function createScenario(
     },
     async getCertificate(name) {
       return (await objects.getNamespacedCustomObject({
-        group: GROUP,
-        version: VERSION,
+        ...APIG_CERTIFICATE_RESOURCE,
         namespace,
-        plural: PLURAL,
         name,
       })) as ApigCertificateResource;
     },

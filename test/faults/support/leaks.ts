@@ -6,6 +6,7 @@
 import { findSecrets, privateKeyLines } from '../../support/leaks.ts';
 import type { OperatorProcess } from '../../support/operator.ts';
 import type { Scenario } from '../../support/scenario.ts';
+import { APIG_CERTIFICATE_RESOURCE } from '../../../src/api/v1alpha1.ts';
 
 export class LeakScan {
   readonly #keyLines = new Set<string>();
@@ -58,10 +59,8 @@ export class LeakScan {
       const [events, resources] = await Promise.all([
         s.core.listNamespacedEvent({ namespace: s.namespace }),
         s.objects.listNamespacedCustomObject({
-          group: 'apig.certsync.io',
-          version: 'v1alpha1',
+          ...APIG_CERTIFICATE_RESOURCE,
           namespace: s.namespace,
-          plural: 'apigcertificates',
         }) as Promise<{ items: { status?: unknown }[] }>,
       ]);
       surfaces.push([`Events in ${s.namespace}`, JSON.stringify(events.items)]);

@@ -3,6 +3,7 @@
 // kubelet does for a Deployment's pod), and reading /metrics.
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { metricValue } from '../../support/metrics-text.ts';
 import { startOperator, type OperatorProcess } from '../../support/operator.ts';
 import type { Scenario } from '../../support/scenario.ts';
 import type { LeakScan } from './leaks.ts';
@@ -87,22 +88,9 @@ export class Replica {
   }
 }
 
-/** A counter or gauge from a /metrics page; 0 when the series is absent. */
-export function metricValue(
-  text: string,
-  name: string,
-  labels: Record<string, string> = {},
-): number {
-  for (const line of text.split('\n')) {
-    if (!line.startsWith(`${name}{`) && !line.startsWith(`${name} `)) continue;
-    const matches = Object.entries(labels).every(([k, v]) => line.includes(`${k}="${v}"`));
-    if (matches) return Number(line.slice(line.lastIndexOf(' ') + 1));
-  }
-  return 0;
-}
-
 export const watchRestarts = (
   text: string,
   resource: 'apigcertificates' | 'secrets' | 'configmaps',
   reason: 'expired' | 'stalled' | 'error',
-): number => metricValue(text, 'apig_cert_operator_watch_restarts_total', { resource, reason });
+): number =>
+  metricValue(text, 'apig_cert_operator_watch_restarts_total', { resource, reason }) ?? 0;

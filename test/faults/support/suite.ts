@@ -6,8 +6,16 @@ import type { SimulatorOptions } from '../../support/apig-simulator/index.ts';
 import { startOperator, type OperatorProcess } from '../../support/operator.ts';
 import { createScenario, type Scenario } from '../../support/scenario.ts';
 import { startOwnControlPlane, type OwnControlPlane } from './cluster.ts';
+import { Fleet } from './fleet.ts';
 import { LeakScan } from './leaks.ts';
 import { HttpTap } from './tap.ts';
+
+/** A scenario with its APIG tap and a fleet of resources in it. */
+export interface FleetSetup {
+  s: Scenario;
+  tap: HttpTap;
+  fleet: Fleet;
+}
 
 export interface FaultSuite {
   readonly leaks: LeakScan;
@@ -15,6 +23,8 @@ export interface FaultSuite {
   controlPlane(): OwnControlPlane;
   /** A namespace and APIG simulator, with a tap the operator should use as APIG_ENDPOINT. */
   scenario(prefix: string, simulator?: SimulatorOptions): Promise<{ s: Scenario; tap: HttpTap }>;
+  /** A scenario (as `scenario`) holding `size` Secrets and ApigCertificates named `prefix-<n>`. */
+  fleet(prefix: string, size: number, simulator?: SimulatorOptions): Promise<FleetSetup>;
   /** Starts an operator process (killed after the file if still running) and scans its output. */
   operator(env: Record<string, string>): OperatorProcess;
   onCleanup(cleanup: () => Promise<unknown>): void;
@@ -36,20 +46,26 @@ export function useFaultSuite(): FaultSuite {
     await own?.stop();
   }, 60_000);
 
+  const scenario: FaultSuite['scenario'] = async (prefix, simulator = {}) => {
+    const s = await createScenario(`fault-${prefix}`, simulator);
+    cleanups.push(() => s.close());
+    leaks.addScenario(s);
+    leaks.addCredential('the APIG token', s.token);
+    const tap = await HttpTap.start(s.simulator.url);
+    cleanups.push(() => tap.close());
+    return { s, tap };
+  };
+
   return {
     leaks,
     controlPlane() {
       if (!own) throw new Error('the control plane is not running');
       return own;
     },
-    async scenario(prefix, simulator = {}) {
-      const s = await createScenario(`fault-${prefix}`, simulator);
-      cleanups.push(() => s.close());
-      leaks.addScenario(s);
-      leaks.addCredential('the APIG token', s.token);
-      const tap = await HttpTap.start(s.simulator.url);
-      cleanups.push(() => tap.close());
-      return { s, tap };
+    scenario,
+    async fleet(prefix, size, simulator = {}) {
+      const { s, tap } = await scenario(prefix, simulator);
+      return { s, tap, fleet: await Fleet.create(s, leaks, prefix, size) };
     },
     operator(env) {
       const operator = leaks.addOperator(startOperator(env));

@@ -4,7 +4,8 @@
 // (Roles only, no ClusterRole) and the environment the Deployment gives it,
 // syncs a certificate there, and never asks for anything outside it.
 import type { OperatorProcess } from '../../support/operator.ts';
-import { createScenario, eventually, type Scenario } from '../../support/scenario.ts';
+import { eventually } from '../../support/eventually.ts';
+import { createScenario, type Scenario } from '../../support/scenario.ts';
 import { RecordingProxy } from './recording-proxy.ts';
 import {
   DEPLOY_DIR,

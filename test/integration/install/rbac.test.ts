@@ -8,7 +8,8 @@
 import { CoreV1Api } from '@kubernetes/client-node';
 import { testKubeConfig } from '../../support/kube.ts';
 import type { OperatorProcess } from '../../support/operator.ts';
-import { createScenario, eventually, sleep, type Scenario } from '../../support/scenario.ts';
+import { eventually } from '../../support/eventually.ts';
+import { createScenario, sleep, type Scenario } from '../../support/scenario.ts';
 import { createCA } from '../../support/certs.ts';
 import { RecordingProxy } from './recording-proxy.ts';
 import {
@@ -25,6 +26,11 @@ import {
   permission,
   serviceAccountKubeconfig,
 } from './support.ts';
+import {
+  API_VERSION,
+  APIG_CERTIFICATE_KIND,
+  APIG_CERTIFICATE_RESOURCE,
+} from '../../../src/api/v1alpha1.ts';
 
 const POD_NAME = 'apig-cert-operator-rbac-test';
 const INSTANCE_ID = 'inst-rbac';
@@ -97,13 +103,11 @@ describe('the operator with exactly the deploy/ RBAC', () => {
     });
     await s.writeTlsSecret('mtls-tls', await s.issue('partner.example.com'));
     await s.objects.createNamespacedCustomObject({
-      group: 'apig.certsync.io',
-      version: 'v1alpha1',
+      ...APIG_CERTIFICATE_RESOURCE,
       namespace: s.namespace,
-      plural: 'apigcertificates',
       body: {
-        apiVersion: 'apig.certsync.io/v1alpha1',
-        kind: 'ApigCertificate',
+        apiVersion: API_VERSION,
+        kind: APIG_CERTIFICATE_KIND,
         metadata: { name: 'mtls' },
         spec: {
           certificateId: 'cert-mtls',
@@ -199,7 +203,7 @@ describe('the same operator without that RBAC', () => {
     );
     expect(refusal.level).toBe(50);
     expect(refusal.msg).toContain('forbidden by RBAC');
-    expect(refusal.resource).toBe('apigcertificates');
+    expect(refusal.resource).toBe(APIG_CERTIFICATE_RESOURCE.plural);
     expect(String((refusal.err as { message: string }).message)).toContain(
       `system:serviceaccount:${s.namespace}:${name}`,
     );

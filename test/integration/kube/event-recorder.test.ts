@@ -3,6 +3,7 @@ import { CoreV1Api } from '@kubernetes/client-node';
 import { EventRecorder } from '../../../src/kube/event-recorder.ts';
 import { KubeClient } from '../../../src/kube/kube-client.ts';
 import { createTestNamespace, testKubeConfig } from '../../support/kube.ts';
+import { API_VERSION, APIG_CERTIFICATE_KIND } from '../../../src/api/v1alpha1.ts';
 
 const client = new KubeClient(testKubeConfig());
 const core = testKubeConfig().makeApiClient(CoreV1Api);
@@ -18,8 +19,8 @@ afterAll(async () => {
 
 function involved(name: string) {
   return {
-    apiVersion: 'apig.certsync.io/v1alpha1',
-    kind: 'ApigCertificate',
+    apiVersion: API_VERSION,
+    kind: APIG_CERTIFICATE_KIND,
     metadata: { namespace, name, uid: `uid-${name}` },
   };
 }

@@ -1,19 +1,6 @@
 import type { KubeObject, WatchEvent } from '../../../src/kube/object-store.ts';
 import { storeKey } from '../../../src/kube/object-store.ts';
 
-/** Retries `check` until it stops throwing or `timeoutMs` passes (then rethrows). */
-export async function eventually<T>(check: () => T | Promise<T>, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await check();
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-  }
-}
-
 /** Records watch events as `type namespace/name` lines, plus the raw events. */
 export class EventLog<T extends KubeObject> {
   readonly events: WatchEvent<T>[] = [];

@@ -8,7 +8,7 @@ import type { LeaderElectorOptions, LeaseSpec } from '../../../src/kube/leader-e
 import { LEASES, objectPath } from '../../../src/kube/resources.ts';
 import { createTestNamespace, testKubeConfig } from '../../support/kube.ts';
 import { FaultProxy } from './fault-proxy.ts';
-import { eventually } from './helpers.ts';
+import { eventuallyPasses } from '../../support/eventually.ts';
 
 const admin = new KubeClient(testKubeConfig());
 const cleanups: (() => Promise<void>)[] = [];
@@ -93,7 +93,7 @@ describe('LeaderElector against kube-apiserver', () => {
   it('elects exactly one of two candidates and records it in the Lease', async () => {
     const lease = newLease();
     const candidates = [candidate(lease, FAST), candidate(lease, FAST)];
-    const [leader] = await eventually(() => {
+    const [leader] = await eventuallyPasses(() => {
       const l = leaders(candidates);
       expect(l).toHaveLength(1);
       return l;
@@ -113,9 +113,9 @@ describe('LeaderElector against kube-apiserver', () => {
     // A long lease: a take-over well inside it can only come from the release.
     const slow: Timing = { leaseDurationMs: 20_000, renewDeadlineMs: 10_000, retryPeriodMs: 500 };
     const first = candidate(lease, slow);
-    await eventually(() => expect(first.elector.isLeader()).toBe(true));
+    await eventuallyPasses(() => expect(first.elector.isLeader()).toBe(true));
     const second = candidate(lease, slow);
-    await eventually(() => expect(second.elector.leader).toBe(first.elector.identity));
+    await eventuallyPasses(() => expect(second.elector.leader).toBe(first.elector.identity));
     const transitionsBefore = (await leaseSpec(lease))?.leaseTransitions ?? 0;
 
     const stoppedAt = Date.now();
@@ -123,7 +123,7 @@ describe('LeaderElector against kube-apiserver', () => {
     await first.done;
     expect(first.elector.isLeader()).toBe(false);
     expect(first.stoppedAt).toHaveLength(1);
-    await eventually(() => expect(second.elector.isLeader()).toBe(true));
+    await eventuallyPasses(() => expect(second.elector.isLeader()).toBe(true));
     const handOverMs = second.startedAt[0]! - stoppedAt;
     process.stderr.write(`[kube/leader] hand-over after release: ${handOverMs} ms (lease 20 s)\n`);
     expect(handOverMs).toBeLessThan(10_000);
@@ -137,13 +137,13 @@ describe('LeaderElector against kube-apiserver', () => {
     const proxy = await FaultProxy.start(testKubeConfig());
     cleanups.push(() => proxy.close());
     const isolated = candidate(lease, FAST, new KubeClient(proxy.kubeConfig()));
-    await eventually(() => expect(isolated.elector.isLeader()).toBe(true));
+    await eventuallyPasses(() => expect(isolated.elector.isLeader()).toBe(true));
     const other = candidate(lease, FAST);
-    await eventually(() => expect(other.elector.leader).toBe(isolated.elector.identity));
+    await eventuallyPasses(() => expect(other.elector.leader).toBe(isolated.elector.identity));
 
     const cutAt = Date.now();
     proxy.blackhole(true);
-    await eventually(() => expect(other.elector.isLeader()).toBe(true), 15_000);
+    await eventuallyPasses(() => expect(other.elector.isLeader()).toBe(true), 15_000);
     await isolated.done; // lost leadership ends run()
 
     const steppedDown = isolated.stoppedAt[0]!;

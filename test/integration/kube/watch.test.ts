@@ -10,7 +10,11 @@ import {
 } from '@kubernetes/client-node';
 import { KubeClient } from '../../../src/kube/kube-client.ts';
 import type { KubeObject } from '../../../src/kube/object-store.ts';
-import { APIG_CERTIFICATE_RESOURCE } from '../../../src/api/v1alpha1.ts';
+import {
+  API_VERSION,
+  APIG_CERTIFICATE_KIND,
+  APIG_CERTIFICATE_RESOURCE,
+} from '../../../src/api/v1alpha1.ts';
 import { CONFIG_MAPS, SECRETS } from '../../../src/kube/resources.ts';
 import {
   ListWatch,
@@ -21,7 +25,8 @@ import {
 import type { ListWatchOptions, MetadataStub, RawObject } from '../../../src/kube/watch.ts';
 import { createTestNamespace, installCrds, testKubeConfig } from '../../support/kube.ts';
 import { FaultProxy } from './fault-proxy.ts';
-import { eventually, EventLog } from './helpers.ts';
+import { eventuallyPasses } from '../../support/eventually.ts';
+import { EventLog } from './helpers.ts';
 
 const core = testKubeConfig().makeApiClient(CoreV1Api);
 const custom = testKubeConfig().makeApiClient(CustomObjectsApi);
@@ -109,14 +114,14 @@ describe('ListWatch: events from the API server', () => {
     await watch.synced();
 
     await createSecret(ns, 'shop-tls', 1);
-    await eventually(() => expect(log.of(`${ns}/shop-tls`)).toEqual([`add ${ns}/shop-tls`]));
+    await eventuallyPasses(() => expect(log.of(`${ns}/shop-tls`)).toEqual([`add ${ns}/shop-tls`]));
     await replaceSecretData(ns, 'shop-tls', 2);
-    await eventually(() =>
+    await eventuallyPasses(() =>
       expect(log.of(`${ns}/shop-tls`)).toEqual([`add ${ns}/shop-tls`, `update ${ns}/shop-tls`]),
     );
     expect(watch.get(`${ns}/shop-tls`)?.metadata.resourceVersion).toMatch(/^\d+$/);
     await core.deleteNamespacedSecret({ namespace: ns, name: 'shop-tls' });
-    await eventually(() =>
+    await eventuallyPasses(() =>
       expect(log.of(`${ns}/shop-tls`)).toEqual([
         `add ${ns}/shop-tls`,
         `update ${ns}/shop-tls`,
@@ -154,7 +159,7 @@ describe('ListWatch: events from the API server', () => {
       setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
     );
     await core.deleteNamespacedConfigMap({ namespace: ns, name: 'root-ca' });
-    await eventually(() =>
+    await eventuallyPasses(() =>
       expect(log.of(`${ns}/root-ca`)).toEqual([
         `add ${ns}/root-ca`,
         `update ${ns}/root-ca`,
@@ -177,16 +182,14 @@ describe('ListWatch: events from the API server', () => {
     );
     await watch.synced();
     const target = {
-      group: 'apig.certsync.io',
-      version: 'v1alpha1',
+      ...APIG_CERTIFICATE_RESOURCE,
       namespace: ns,
-      plural: 'apigcertificates',
     };
     await custom.createNamespacedCustomObject({
       ...target,
       body: {
-        apiVersion: 'apig.certsync.io/v1alpha1',
-        kind: 'ApigCertificate',
+        apiVersion: API_VERSION,
+        kind: APIG_CERTIFICATE_KIND,
         metadata: { name: 'shop' },
         spec: { certificateId: 'c0ffee-01', name: 'shop_cert', secretRef: { name: 'shop-tls' } },
       },
@@ -195,14 +198,14 @@ describe('ListWatch: events from the API server', () => {
       { ...target, name: 'shop', body: { spec: { name: 'shop_cert_v2' } } },
       setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
     );
-    await eventually(() =>
+    await eventuallyPasses(() =>
       expect(log.of(`${ns}/shop`)).toEqual([`add ${ns}/shop`, `update ${ns}/shop`]),
     );
     const stored = watch.get(`${ns}/shop`);
     expect(stored?.spec?.name).toBe('shop_cert_v2');
     expect(stored?.metadata).not.toHaveProperty('managedFields');
     await custom.deleteNamespacedCustomObject({ ...target, name: 'shop' });
-    await eventually(() => expect(log.of(`${ns}/shop`)).toHaveLength(3));
+    await eventuallyPasses(() => expect(log.of(`${ns}/shop`)).toHaveLength(3));
     expect(log.of(`${ns}/shop`)[2]).toBe(`delete ${ns}/shop`);
   });
 
@@ -228,7 +231,7 @@ describe('ListWatch: events from the API server', () => {
     expect(lists.map((r) => r.query.get('limit'))).toEqual(['2', '2', '2']);
     expect(lists[0]!.query.has('continue')).toBe(false);
     expect(lists[1]!.query.get('continue')).toBeTruthy();
-    const watchRequest = await eventually(() => {
+    const watchRequest = await eventuallyPasses(() => {
       const w = p.watchRequests()[0];
       if (!w) throw new Error('no watch yet');
       return w;
@@ -251,7 +254,7 @@ describe('ListWatch: events from the API server', () => {
     await watch.synced();
     await createSecret(ns, 'first');
     await createSecret(ns, 'second');
-    await eventually(() => expect(log.lines()).toEqual([`add ${ns}/second`]));
+    await eventuallyPasses(() => expect(log.lines()).toEqual([`add ${ns}/second`]));
   });
 
   it('stop() closes the open watch at once and makes no further requests', async () => {
@@ -266,7 +269,7 @@ describe('ListWatch: events from the API server', () => {
     });
     watch.start();
     await watch.synced();
-    await eventually(() => expect(p.watchRequests()).toHaveLength(1));
+    await eventuallyPasses(() => expect(p.watchRequests()).toHaveLength(1));
     const before = Date.now();
     await watch.stop();
     expect(Date.now() - before).toBeLessThan(2_000);
@@ -301,12 +304,12 @@ describe('ResourceWatch: WATCH_NAMESPACES', () => {
 
     for (const ns of [ns1, ns2, ns3]) await createConfigMap(ns, 'root-ca');
     const ours = (line: string) => [ns1, ns2, ns3].some((ns) => line.endsWith(` ${ns}/root-ca`));
-    await eventually(() =>
+    await eventuallyPasses(() =>
       expect(allLog.lines().filter(ours).sort()).toEqual(
         [ns1, ns2, ns3].map((ns) => `add ${ns}/root-ca`).sort(),
       ),
     );
-    await eventually(() =>
+    await eventuallyPasses(() =>
       expect(listedLog.lines().sort()).toEqual([`add ${ns1}/root-ca`, `add ${ns2}/root-ca`].sort()),
     );
     expect(listed.get(`${ns1}/root-ca`)).toBeDefined();
@@ -351,7 +354,7 @@ describe('ListWatch: memory', () => {
     const watch = secretWatch(ns, log);
     await watch.synced();
     await createSecret(ns, 'late-arrival');
-    await eventually(() => expect(watch.size).toBe(count + 1));
+    await eventuallyPasses(() => expect(watch.size).toBe(count + 1));
     const stored = JSON.stringify(watch.list());
     const bytesPerSecret = stored.length / watch.size;
     process.stderr.write(
@@ -390,12 +393,14 @@ describe('ListWatch: faults', () => {
     const watch = proxiedSecretWatch(p, ns, log);
     await watch.synced();
     await createSecret(ns, 'before');
-    await eventually(() => expect(log.lines()).toEqual([`add ${ns}/before`]));
+    await eventuallyPasses(() => expect(log.lines()).toEqual([`add ${ns}/before`]));
     const beforeVersion = Number(watch.get(`${ns}/before`)!.metadata.resourceVersion);
 
     expect(p.cutWatches()).toBe(1);
     await createSecret(ns, 'during');
-    await eventually(() => expect(log.lines()).toEqual([`add ${ns}/before`, `add ${ns}/during`]));
+    await eventuallyPasses(() =>
+      expect(log.lines()).toEqual([`add ${ns}/before`, `add ${ns}/during`]),
+    );
 
     const stats = watch.stats();
     expect(stats.lists).toBe(1);
@@ -412,7 +417,7 @@ describe('ListWatch: faults', () => {
     await watch.synced();
     await createSecret(ns, 'doomed');
     await createSecret(ns, 'kept', 1);
-    await eventually(() => expect(log.lines()).toHaveLength(2));
+    await eventuallyPasses(() => expect(log.lines()).toHaveLength(2));
 
     // Events are lost (stall), then the resumed watch is too old: only a relist can tell.
     p.stallWatches(true);
@@ -423,7 +428,7 @@ describe('ListWatch: faults', () => {
     p.expireNextWatch();
     p.cutWatches();
 
-    await eventually(() =>
+    await eventuallyPasses(() =>
       expect(log.lines().slice(2).sort()).toEqual(
         [`delete ${ns}/doomed`, `update ${ns}/kept`].sort(),
       ),
@@ -440,12 +445,12 @@ describe('ListWatch: faults', () => {
     const watch = proxiedSecretWatch(p, ns, log, { watchdogMs: 1_500 });
     await watch.synced();
     await createSecret(ns, 'doomed');
-    await eventually(() => expect(log.lines()).toEqual([`add ${ns}/doomed`]));
+    await eventuallyPasses(() => expect(log.lines()).toEqual([`add ${ns}/doomed`]));
 
     p.stallWatches(true);
     const listsBefore = watch.stats().lists;
     await core.deleteNamespacedSecret({ namespace: ns, name: 'doomed' });
-    await eventually(() =>
+    await eventuallyPasses(() =>
       expect(log.lines()).toEqual([`add ${ns}/doomed`, `delete ${ns}/doomed`]),
     );
     const stats = watch.stats();
@@ -474,12 +479,12 @@ describe('ListWatch: faults', () => {
 
     // Once the watch has been up a while the backoff starts afresh (300 ms, then
     // 600 ms), yet a 429 with Retry-After: 2 makes the next attempt wait 2 s.
-    await eventually(() => expect(p.openWatches).toBe(1));
+    await eventuallyPasses(() => expect(p.openWatches).toBe(1));
     await new Promise((resolve) => setTimeout(resolve, 1_200));
     p.failNext(1, 429, 2);
     const cutAt = Date.now();
     p.cutWatches();
-    await eventually(() =>
+    await eventuallyPasses(() =>
       expect(p.watchRequests().filter((r) => r.status === 200).length).toBeGreaterThanOrEqual(2),
     );
     const [throttled, retried] = p.watchRequests().filter((r) => r.at >= cutAt);
@@ -494,7 +499,7 @@ describe('ListWatch: faults', () => {
     const log = new EventLog<MetadataStub>();
     const watch = proxiedSecretWatch(p, ns, log, { relistIntervalMs: 400, relistJitter: 0 });
     await watch.synced();
-    await eventually(() => expect(watch.stats().lists).toBeGreaterThanOrEqual(4));
+    await eventuallyPasses(() => expect(watch.stats().lists).toBeGreaterThanOrEqual(4));
     expect(log.lines().sort()).toEqual([`add ${ns}/a`, `add ${ns}/b`, `add ${ns}/c`]);
     expect(watch.stats().errors).toBe(0);
   });

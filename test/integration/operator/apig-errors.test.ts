@@ -7,13 +7,8 @@ import { DEFAULT_PROJECT_NAME } from '../../support/apig-simulator/index.ts';
 import type { RequestLogEntry, SimulatorOptions } from '../../support/apig-simulator/index.ts';
 import { issueCertificate, sharedKeyPair, type IssuedCertificate } from '../../support/certs.ts';
 import type { OperatorProcess } from '../../support/operator.ts';
-import {
-  createScenario,
-  eventually,
-  sleep,
-  type EnvOverrides,
-  type Scenario,
-} from '../../support/scenario.ts';
+import { eventually } from '../../support/eventually.ts';
+import { createScenario, sleep, type EnvOverrides, type Scenario } from '../../support/scenario.ts';
 import { findLeaks } from './leak-scan.ts';
 
 const DAY_MS = 86_400_000;

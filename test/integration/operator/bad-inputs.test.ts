@@ -3,7 +3,7 @@
 // and no PUT, while a good resource in the same namespace keeps syncing; a
 // fixed input recovers with exactly one PUT.
 import { randomBytes } from 'node:crypto';
-import type { ApigCertificateSpec } from '../../../src/api/v1alpha1.ts';
+import { APIG_CERTIFICATE_KIND, type ApigCertificateSpec } from '../../../src/api/v1alpha1.ts';
 import {
   createCA,
   encryptPrivateKey,
@@ -14,7 +14,8 @@ import {
   type IssuedCertificate,
 } from '../../support/certs.ts';
 import type { OperatorProcess } from '../../support/operator.ts';
-import { createScenario, eventually, sleep, type Scenario } from '../../support/scenario.ts';
+import { eventually } from '../../support/eventually.ts';
+import { createScenario, sleep, type Scenario } from '../../support/scenario.ts';
 import { findLeaks } from './leak-scan.ts';
 
 let s: Scenario;
@@ -384,7 +385,7 @@ describe('bad inputs', () => {
         (await s.events(input.resource)).find((e) => e.reason === input.reason),
       );
       expect(event.type).toBe('Warning');
-      expect(event.involvedObject.kind).toBe('ApigCertificate');
+      expect(event.involvedObject.kind).toBe(APIG_CERTIFICATE_KIND);
       expect(puts(`cert-${input.resource}`)).toBe(0);
       expect(putAttempts(`cert-${input.resource}`)).toBe(input.attempts ?? 0);
     },

@@ -5,7 +5,8 @@ import { CoordinationV1Api } from '@kubernetes/client-node';
 import { issueCertificate, sharedKeyPair, type IssuedCertificate } from '../../support/certs.ts';
 import { testKubeConfig } from '../../support/kube.ts';
 import type { LogLine, OperatorProcess } from '../../support/operator.ts';
-import { createScenario, eventually, sleep, type Scenario } from '../../support/scenario.ts';
+import { eventually } from '../../support/eventually.ts';
+import { createScenario, sleep, type Scenario } from '../../support/scenario.ts';
 import { findLeaks } from './leak-scan.ts';
 
 /** LeaderElector's default lease duration. */

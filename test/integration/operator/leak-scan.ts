@@ -4,6 +4,7 @@
 import { findSecrets, privateKeyLines } from '../../support/leaks.ts';
 import type { OperatorProcess } from '../../support/operator.ts';
 import type { Scenario } from '../../support/scenario.ts';
+import { APIG_CERTIFICATE_RESOURCE } from '../../../src/api/v1alpha1.ts';
 
 export interface LeakScanInput {
   scenario: Scenario;
@@ -22,10 +23,8 @@ async function namespaceSurfaces(
     s.core.listNamespacedSecret({ namespace }),
     s.core.listNamespacedEvent({ namespace }),
     s.objects.listNamespacedCustomObject({
-      group: 'apig.certsync.io',
-      version: 'v1alpha1',
+      ...APIG_CERTIFICATE_RESOURCE,
       namespace,
-      plural: 'apigcertificates',
     }) as Promise<{ items: { metadata: { name: string }; status?: unknown }[] }>,
   ]);
   const keyLines = secrets.items.flatMap((secret) =>

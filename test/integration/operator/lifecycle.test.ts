@@ -1,7 +1,9 @@
 // The operator as users run it, against the real apiserver and the APIG
 // simulator: first sync, rotation, restart, changes that must not cause PUTs.
-import { createScenario, eventually, sleep, type Scenario } from '../../support/scenario.ts';
+import { eventually } from '../../support/eventually.ts';
+import { createScenario, sleep, type Scenario } from '../../support/scenario.ts';
 import type { OperatorProcess } from '../../support/operator.ts';
+import { APIG_CERTIFICATE_RESOURCE } from '../../../src/api/v1alpha1.ts';
 
 let s: Scenario;
 let operator: OperatorProcess;
@@ -63,10 +65,8 @@ describe('operator lifecycle', () => {
 
   it('sends nothing for label, annotation or Secret metadata changes', async () => {
     await s.objects.patchNamespacedCustomObject({
-      group: 'apig.certsync.io',
-      version: 'v1alpha1',
+      ...APIG_CERTIFICATE_RESOURCE,
       namespace: s.namespace,
-      plural: 'apigcertificates',
       name: 'shop',
       body: [{ op: 'add', path: '/metadata/labels', value: { team: 'web' } }],
     });
@@ -99,10 +99,8 @@ describe('operator lifecycle', () => {
     expect(metrics).toMatch(/^apig_certificate_not_after_seconds\{[^}]*name="shop"[^}]*\} \d+/m);
     expect(metrics).toMatch(/^apig_certificate_ready\{[^}]*name="shop"[^}]*\} 1$/m);
     await s.objects.deleteNamespacedCustomObject({
-      group: 'apig.certsync.io',
-      version: 'v1alpha1',
+      ...APIG_CERTIFICATE_RESOURCE,
       namespace: s.namespace,
-      plural: 'apigcertificates',
       name: 'shop',
     });
     await eventually('the series to go', async () => !/name="shop"/.test(await operator.metrics()));

@@ -12,12 +12,17 @@ import {
 } from '../../support/certs.ts';
 import { createTestNamespace } from '../../support/kube.ts';
 import type { OperatorProcess } from '../../support/operator.ts';
-import { createScenario, eventually, sleep, type Scenario } from '../../support/scenario.ts';
+import { eventually } from '../../support/eventually.ts';
+import { createScenario, sleep, type Scenario } from '../../support/scenario.ts';
 import { findLeaks } from './leak-scan.ts';
+import {
+  API_VERSION,
+  APIG_CERTIFICATE_KIND,
+  APIG_CERTIFICATE_RESOURCE,
+} from '../../../src/api/v1alpha1.ts';
 
 const SECOND_PROJECT = '7f3c1b2a9e8d4c6b5a4f3e2d1c0b9a8f';
 const INSTANCE = 'eddc4d25480b4cd6b512f270a1b8b341';
-const GROUP = { group: 'apig.certsync.io', version: 'v1alpha1', plural: 'apigcertificates' };
 
 let s: Scenario;
 let operator: OperatorProcess;
@@ -41,7 +46,7 @@ async function certificate(): Promise<IssuedCertificate> {
 
 async function setSuspend(name: string, suspend: boolean): Promise<void> {
   await s.objects.patchNamespacedCustomObject({
-    ...GROUP,
+    ...APIG_CERTIFICATE_RESOURCE,
     namespace: s.namespace,
     name,
     body: [{ op: 'add', path: '/spec/suspend', value: suspend }],
@@ -66,11 +71,11 @@ async function createElsewhere(namespace: string, name: string, certificateId: s
     secretRef: { name: `${name}-tls` },
   };
   await s.objects.createNamespacedCustomObject({
-    ...GROUP,
+    ...APIG_CERTIFICATE_RESOURCE,
     namespace,
     body: {
-      apiVersion: 'apig.certsync.io/v1alpha1',
-      kind: 'ApigCertificate',
+      apiVersion: API_VERSION,
+      kind: APIG_CERTIFICATE_KIND,
       metadata: { name },
       spec,
     },
@@ -78,7 +83,11 @@ async function createElsewhere(namespace: string, name: string, certificateId: s
 }
 
 async function getElsewhere(namespace: string, name: string) {
-  return (await s.objects.getNamespacedCustomObject({ ...GROUP, namespace, name })) as {
+  return (await s.objects.getNamespacedCustomObject({
+    ...APIG_CERTIFICATE_RESOURCE,
+    namespace,
+    name,
+  })) as {
     status?: { conditions?: { type: string; status: string }[] };
   };
 }
@@ -262,7 +271,7 @@ describe('references', () => {
     const next = await certificate();
     await s.writeTlsSecret('moving-b-tls', next);
     await s.objects.patchNamespacedCustomObject({
-      ...GROUP,
+      ...APIG_CERTIFICATE_RESOURCE,
       namespace: s.namespace,
       name: 'moving',
       body: [{ op: 'replace', path: '/spec/secretRef/name', value: 'moving-b-tls' }],

@@ -1,4 +1,4 @@
-import { metricByLabel, metricValue } from '../../../test/bench/bench-operator.ts';
+import { metricByLabel, metricValue } from '../../support/metrics-text.ts';
 import { decimalSerial } from '../../../test/bench/apig.ts';
 
 const exposition = `# HELP nodejs_heap_size_used_bytes Process heap size used from Node.js in bytes.
@@ -15,6 +15,14 @@ describe('reading /metrics text', () => {
   it('takes a plain sample value', () => {
     expect(metricValue(exposition, 'nodejs_heap_size_used_bytes')).toBe(41234567);
     expect(metricValue(exposition, 'nodejs_missing')).toBeUndefined();
+  });
+
+  it.each([
+    [{ result: 'unchanged' }, 988],
+    [{ le: '0.01', result: 'synced' }, undefined],
+    [{ result: 'failed' }, undefined],
+  ])('takes the first series of a metric carrying the labels %j', (labels, value) => {
+    expect(metricValue(exposition, 'apig_cert_operator_reconcile_total', labels)).toBe(value);
   });
 
   it('sums the series of one metric by a label, ignoring metrics that only share the prefix', () => {

@@ -3,6 +3,7 @@
 // (SM2, P-521, Ed25519, secp256k1), all dated around a fixed clock.
 import { createPrivateKey, generateKeyPairSync } from 'node:crypto';
 import { createCA, encryptPrivateKey, issueCertificate } from '../../support/certs.ts';
+import { tlsSecretData } from '../../support/certs.ts';
 import type { IssuedCertificate } from '../../support/certs.ts';
 import type {
   CertificateInputError,
@@ -193,7 +194,7 @@ export function tlsSecret(
 ): SecretInput {
   return {
     type: 'kubernetes.io/tls',
-    data: { 'tls.crt': base64(crt), 'tls.key': base64(key) },
+    data: tlsSecretData({ chainPem: crt, keyPem: key }),
     ...extra,
   };
 }
