@@ -7,7 +7,7 @@ import type { SecretInput } from '../certs/index.ts';
 import type { EventRecorder } from '../kube/event-recorder.ts';
 import { isKubeApiError, type KubeClient } from '../kube/kube-client.ts';
 import { storeKey, type WatchEvent } from '../kube/object-store.ts';
-import { ReferenceIndex, type ReferencedKind } from '../kube/reference-index.ts';
+import { ReferenceIndex } from '../kube/reference-index.ts';
 import { CONFIG_MAPS, SECRETS, objectPath } from '../kube/resources.ts';
 import { writeStatus } from '../kube/status-writer.ts';
 import { ResourceWatch, type MetadataStub } from '../kube/watch.ts';
@@ -20,6 +20,7 @@ import {
   type ApigCertificateResource,
 } from '../api/v1alpha1.ts';
 import { READY } from './conditions.ts';
+import { referencesOf, type ReferencedKind } from './references.ts';
 import {
   reconcile,
   type AcceptedContent,
@@ -49,7 +50,7 @@ export interface ControllerOptions {
 export class CertificateController {
   readonly #options: ControllerOptions;
   readonly #now: () => Date;
-  readonly #index = new ReferenceIndex();
+  readonly #index = new ReferenceIndex(referencesOf);
   readonly #certificates: ResourceWatch<ApigCertificateResource>;
   readonly #secrets: ResourceWatch<MetadataStub>;
   readonly #configMaps: ResourceWatch<MetadataStub>;
