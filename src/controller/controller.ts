@@ -10,7 +10,8 @@ import { storeKey, type WatchEvent } from '../kube/object-store.ts';
 import { ReferenceIndex } from '../kube/reference-index.ts';
 import { CONFIG_MAPS, SECRETS, objectPath } from '../kube/resources.ts';
 import { writeStatus } from '../kube/status-writer.ts';
-import { ResourceWatch, type MetadataStub } from '../kube/watch.ts';
+import type { MetadataStub } from '../kube/metadata.ts';
+import { ResourceWatch } from '../kube/resource-watch.ts';
 import { runWorkers, WorkQueue, type HandlerResult } from '../kube/work-queue.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import {
