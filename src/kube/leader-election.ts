@@ -4,16 +4,8 @@ import type { Logger } from 'pino';
 import { systemClock, type Clock, type TimerHandle } from '../common/clock.ts';
 import { isKubeApiError } from './kube-client.ts';
 import type { KubeClient } from './kube-client.ts';
+import { decideLease, toMicroTime, type LeaseSpec } from './lease.ts';
 import { collectionPath, LEASES, objectPath } from './resources.ts';
-
-/** `coordination.k8s.io/v1` LeaseSpec. Times are MicroTime strings. */
-export interface LeaseSpec {
-  holderIdentity?: string;
-  leaseDurationSeconds?: number;
-  acquireTime?: string;
-  renewTime?: string;
-  leaseTransitions?: number;
-}
 
 interface Lease {
   apiVersion?: string;
@@ -22,65 +14,9 @@ interface Lease {
   spec?: LeaseSpec;
 }
 
-/** MicroTime as the API server parses it: six fractional digits. */
-export function toMicroTime(ms: number): string {
-  return new Date(ms).toISOString().replace(/Z$/, '000Z');
-}
-
 /** An identity unique per process: pod name (or host name) plus a random suffix. */
 export function leaderIdentity(base: string = hostname()): string {
   return `${base}_${randomBytes(4).toString('hex')}`;
-}
-
-export interface LeaseDecisionInput {
-  /** The lease as read; undefined when it does not exist. */
-  current: LeaseSpec | undefined;
-  /** Local time at which `current` was first seen in its present version. */
-  observedAtMs: number;
-  nowMs: number;
-  identity: string;
-  /** Ours: written into the lease we take; used for another holder's lease only if it has none. */
-  leaseDurationMs: number;
-}
-
-export type LeaseDecision = { acquire: true; spec: LeaseSpec } | { acquire: false; holder: string };
-
-/**
- * client-go's rule. Another holder's lease counts as valid until the
- * `leaseDurationSeconds` it states have passed since we first saw its current
- * version, measured on our own clock (never by comparing with the holder's
- * clock): the holder decides how long it may be silent. An empty holder means
- * the lease was released and can be taken at once.
- */
-export function decideLease(input: LeaseDecisionInput): LeaseDecision {
-  const { current, identity, nowMs } = input;
-  const holder = current?.holderIdentity ?? '';
-  if (holder !== '' && holder !== identity && input.observedAtMs + heldForMs(input) > nowMs) {
-    return { acquire: false, holder };
-  }
-  const now = toMicroTime(nowMs);
-  const renewing = holder === identity;
-  const transitions = current?.leaseTransitions ?? 0;
-  return {
-    acquire: true,
-    spec: {
-      holderIdentity: identity,
-      leaseDurationSeconds: Math.max(1, Math.ceil(input.leaseDurationMs / 1000)),
-      acquireTime: renewing ? (current?.acquireTime ?? now) : now,
-      renewTime: now,
-      leaseTransitions: current === undefined ? 0 : renewing ? transitions : transitions + 1,
-    },
-  };
-}
-
-/**
- * How long the observed record says it stays valid. client-go reads a missing
- * duration as 0; we wait our own duration instead, so a lease written by a
- * tool that omits it is not taken over at once.
- */
-function heldForMs({ current, leaseDurationMs }: LeaseDecisionInput): number {
-  const seconds = current?.leaseDurationSeconds;
-  return typeof seconds === 'number' && Number.isFinite(seconds) ? seconds * 1000 : leaseDurationMs;
 }
 
 export interface LeaderElectorOptions {
@@ -260,7 +196,7 @@ export class LeaderElector {
       return await this.#tryAcquireOrRenew(controller.signal);
     } catch (error) {
       if (!controller.signal.aborted) {
-        const fields = { err: { message: error instanceof Error ? error.message : String(error) } };
+        const fields = { err: error };
         if (isKubeApiError(error, 403)) {
           this.#logger?.error(
             fields,
@@ -362,10 +298,7 @@ export class LeaderElector {
       this.#logger?.info('lease released');
     } catch (error) {
       // 409: someone else already wrote it, nothing of ours to release.
-      this.#logger?.warn(
-        { err: { message: error instanceof Error ? error.message : String(error) } },
-        'lease release failed',
-      );
+      this.#logger?.warn({ err: error }, 'lease release failed');
     } finally {
       this.#clock.clearTimeout(timer);
     }

@@ -1,12 +1,8 @@
 import { KubeConfig } from '@kubernetes/client-node';
 import { KubeClient } from '../../../src/kube/kube-client.ts';
-import {
-  decideLease,
-  LeaderElector,
-  leaderIdentity,
-  toMicroTime,
-} from '../../../src/kube/leader-election.ts';
-import type { LeaseDecisionInput, LeaseSpec } from '../../../src/kube/leader-election.ts';
+import { decideLease, toMicroTime } from '../../../src/kube/lease.ts';
+import type { LeaseDecisionInput, LeaseSpec } from '../../../src/kube/lease.ts';
+import { LeaderElector, leaderIdentity } from '../../../src/kube/leader-election.ts';
 import type { KubeRequest } from '../../../src/kube/kube-client.ts';
 import { FakeClock, flushPromises } from '../../support/fake-clock.ts';
 
