@@ -203,3 +203,33 @@ describe('LeaderElector takeover timing', () => {
     await running;
   });
 });
+
+describe('LeaderElector stop', () => {
+  it('cuts a lease read that hangs, instead of waiting for its timeout', async () => {
+    const clock = new FakeClock(T0);
+    let aborted = false;
+    const client = {
+      // The API server never answers; only the request's signal ends the call.
+      json: ({ signal }: KubeRequest): Promise<unknown> =>
+        new Promise((_resolve, reject) => {
+          signal?.addEventListener('abort', () => {
+            aborted = true;
+            reject(new Error('aborted'));
+          });
+        }),
+    } as unknown as KubeClient;
+    const elector = new LeaderElector({
+      client,
+      namespace: 'ns',
+      name: 'lease',
+      identity: me,
+      clock,
+    });
+    const running = elector.run({ onStartedLeading: () => undefined });
+    await flushPromises();
+    await elector.stop();
+    await running;
+    expect(aborted).toBe(true);
+    expect(clock.now()).toBe(T0); // no timer had to fire
+  });
+});
