@@ -7,10 +7,11 @@ import type { SecretInput } from '../certs/index.ts';
 import type { EventRecorder } from '../kube/event-recorder.ts';
 import { isKubeApiError, type KubeClient } from '../kube/kube-client.ts';
 import { storeKey, type WatchEvent } from '../kube/object-store.ts';
-import { ReferenceIndex, type ReferencedKind } from '../kube/reference-index.ts';
+import { ReferenceIndex } from '../kube/reference-index.ts';
 import { CONFIG_MAPS, SECRETS, objectPath } from '../kube/resources.ts';
 import { writeStatus } from '../kube/status-writer.ts';
-import { ResourceWatch, type MetadataStub } from '../kube/watch.ts';
+import type { MetadataStub } from '../kube/metadata.ts';
+import { ResourceWatch } from '../kube/resource-watch.ts';
 import { runWorkers, WorkQueue, type HandlerResult } from '../kube/work-queue.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import {
@@ -20,6 +21,7 @@ import {
   type ApigCertificateResource,
 } from '../api/v1alpha1.ts';
 import { READY } from './conditions.ts';
+import { referencesOf, type ReferencedKind } from './references.ts';
 import {
   reconcile,
   type AcceptedContent,
@@ -49,7 +51,7 @@ export interface ControllerOptions {
 export class CertificateController {
   readonly #options: ControllerOptions;
   readonly #now: () => Date;
-  readonly #index = new ReferenceIndex();
+  readonly #index = new ReferenceIndex(referencesOf);
   readonly #certificates: ResourceWatch<ApigCertificateResource>;
   readonly #secrets: ResourceWatch<MetadataStub>;
   readonly #configMaps: ResourceWatch<MetadataStub>;

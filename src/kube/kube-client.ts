@@ -1,7 +1,9 @@
-import { HttpMethod, RequestContext } from '@kubernetes/client-node';
+import { createHash } from 'node:crypto';
+import { bufferFromFileOrString, HttpMethod, RequestContext } from '@kubernetes/client-node';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { fetch } from 'undici';
 import type { Dispatcher, Response } from 'undici';
+import { parseRetryAfter } from '../common/retry-after.ts';
 
 /** A `metav1.Status` as the API server sends it with errors. */
 export interface KubeStatus {
@@ -16,6 +18,7 @@ export interface KubeStatus {
  * callers branch on (404 NotFound, 409 Conflict, 410 Expired, 429).
  */
 export class KubeApiError extends Error {
+  readonly kind = 'kubeApi';
   readonly statusCode: number;
   readonly reason: string | undefined;
   /** From a Retry-After header, when the server sent one. */
@@ -37,7 +40,9 @@ export class KubeApiError extends Error {
 
 export function isKubeApiError(error: unknown, statusCode?: number): error is KubeApiError {
   return (
-    error instanceof KubeApiError && (statusCode === undefined || error.statusCode === statusCode)
+    error instanceof Error &&
+    (error as Partial<KubeApiError>).kind === 'kubeApi' &&
+    (statusCode === undefined || (error as KubeApiError).statusCode === statusCode)
   );
 }
 
@@ -66,15 +71,17 @@ export interface KubeRequest {
  * and must see the Status body of errors (410 Expired), and a watch that
  * silently drops unparsable lines hides real faults. Authentication stays
  * client-node's: headers (bearer tokens, exec/OIDC/file token refresh) are
- * taken from the KubeConfig for every request.
+ * taken from the KubeConfig for every request, and so is the TLS material
+ * (client certificate, key and CA files are re-read each time).
  */
 export class KubeClient {
   readonly #kubeConfig: KubeConfig;
   readonly #server: string;
   // client-node builds a new undici Agent per request; one shared dispatcher
-  // keeps connections (and TLS sessions) reused across list, watch and lease calls.
+  // keeps connections (and TLS sessions) reused across list, watch and lease
+  // calls, until the TLS material it was built with changes (rotated files).
   #dispatcher: Dispatcher | undefined;
-  #dispatcherResolved = false;
+  #dispatcherTls: string | undefined;
 
   constructor(kubeConfig: KubeConfig) {
     const cluster = kubeConfig.getCurrentCluster();
@@ -97,9 +104,12 @@ export class KubeClient {
     const method = request.method ?? 'GET';
     const context = new RequestContext(url.toString(), HttpMethod[method]);
     await this.#kubeConfig.applySecurityAuthentication(context);
-    if (!this.#dispatcherResolved) {
+    const tls = tlsFingerprint(this.#kubeConfig);
+    if (tls !== this.#dispatcherTls) {
+      // Requests already on the old connections (open watches) run to their end.
+      void this.#dispatcher?.close();
       this.#dispatcher = context.getDispatcher();
-      this.#dispatcherResolved = true;
+      this.#dispatcherTls = tls;
     }
     const headers: Record<string, string> = {
       ...context.getHeaders(),
@@ -133,6 +143,24 @@ export class KubeClient {
   }
 }
 
+/**
+ * A digest of the TLS material client-node reads for each request (CA, client
+ * certificate and key, from files or inline data), to notice a rotation.
+ */
+function tlsFingerprint(kubeConfig: KubeConfig): string {
+  const cluster = kubeConfig.getCurrentCluster();
+  const user = kubeConfig.getCurrentUser();
+  const hash = createHash('sha256');
+  for (const material of [
+    cluster && bufferFromFileOrString(cluster.caFile, cluster.caData),
+    user && bufferFromFileOrString(user.certFile, user.certData),
+    user && bufferFromFileOrString(user.keyFile, user.keyData),
+  ]) {
+    hash.update(material ?? '').update('\0');
+  }
+  return hash.digest('hex');
+}
+
 /** Builds the error for a non-2xx response, reading its Status body if any. */
 export async function apiErrorFrom(response: Response, context: string): Promise<KubeApiError> {
   let status: KubeStatus | undefined;
@@ -147,15 +175,6 @@ export async function apiErrorFrom(response: Response, context: string): Promise
     response.status,
     status,
     context,
-    parseRetryAfter(response.headers.get('retry-after')),
+    parseRetryAfter(response.headers.get('retry-after'), Date.now()),
   );
-}
-
-/** Retry-After in seconds (the API server's form) or an HTTP date. */
-export function parseRetryAfter(value: string | null, now = Date.now()): number | undefined {
-  if (value === null || value.trim() === '') return undefined;
-  const seconds = Number(value);
-  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
-  const date = Date.parse(value);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }

@@ -1,20 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
-import { realClock, sleep } from './clock.ts';
-import type { Clock, TimerHandle } from './clock.ts';
+import { systemClock, type Clock, type TimerHandle } from '../common/clock.ts';
 import { isKubeApiError } from './kube-client.ts';
 import type { KubeClient } from './kube-client.ts';
+import { decideLease, toMicroTime, type LeaseSpec } from './lease.ts';
 import { collectionPath, LEASES, objectPath } from './resources.ts';
-
-/** `coordination.k8s.io/v1` LeaseSpec. Times are MicroTime strings. */
-export interface LeaseSpec {
-  holderIdentity?: string;
-  leaseDurationSeconds?: number;
-  acquireTime?: string;
-  renewTime?: string;
-  leaseTransitions?: number;
-}
 
 interface Lease {
   apiVersion?: string;
@@ -23,53 +14,9 @@ interface Lease {
   spec?: LeaseSpec;
 }
 
-/** MicroTime as the API server parses it: six fractional digits. */
-export function toMicroTime(ms: number): string {
-  return new Date(ms).toISOString().replace(/Z$/, '000Z');
-}
-
 /** An identity unique per process: pod name (or host name) plus a random suffix. */
 export function leaderIdentity(base: string = hostname()): string {
   return `${base}_${randomBytes(4).toString('hex')}`;
-}
-
-export interface LeaseDecisionInput {
-  /** The lease as read; undefined when it does not exist. */
-  current: LeaseSpec | undefined;
-  /** Local time at which `current` was first seen in its present version. */
-  observedAtMs: number;
-  nowMs: number;
-  identity: string;
-  leaseDurationMs: number;
-}
-
-export type LeaseDecision = { acquire: true; spec: LeaseSpec } | { acquire: false; holder: string };
-
-/**
- * client-go's rule. Another holder's lease counts as valid until
- * `leaseDuration` after we first saw its current version, measured on our own
- * clock (never by comparing with the holder's clock). An empty holder means
- * the lease was released and can be taken at once.
- */
-export function decideLease(input: LeaseDecisionInput): LeaseDecision {
-  const { current, identity, nowMs } = input;
-  const holder = current?.holderIdentity ?? '';
-  if (holder !== '' && holder !== identity && input.observedAtMs + input.leaseDurationMs > nowMs) {
-    return { acquire: false, holder };
-  }
-  const now = toMicroTime(nowMs);
-  const renewing = holder === identity;
-  const transitions = current?.leaseTransitions ?? 0;
-  return {
-    acquire: true,
-    spec: {
-      holderIdentity: identity,
-      leaseDurationSeconds: Math.max(1, Math.ceil(input.leaseDurationMs / 1000)),
-      acquireTime: renewing ? (current?.acquireTime ?? now) : now,
-      renewTime: now,
-      leaseTransitions: current === undefined ? 0 : renewing ? transitions : transitions + 1,
-    },
-  };
 }
 
 export interface LeaderElectorOptions {
@@ -131,7 +78,7 @@ export class LeaderElector {
 
   constructor(options: LeaderElectorOptions) {
     this.#options = options;
-    this.#clock = options.clock ?? realClock;
+    this.#clock = options.clock ?? systemClock;
     this.#random = options.random ?? Math.random;
     this.#leaseDurationMs = options.leaseDurationMs ?? 15_000;
     this.#renewDeadlineMs = options.renewDeadlineMs ?? 10_000;
@@ -199,7 +146,7 @@ export class LeaderElector {
   async #acquire(): Promise<boolean> {
     while (!this.#stop.signal.aborted) {
       if (await this.#attempt(this.#renewDeadlineMs, this.#stop.signal)) return true;
-      await sleep(this.#clock, this.#jittered(this.#retryPeriodMs), this.#stop.signal);
+      await this.#clock.sleep(this.#jittered(this.#retryPeriodMs), this.#stop.signal);
     }
     return false;
   }
@@ -221,7 +168,7 @@ export class LeaderElector {
     const wake = AbortSignal.any([this.#stop.signal, leading.signal]);
     try {
       while (!wake.aborted) {
-        await sleep(this.#clock, this.#retryPeriodMs, wake);
+        await this.#clock.sleep(this.#retryPeriodMs, wake);
         if (wake.aborted) break;
         const startedAt = this.#clock.now();
         const remaining = renewedAt + this.#renewDeadlineMs - startedAt;
@@ -249,7 +196,7 @@ export class LeaderElector {
       return await this.#tryAcquireOrRenew(controller.signal);
     } catch (error) {
       if (!controller.signal.aborted) {
-        const fields = { err: { message: error instanceof Error ? error.message : String(error) } };
+        const fields = { err: error };
         if (isKubeApiError(error, 403)) {
           this.#logger?.error(
             fields,
@@ -351,10 +298,7 @@ export class LeaderElector {
       this.#logger?.info('lease released');
     } catch (error) {
       // 409: someone else already wrote it, nothing of ours to release.
-      this.#logger?.warn(
-        { err: { message: error instanceof Error ? error.message : String(error) } },
-        'lease release failed',
-      );
+      this.#logger?.warn({ err: error }, 'lease release failed');
     } finally {
       this.#clock.clearTimeout(timer);
     }

@@ -1,7 +1,6 @@
-import { backoffDelay, TokenBucket } from './backoff.ts';
-import type { BackoffPolicy, TokenBucketOptions } from './backoff.ts';
-import { realClock } from './clock.ts';
-import type { Clock, TimerHandle } from './clock.ts';
+import { systemClock, type Clock, type TimerHandle } from '../common/clock.ts';
+import { TokenBucket, type TokenBucketOptions } from '../common/token-bucket.ts';
+import { backoffDelay, type BackoffPolicy } from './backoff.ts';
 
 export interface WorkQueueOptions {
   /** Per-key backoff after failures. Default 1 s doubling to 5 min (cert-manager style). */
@@ -41,11 +40,12 @@ export class WorkQueue {
   readonly #delayed = new Map<string, { readyAt: number; timer: TimerHandle }>();
   readonly #failures = new Map<string, number>();
   readonly #waiters: ((key: string | undefined) => void)[] = [];
+  readonly #shutdown = new AbortController();
   #shuttingDown = false;
   #drained: (() => void) | undefined;
 
   constructor(options: WorkQueueOptions = {}) {
-    this.#clock = options.clock ?? realClock;
+    this.#clock = options.clock ?? systemClock;
     this.#random = options.random ?? Math.random;
     this.#backoff = options.backoff ?? DEFAULT_QUEUE_BACKOFF;
     this.#bucket = new TokenBucket(options.rateLimit ?? DEFAULT_QUEUE_RATE_LIMIT, this.#clock);
@@ -56,14 +56,9 @@ export class WorkQueue {
     return this.#ready.size;
   }
 
-  /** Keys scheduled for later (backoff, requeue-after). */
-  get delayedLength(): number {
-    return this.#delayed.size;
-  }
-
-  /** Keys a worker holds right now. */
-  get processingLength(): number {
-    return this.#processing.size;
+  /** Aborts when `shutDown()` is called, so in-flight work can stop early. */
+  get shutDownSignal(): AbortSignal {
+    return this.#shutdown.signal;
   }
 
   add(key: string): void {
@@ -106,24 +101,17 @@ export class WorkQueue {
 
   /**
    * Records a failure of `key` and re-adds it after
-   * `max(per-key backoff, global token-bucket wait, minDelayMs)`.
-   * Returns the delay chosen.
+   * `max(per-key backoff, global token-bucket wait)`. Returns the delay chosen.
    */
-  addRateLimited(key: string, minDelayMs = 0): number {
+  addRateLimited(key: string): number {
     const failures = (this.#failures.get(key) ?? 0) + 1;
     this.#failures.set(key, failures);
     const delay = Math.max(
       backoffDelay(this.#backoff, failures, this.#random),
       this.#bucket.reserve(),
-      minDelayMs,
     );
     this.addAfter(key, delay);
     return delay;
-  }
-
-  /** Consecutive failures recorded for `key` since the last `forget`. */
-  failures(key: string): number {
-    return this.#failures.get(key) ?? 0;
   }
 
   /** Resets the backoff of `key` (after a success). */
@@ -168,6 +156,7 @@ export class WorkQueue {
       this.#ready.clear();
       this.#dirty.clear();
       for (const waiter of this.#waiters.splice(0)) waiter(undefined);
+      this.#shutdown.abort();
     }
     if (this.#processing.size === 0) return Promise.resolve();
     return new Promise((resolve) => {
@@ -187,14 +176,16 @@ export interface HandlerResult {
 }
 
 export interface RunWorkersOptions {
-  /**
-   * Extracts a server-imposed minimum wait (e.g. APIG's Retry-After) from a
-   * handler's error; the key still backs off at least that long.
-   */
-  retryAfterMs?: (error: unknown) => number | undefined;
   /** Told about every failure with the delay chosen; must not throw. */
   onError?: (key: string, error: unknown, delayMs: number) => void;
 }
+
+/**
+ * Handles one key. `signal` aborts when the queue shuts down (lost leadership,
+ * SIGTERM): pass it into Kubernetes reads and APIG calls so a request not yet
+ * sent is not sent.
+ */
+export type KeyHandler = (key: string, signal: AbortSignal) => Promise<HandlerResult | void>;
 
 /**
  * Runs `concurrency` workers that take keys from `queue` until it shuts down.
@@ -205,7 +196,7 @@ export interface RunWorkersOptions {
 export async function runWorkers(
   queue: WorkQueue,
   concurrency: number,
-  handler: (key: string) => Promise<HandlerResult | void>,
+  handler: KeyHandler,
   options: RunWorkersOptions = {},
 ): Promise<void> {
   if (!Number.isInteger(concurrency) || concurrency < 1) {
@@ -214,11 +205,11 @@ export async function runWorkers(
   const worker = async (): Promise<void> => {
     for (let key = await queue.get(); key !== undefined; key = await queue.get()) {
       try {
-        const result = await handler(key);
+        const result = await handler(key, queue.shutDownSignal);
         queue.forget(key);
         if (result?.requeueAfterMs !== undefined) queue.addAfter(key, result.requeueAfterMs);
       } catch (error) {
-        const delay = queue.addRateLimited(key, options.retryAfterMs?.(error) ?? 0);
+        const delay = queue.addRateLimited(key);
         options.onError?.(key, error, delay);
       } finally {
         queue.done(key);

@@ -4,7 +4,8 @@
 // proxy), with the old leader stepping down first.
 import { KubeClient } from '../../../src/kube/kube-client.ts';
 import { LeaderElector, leaderIdentity } from '../../../src/kube/leader-election.ts';
-import type { LeaderElectorOptions, LeaseSpec } from '../../../src/kube/leader-election.ts';
+import type { LeaderElectorOptions } from '../../../src/kube/leader-election.ts';
+import type { LeaseSpec } from '../../../src/kube/lease.ts';
 import { LEASES, objectPath } from '../../../src/kube/resources.ts';
 import { createTestNamespace, testKubeConfig } from '../../support/kube.ts';
 import { FaultProxy } from './fault-proxy.ts';
