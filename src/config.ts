@@ -7,7 +7,7 @@ import { isIP } from 'node:net';
 import { hostname } from 'node:os';
 import type { LevelWithSilent } from 'pino';
 import type { ApigClientOptions, ApigCredentials, ApigService } from './apig/client.ts';
-import type { RateLimit } from './apig/rate-limiter.ts';
+import type { RateLimit } from './apig/index.ts';
 import type { Logger } from './log.ts';
 
 /** A setting that stops the operator at start. The message is one line and names the variable(s). */

@@ -2,8 +2,8 @@
 // signing, an IAM password token, a fixed token.
 import { request } from 'undici';
 import type { Dispatcher } from 'undici';
+import type { Clock } from '../common/clock.ts';
 import type { Logger } from '../log.ts';
-import type { Clock } from './clock.ts';
 import type { ApigError } from './errors.ts';
 import {
   ApigProtocolError,
@@ -40,7 +40,7 @@ export const AUTH_TOKEN_HEADER = 'X-Auth-Token';
 export function createAkSkAuth(credentials: AkSkCredentials, clock: Clock): ApigAuth {
   return {
     mode: 'aksk',
-    authorize: (req) => Promise.resolve(signRequest(req, credentials, clock.now())),
+    authorize: (req) => Promise.resolve(signRequest(req, credentials, new Date(clock.now()))),
     invalidate: () => undefined,
   };
 }
@@ -114,7 +114,7 @@ export function createIamPasswordAuth(options: IamPasswordAuthOptions): ApigAuth
 
   async function fetchToken(): Promise<CachedToken> {
     const context = { operation: 'iamToken' as const };
-    const started = options.clock.now().getTime();
+    const started = options.clock.now();
     let status: number;
     let headers: Record<string, string | string[] | undefined>;
     let text: string;
@@ -138,14 +138,14 @@ export function createIamPasswordAuth(options: IamPasswordAuthOptions): ApigAuth
         method: 'POST',
         path: url.pathname,
         status,
-        durationMs: options.clock.now().getTime() - started,
+        durationMs: options.clock.now() - started,
         requestId,
       },
       'IAM call',
     );
     const failure = classifyApigResponse(status, text, headers, {
       ...context,
-      now: options.clock.now(),
+      nowMs: options.clock.now(),
     });
     if (failure) throw asIamFailure(failure);
     return parseTokenResponse(text, headerValue(headers, 'x-subject-token'), status, requestId);
@@ -172,7 +172,7 @@ export function createIamPasswordAuth(options: IamPasswordAuthOptions): ApigAuth
     if (!expiresAt) {
       throw new ApigProtocolError('IAM answered without a readable token.expires_at', details);
     }
-    const now = options.clock.now().getTime();
+    const now = options.clock.now();
     const lifetimeMs = expiresAt.getTime() - now;
     const marginMs = Math.min(refreshBeforeExpiryMs, Math.max(lifetimeMs, 0) / 2);
     options.logger.debug({ expiresAt: expiresAt.toISOString() }, 'IAM token issued');
@@ -180,7 +180,7 @@ export function createIamPasswordAuth(options: IamPasswordAuthOptions): ApigAuth
   }
 
   async function currentToken(signal: AbortSignal | undefined): Promise<string> {
-    if (cached && options.clock.now().getTime() < cached.refreshAt) return cached.token;
+    if (cached && options.clock.now() < cached.refreshAt) return cached.token;
     inFlight ??= fetchToken()
       .then((fresh) => {
         cached = fresh;

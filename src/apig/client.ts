@@ -7,6 +7,8 @@
 // multiply the load on a throttled APIG).
 import { request } from 'undici';
 import type { Dispatcher } from 'undici';
+import { systemClock, type Clock } from '../common/clock.ts';
+import { TokenBucket } from '../common/token-bucket.ts';
 import type { Logger } from '../log.ts';
 import {
   createAkSkAuth,
@@ -24,7 +26,6 @@ import {
   type CertificateBody,
   type CertificateList,
 } from './certificate.ts';
-import { systemClock, type Clock } from './clock.ts';
 import {
   ApigProtocolError,
   classifyApigResponse,
@@ -40,7 +41,7 @@ import {
   type TransportOptions,
 } from './http.ts';
 import { KeyedMutex } from './keyed-mutex.ts';
-import { DEFAULT_RATE_LIMIT, RateLimiter, type RateLimit } from './rate-limiter.ts';
+import { DEFAULT_RATE_LIMIT, type RateLimit } from './rate-limit.ts';
 import { canonicalQuery, rfc3986Encode } from './signer.ts';
 
 export type ApigService = 'apig' | 'roma';
@@ -182,7 +183,11 @@ export function createApigClient(options: ApigClientOptions): ApigClient {
   const logger = options.logger.child({ component: 'apig-client' });
   const dispatcher = createTransport(options);
   const auth = buildAuth(options.credentials, dispatcher, logger, clock);
-  const limiter = new RateLimiter({ ...DEFAULT_RATE_LIMIT, ...options.rateLimit }, clock);
+  const rateLimit = { ...DEFAULT_RATE_LIMIT, ...options.rateLimit };
+  const limiter = new TokenBucket(
+    { perSecond: rateLimit.requestsPerSecond, burst: rateLimit.burst },
+    clock,
+  );
   const perCertificate = new KeyedMutex();
 
   function projectFor(projectId: string | undefined, operation: ApigOperation): string {
@@ -216,7 +221,7 @@ export function createApigClient(options: ApigClientOptions): ApigClient {
     );
     // The last moment the request can still be withheld entirely.
     signal?.throwIfAborted();
-    const started = clock.now().getTime();
+    const started = clock.now();
     const logContext = {
       operation: spec.operation,
       method: spec.method,
@@ -237,7 +242,7 @@ export function createApigClient(options: ApigClientOptions): ApigClient {
         {
           ...logContext,
           status: response.statusCode,
-          durationMs: clock.now().getTime() - started,
+          durationMs: clock.now() - started,
           requestId: headerValue(response.headers, 'x-request-id'),
         },
         'APIG call',
@@ -256,7 +261,7 @@ export function createApigClient(options: ApigClientOptions): ApigClient {
       logger.debug(
         {
           ...logContext,
-          durationMs: clock.now().getTime() - started,
+          durationMs: clock.now() - started,
           errorCode: failure.errorCode,
           error: failure.message,
         },
@@ -278,7 +283,7 @@ export function createApigClient(options: ApigClientOptions): ApigClient {
     const context = { operation: spec.operation, certificateId: spec.certificateId };
     const failure = classifyApigResponse(response.status, response.text, response.headers, {
       ...context,
-      now: clock.now(),
+      nowMs: clock.now(),
     });
     if (failure) throw failure;
     const details = {

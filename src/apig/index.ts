@@ -27,5 +27,4 @@ export {
   isApigError,
 } from './errors.ts';
 export type { ApigErrorKind, ApigOperation } from './errors.ts';
-export type { RateLimit } from './rate-limiter.ts';
-export type { Clock } from './clock.ts';
+export type { RateLimit } from './rate-limit.ts';

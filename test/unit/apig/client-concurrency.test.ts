@@ -1,18 +1,17 @@
-import { setTimeout as delay } from 'node:timers/promises';
-import type { Clock } from '../../../src/apig/index.ts';
+import { systemClock, type Clock } from '../../../src/common/clock.ts';
 import type { ApigSimulator } from '../../support/apig-simulator/index.ts';
-import { FakeClock } from './fake-clock.ts';
+import { FakeClock } from '../../support/fake-clock.ts';
 import { bodyFor, clientFor, startSimulator, validLeaf } from './client-fixtures.ts';
 
-/** Real sleeps, but a time that tests can move forward (shared with the simulator). */
+/** Real timers, but a time that tests can move forward (shared with the simulator). */
 class ShiftedClock implements Clock {
   offsetMs = 0;
-  now(): Date {
-    return new Date(Date.now() + this.offsetMs);
+  now(): number {
+    return Date.now() + this.offsetMs;
   }
-  sleep(ms: number): Promise<void> {
-    return delay(ms);
-  }
+  setTimeout: Clock['setTimeout'] = (callback, ms) => systemClock.setTimeout(callback, ms);
+  clearTimeout: Clock['clearTimeout'] = (handle) => systemClock.clearTimeout(handle);
+  sleep: Clock['sleep'] = (ms, signal) => systemClock.sleep(ms, signal);
 }
 
 const settle = () => new Promise<void>((resolve) => setImmediate(resolve));
@@ -84,7 +83,10 @@ describe('IAM token: single flight, cache, refresh', () => {
 
   it('fetches a new token shortly before expires_at, without waiting for a 401', async () => {
     const clock = new ShiftedClock();
-    const own = await startSimulator({ now: () => clock.now(), tokenLifetimeMs: 20 * 60_000 });
+    const own = await startSimulator({
+      now: () => new Date(clock.now()),
+      tokenLifetimeMs: 20 * 60_000,
+    });
     const client = clientFor(own, 'iamPassword', { clock });
     try {
       await client.listCertificates();
@@ -138,7 +140,7 @@ describe('client-side rate limit', () => {
       await settle();
       // two at once, the four others 250 ms apart, whatever the operation
       expect(clock.sleeps).toEqual([250, 500, 750, 1000]);
-      clock.advance(1_000);
+      await clock.advance(1_000);
       await Promise.all(calls);
     } finally {
       await client.close();
@@ -165,7 +167,7 @@ describe('client-side rate limit', () => {
       const calls = Array.from({ length: 7 }, () => client.listCertificates());
       await settle();
       expect(clock.sleeps).toEqual([200, 400]);
-      clock.advance(400);
+      await clock.advance(400);
       await Promise.all(calls);
     } finally {
       await client.close();

@@ -7,13 +7,12 @@ import {
   ApigServerError,
   ApigThrottledError,
   ApigUnauthorizedError,
-  MAX_RETRY_AFTER_MS,
   classifyApigResponse,
   networkError,
   parseErrorBody,
-  parseRetryAfter,
   sanitizeServerText,
 } from '../../../src/apig/errors.ts';
+import { MAX_RETRY_AFTER_MS } from '../../../src/common/retry-after.ts';
 
 const context = { operation: 'updateCertificate' as const, certificateId: 'cert-1' };
 const body = (code: string, msg = `message of ${code}`) =>
@@ -120,7 +119,7 @@ describe('classifyApigResponse: beyond the table', () => {
 });
 
 describe('throttling delay', () => {
-  const now = new Date('2026-03-01T12:00:00Z');
+  const nowMs = Date.parse('2026-03-01T12:00:00Z');
 
   it.each([
     ['7', 7_000],
@@ -134,7 +133,7 @@ describe('throttling delay', () => {
       429,
       body('APIGW.0308'),
       { 'retry-after': header },
-      { ...context, now },
+      { ...context, nowMs },
     );
     expect(error).toBeInstanceOf(ApigThrottledError);
     expect((error as ApigThrottledError).retryAfterMs).toBe(expected);
@@ -174,16 +173,6 @@ describe('throttling delay', () => {
       expect(d).toBeLessThanOrEqual(5_000);
     }
     expect(new Set(delays).size).toBeGreaterThan(1);
-  });
-
-  it.each([
-    [undefined, undefined],
-    ['', undefined],
-    ['-3', undefined],
-    ['1.5', undefined],
-    ['tomorrow', undefined],
-  ])('parseRetryAfter(%j) → %p', (value, expected) => {
-    expect(parseRetryAfter(value, now)).toBe(expected);
   });
 });
 
