@@ -81,7 +81,7 @@ interface CachedToken {
 
 const DEFAULT_REFRESH_BEFORE_EXPIRY_MS = 5 * 60_000;
 
-/** The IAM password-method request body (reference: "IAM tokens"). */
+/** The body of IAM's POST /v3/auth/tokens for the password method, scoped to one project. */
 export function iamPasswordTokenBody(c: IamPasswordCredentials): string {
   return JSON.stringify({
     auth: {

@@ -1,9 +1,8 @@
 // The certificate resource of APIG / ROMA Connect: request bodies in, typed
 // results out. The client speaks camelCase to the rest of the operator and
 // snake_case on the wire; the mapping lives only here.
-
-export type CertificateType = 'global' | 'instance';
-export type AlgorithmType = 'RSA' | 'ECC' | 'SM2';
+import type { AlgorithmType, CertificateType } from '../api/v1alpha1.ts';
+import { hasErrorKind } from './errors.ts';
 
 /** Body of create and modify (PUT). Undefined fields are not sent. */
 export interface CertificateBody {
@@ -85,6 +84,7 @@ export function toWireBody(body: CertificateBody): Record<string, string> {
 /** Why a response body is not a certificate; the client wraps it in ApigProtocolError. */
 export class ResponseShapeError extends Error {
   override readonly name = 'ResponseShapeError';
+  readonly kind = 'responseShape';
 }
 
 type Json = Record<string, unknown>;
@@ -193,7 +193,7 @@ export function parseCertificateList(raw: unknown): CertificateList {
       try {
         return parseCertificate(cert, 'listItem');
       } catch (error) {
-        if (error instanceof ResponseShapeError) {
+        if (hasErrorKind(error, 'responseShape')) {
           throw new ResponseShapeError(`certs[${index}]: ${error.message}`);
         }
         throw error;

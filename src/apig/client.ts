@@ -18,7 +18,6 @@ import {
   type IamPasswordCredentials,
 } from './auth.ts';
 import {
-  ResponseShapeError,
   parseCertificate,
   parseCertificateList,
   toWireBody,
@@ -29,17 +28,13 @@ import {
 import {
   ApigProtocolError,
   classifyApigResponse,
+  hasErrorKind,
   headerValue,
   networkError,
   type ApigOperation,
   type ResponseHeaders,
 } from './errors.ts';
-import {
-  ResponseTooLargeError,
-  createTransport,
-  readBodyText,
-  type TransportOptions,
-} from './http.ts';
+import { createTransport, readBodyText, type TransportOptions } from './http.ts';
 import { KeyedMutex } from './keyed-mutex.ts';
 import { DEFAULT_RATE_LIMIT, type RateLimit } from './rate-limit.ts';
 import { canonicalQuery, rfc3986Encode } from './signer.ts';
@@ -251,13 +246,12 @@ export function createApigClient(options: ApigClientOptions): ApigClient {
     } catch (error) {
       // The caller gave up: its own reason, not an APIG failure to back off from.
       if (signal?.aborted) throw signal.reason;
-      const failure =
-        error instanceof ResponseTooLargeError
-          ? new ApigProtocolError(error.message, {
-              operation: spec.operation,
-              certificateId: spec.certificateId,
-            })
-          : networkError(error, { operation: spec.operation, certificateId: spec.certificateId });
+      const failure = hasErrorKind(error, 'responseTooLarge')
+        ? new ApigProtocolError(error.message, {
+            operation: spec.operation,
+            certificateId: spec.certificateId,
+          })
+        : networkError(error, { operation: spec.operation, certificateId: spec.certificateId });
       logger.debug(
         {
           ...logContext,
@@ -300,7 +294,7 @@ export function createApigClient(options: ApigClientOptions): ApigClient {
     try {
       return spec.parse(json);
     } catch (error) {
-      if (error instanceof ResponseShapeError) {
+      if (hasErrorKind(error, 'responseShape')) {
         throw new ApigProtocolError(`unexpected answer: ${error.message}`, details);
       }
       throw error;

@@ -1,5 +1,5 @@
-// Typed failures of APIG / ROMA Connect (and IAM) calls. The reconciler
-// branches on `kind` (or instanceof) and `retryable`; each error keeps what
+// Typed failures of APIG / ROMA Connect (and IAM) calls. Callers branch on
+// `kind` and `retryable`, never on the class; each error keeps what
 // APIG said (error_code, error_msg, HTTP status, X-Request-Id) for the status.
 import { parseRetryAfter } from '../common/retry-after.ts';
 
@@ -131,6 +131,14 @@ export class ApigProtocolError extends ApigError {
 
 export function isApigError(value: unknown): value is ApigError {
   return value instanceof ApigError;
+}
+
+/** Whether `value` is an error of this `kind` (an ApigError's or one of the client's internal ones). */
+export function hasErrorKind<K extends string>(
+  value: unknown,
+  kind: K,
+): value is Error & { kind: K } {
+  return value instanceof Error && 'kind' in value && value.kind === kind;
 }
 
 export type ResponseHeaders = Readonly<Record<string, string | string[] | undefined>>;

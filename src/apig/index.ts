@@ -8,13 +8,7 @@ export type {
   CertificateTarget,
   ListCertificatesQuery,
 } from './client.ts';
-export type {
-  AlgorithmType,
-  ApigCertificate,
-  CertificateBody,
-  CertificateList,
-  CertificateType,
-} from './certificate.ts';
+export type { ApigCertificate, CertificateBody, CertificateList } from './certificate.ts';
 export {
   ApigError,
   ApigForbiddenError,

@@ -8,6 +8,7 @@ import {
   ApigThrottledError,
   ApigUnauthorizedError,
   classifyApigResponse,
+  hasErrorKind,
   networkError,
   parseErrorBody,
   sanitizeServerText,
@@ -20,7 +21,7 @@ const body = (code: string, msg = `message of ${code}`) =>
 
 type ErrorClass = abstract new (...args: never[]) => ApigError;
 
-// Every row of the reference's error table, plus the parameter-error range.
+// Every row of APIG's documented error table, plus the parameter-error range.
 const referenceTable: [number, string, ErrorClass, string, boolean][] = [
   ...Array.from({ length: 14 }, (_, i): [number, string, ErrorClass, string, boolean] => [
     400,
@@ -53,7 +54,7 @@ const referenceTable: [number, string, ErrorClass, string, boolean][] = [
   [500, 'APIG.9999', ApigServerError, 'server', true],
 ];
 
-describe('classifyApigResponse: the reference error table', () => {
+describe('classifyApigResponse: the documented error table', () => {
   it.each(referenceTable)('HTTP %i %s → %p', (status, code, errorClass, kind, retryable) => {
     const error = classifyApigResponse(
       status,
@@ -266,5 +267,15 @@ describe('error objects', () => {
       errorMessage: 'quota',
       httpStatus: 403,
     });
+  });
+
+  it.each([
+    [new ApigNotFoundError('not found', context), 'notFound', true],
+    [new ApigNotFoundError('not found', context), 'server', false],
+    [Object.assign(new Error('internal'), { kind: 'responseShape' }), 'responseShape', true],
+    [{ kind: 'notFound', message: 'not an Error' }, 'notFound', false],
+    [undefined, 'notFound', false],
+  ])('hasErrorKind(%p, %j) is %p', (value, kind, expected) => {
+    expect(hasErrorKind(value, kind)).toBe(expected);
   });
 });
