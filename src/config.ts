@@ -8,6 +8,7 @@ import { hostname } from 'node:os';
 import type { LevelWithSilent } from 'pino';
 import type { ApigClientOptions, ApigCredentials, ApigService } from './apig/client.ts';
 import type { RateLimit } from './apig/index.ts';
+import { checkBaseUrl } from './common/url.ts';
 import type { Logger } from './log.ts';
 
 /** A setting that stops the operator at start. The message is one line and names the variable(s). */
@@ -222,28 +223,26 @@ function withoutTrailingNewline(value: string): string {
 // ---------------------------------------------------------------- value parsers
 
 function parseUrl(variable: string, raw: string, warnings: string[]): string {
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch {
-    // The value is not echoed: a malformed URL may still carry credentials.
-    return fail(variable, 'is not an absolute URL (e.g. https://host)');
+  const checked = checkBaseUrl(raw);
+  if (!checked.ok) {
+    switch (checked.problem.reason) {
+      case 'notAbsolute':
+        // The value is not echoed: a malformed URL may still carry credentials.
+        return fail(variable, 'is not an absolute URL (e.g. https://host)');
+      case 'notHttp':
+        return fail(variable, `must be an https:// URL, got ${checked.problem.protocol}//`);
+      case 'credentials':
+        return fail(variable, 'must not contain a user name or password');
+      case 'queryOrFragment':
+        return fail(variable, 'must not contain a query or fragment');
+    }
   }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-    fail(variable, `must be an https:// URL, got ${url.protocol}//`);
-  }
-  if (url.username !== '' || url.password !== '') {
-    fail(variable, 'must not contain a user name or password');
-  }
-  if (url.search !== '' || url.hash !== '') {
-    fail(variable, 'must not contain a query or fragment');
-  }
-  if (url.protocol === 'http:') {
+  if (checked.plainHttp) {
     warnings.push(
       `${variable} uses plain http: credentials and private keys travel unencrypted (acceptable only for a local simulator)`,
     );
   }
-  return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
+  return checked.base;
 }
 
 function parseInteger(variable: string, raw: string, min: number, max: number): number {

@@ -9,6 +9,7 @@ import { request } from 'undici';
 import type { Dispatcher } from 'undici';
 import { systemClock, type Clock } from '../common/clock.ts';
 import { TokenBucket } from '../common/token-bucket.ts';
+import { checkBaseUrl } from '../common/url.ts';
 import type { Logger } from '../log.ts';
 import {
   createAkSkAuth,
@@ -130,19 +131,18 @@ interface RawResponse {
 }
 
 function normalizeEndpoint(endpoint: string): string {
-  let url: URL;
-  try {
-    url = new URL(endpoint);
-  } catch {
-    throw new TypeError(`APIG endpoint is not a URL: ${endpoint}`);
+  const checked = checkBaseUrl(endpoint);
+  if (checked.ok) return checked.base;
+  switch (checked.problem.reason) {
+    case 'notAbsolute':
+      throw new TypeError(`APIG endpoint is not a URL: ${endpoint}`);
+    case 'notHttp':
+      throw new TypeError(`APIG endpoint must be http(s), got ${checked.problem.protocol}`);
+    case 'credentials':
+      throw new TypeError('APIG endpoint must not contain a user name or password');
+    case 'queryOrFragment':
+      throw new TypeError('APIG endpoint must not have a query or fragment');
   }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-    throw new TypeError(`APIG endpoint must be http(s), got ${url.protocol}`);
-  }
-  if (url.search || url.hash) {
-    throw new TypeError('APIG endpoint must not have a query or fragment');
-  }
-  return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
 }
 
 function buildAuth(

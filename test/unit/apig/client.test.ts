@@ -181,6 +181,7 @@ describe('operations', () => {
     ['ftp://apig.example.com', 'must be http(s)'],
     ['not a url', 'not a URL'],
     ['https://apig.example.com/?x=1', 'must not have a query'],
+    ['https://user:pw@apig.example.com', 'must not contain a user name or password'],
   ])('rejects the endpoint %s', (endpoint, message) => {
     expect(() =>
       createApigClient({
