@@ -20,11 +20,9 @@ import {
 } from './auth.ts';
 import {
   parseCertificate,
-  parseCertificateList,
   toWireBody,
   type ApigCertificate,
   type CertificateBody,
-  type CertificateList,
 } from './certificate.ts';
 import {
   ApigProtocolError,
@@ -38,7 +36,7 @@ import {
 import { createTransport, readBodyText, type TransportOptions } from './http.ts';
 import { KeyedMutex } from './keyed-mutex.ts';
 import { DEFAULT_RATE_LIMIT, type RateLimit } from './rate-limit.ts';
-import { canonicalQuery, rfc3986Encode } from './signer.ts';
+import { rfc3986Encode } from './signer.ts';
 
 export type ApigService = 'apig' | 'roma';
 
@@ -75,15 +73,6 @@ export interface CertificateTarget {
   projectId?: string | undefined;
 }
 
-export interface ListCertificatesQuery {
-  projectId?: string | undefined;
-  instanceId?: string | undefined;
-  name?: string | undefined;
-  offset?: number | undefined;
-  /** APIG default 20, max 500. */
-  limit?: number | undefined;
-}
-
 export interface ApigClient {
   readonly service: ApigService;
   readonly authMode: ApigAuth['mode'];
@@ -101,24 +90,17 @@ export interface ApigClient {
     body: CertificateBody,
     signal?: AbortSignal,
   ): Promise<ApigCertificate>;
-  showCertificate(target: CertificateTarget): Promise<ApigCertificate>;
-  listCertificates(query?: ListCertificatesQuery): Promise<CertificateList>;
-  createCertificate(
-    body: CertificateBody,
-    options?: { projectId?: string | undefined },
-  ): Promise<ApigCertificate>;
   /** Waits for requests in flight, then closes the connections. */
   close(): Promise<void>;
 }
 
+/** One call on one certificate: …/certificates/{id}. */
 interface CallSpec<T> {
   operation: ApigOperation;
-  method: 'GET' | 'PUT' | 'POST';
+  method: 'PUT';
   projectId: string | undefined;
-  /** Set for calls on one certificate (…/certificates/{id}); absent for the collection. */
-  certificateId?: string | undefined;
-  query?: URLSearchParams;
-  body?: Record<string, string>;
+  certificateId: string;
+  body: Record<string, string>;
   parse: (json: unknown) => T;
   signal?: AbortSignal | undefined;
 }
@@ -195,11 +177,9 @@ export function createApigClient(options: ApigClientOptions): ApigClient {
 
   async function send(spec: CallSpec<unknown>, attempt: number): Promise<RawResponse> {
     const project = projectFor(spec.projectId, spec.operation);
-    const item = spec.certificateId === undefined ? '' : `/${rfc3986Encode(spec.certificateId)}`;
-    const path = `/v2/${rfc3986Encode(project)}/${segment}/certificates${item}`;
-    const query = spec.query ? canonicalQuery(spec.query) : '';
-    const url = new URL(`${base}${path}${query ? `?${query}` : ''}`);
-    const body = spec.body ? Buffer.from(JSON.stringify(spec.body), 'utf8') : undefined;
+    const path = `/v2/${rfc3986Encode(project)}/${segment}/certificates/${rfc3986Encode(spec.certificateId)}`;
+    const url = new URL(`${base}${path}`);
+    const body = Buffer.from(JSON.stringify(spec.body), 'utf8');
     const headers: Record<string, string> = {
       host: url.host,
       'content-type': 'application/json;charset=UTF-8',
@@ -211,7 +191,7 @@ export function createApigClient(options: ApigClientOptions): ApigClient {
     await limiter.acquire(signal);
     signal?.throwIfAborted();
     const usedCredentials = await auth.authorize(
-      { method: spec.method, url, headers, body: body ?? '' },
+      { method: spec.method, url, headers, body },
       signal,
     );
     // The last moment the request can still be withheld entirely.
@@ -229,7 +209,7 @@ export function createApigClient(options: ApigClientOptions): ApigClient {
         method: spec.method,
         dispatcher,
         headers: { ...headers, ...usedCredentials },
-        ...(body ? { body } : {}),
+        body,
         ...(signal ? { signal } : {}),
       });
       const text = await readBodyText(response.body);
@@ -303,10 +283,8 @@ export function createApigClient(options: ApigClientOptions): ApigClient {
 
   function call<T>(spec: CallSpec<T>): Promise<T> {
     // One request in flight per certificate: a PUT never overtakes another
-    // PUT or a GET of the same certificate.
-    return spec.certificateId === undefined
-      ? execute(spec)
-      : perCertificate.run(spec.certificateId, () => execute(spec), spec.signal);
+    // call on the same certificate.
+    return perCertificate.run(spec.certificateId, () => execute(spec), spec.signal);
   }
 
   return {
@@ -319,38 +297,8 @@ export function createApigClient(options: ApigClientOptions): ApigClient {
         projectId: target.projectId,
         certificateId: target.certificateId,
         body: toWireBody(body),
-        parse: (json) => parseCertificate(json, 'written'),
+        parse: parseCertificate,
         signal,
-      }),
-    showCertificate: (target) =>
-      call({
-        operation: 'showCertificate',
-        method: 'GET',
-        projectId: target.projectId,
-        certificateId: target.certificateId,
-        parse: (json) => parseCertificate(json, 'shown'),
-      }),
-    listCertificates: (query = {}) => {
-      const params = new URLSearchParams();
-      if (query.instanceId !== undefined) params.set('instance_id', query.instanceId);
-      if (query.name !== undefined) params.set('name', query.name);
-      if (query.offset !== undefined) params.set('offset', String(query.offset));
-      if (query.limit !== undefined) params.set('limit', String(query.limit));
-      return call({
-        operation: 'listCertificates',
-        method: 'GET',
-        projectId: query.projectId,
-        query: params,
-        parse: parseCertificateList,
-      });
-    },
-    createCertificate: (body, createOptions = {}) =>
-      call({
-        operation: 'createCertificate',
-        method: 'POST',
-        projectId: createOptions.projectId,
-        body: toWireBody(body),
-        parse: (json) => parseCertificate(json, 'written'),
       }),
     close: () => dispatcher.close(),
   };

@@ -3,8 +3,7 @@
 // APIG said (error_code, error_msg, HTTP status, X-Request-Id) for the status.
 import { parseRetryAfter } from '../common/retry-after.ts';
 
-export type ApigOperation =
-  'updateCertificate' | 'showCertificate' | 'listCertificates' | 'createCertificate' | 'iamToken';
+export type ApigOperation = 'updateCertificate' | 'iamToken';
 
 export type ApigErrorKind =
   'invalidInput' | 'notFound' | 'forbidden' | 'unauthorized' | 'throttled' | 'server' | 'protocol';

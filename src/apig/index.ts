@@ -6,9 +6,8 @@ export type {
   ApigCredentials,
   ApigService,
   CertificateTarget,
-  ListCertificatesQuery,
 } from './client.ts';
-export type { ApigCertificate, CertificateBody, CertificateList } from './certificate.ts';
+export type { ApigCertificate, CertificateBody } from './certificate.ts';
 export {
   ApigError,
   ApigForbiddenError,

@@ -3,21 +3,18 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import type { ApigSimulator } from '../../support/apig-simulator/index.ts';
 import type { AuthModeName } from './client-fixtures.ts';
-import { bodyFor, clientFor, rejectionOf, startSimulator, validLeaf } from './client-fixtures.ts';
+import {
+  bodyFor,
+  clientFor,
+  rejectionOf,
+  shareSimulator,
+  startSimulator,
+  validLeaf,
+} from './client-fixtures.ts';
 
 let sim: ApigSimulator;
 
-beforeAll(async () => {
-  sim = await startSimulator();
-});
-
-afterAll(async () => {
-  await sim.close();
-});
-
-afterEach(() => {
-  sim.clearFaults();
-});
+shareSimulator((started) => (sim = started));
 
 const putsOf = (id: string) =>
   sim.requests().filter((r) => r.method === 'PUT' && r.certificateId === id);

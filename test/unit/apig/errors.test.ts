@@ -245,9 +245,7 @@ describe('networkError', () => {
   });
 
   it('survives a cause that is not an Error', () => {
-    expect(networkError('boom', { operation: 'listCertificates' }).message).toBe(
-      'listCertificates: network error',
-    );
+    expect(networkError('boom', { operation: 'iamToken' }).message).toBe('iamToken: network error');
   });
 });
 
