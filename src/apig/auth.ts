@@ -2,8 +2,8 @@
 // signing, an IAM password token, a fixed token.
 import { request } from 'undici';
 import type { Dispatcher } from 'undici';
+import type { Clock } from '../common/clock.ts';
 import type { Logger } from '../log.ts';
-import type { Clock } from './clock.ts';
 import type { ApigError } from './errors.ts';
 import {
   ApigProtocolError,
@@ -12,6 +12,7 @@ import {
   headerValue,
   networkError,
 } from './errors.ts';
+import { untilAborted } from './abortable.ts';
 import { readBodyText } from './http.ts';
 import { signRequest } from './signer.ts';
 import type { AkSkCredentials, SignableRequest } from './signer.ts';
@@ -20,8 +21,12 @@ export type AuthMode = 'aksk' | 'iamPassword' | 'token';
 
 export interface ApigAuth {
   readonly mode: AuthMode;
-  /** The credential headers for this exact request (signing covers its headers and body). */
-  authorize(request: SignableRequest): Promise<Record<string, string>>;
+  /**
+   * The credential headers for this exact request (signing covers its headers
+   * and body). When `signal` aborts, stops waiting for a token and rejects with
+   * `signal.reason`; a token request shared with other callers runs on.
+   */
+  authorize(request: SignableRequest, signal?: AbortSignal): Promise<Record<string, string>>;
   /**
    * APIG answered 401 to a request sent with `used` (what authorize returned):
    * forget that credential so the next authorize() obtains a fresh one.
@@ -35,7 +40,7 @@ export const AUTH_TOKEN_HEADER = 'X-Auth-Token';
 export function createAkSkAuth(credentials: AkSkCredentials, clock: Clock): ApigAuth {
   return {
     mode: 'aksk',
-    authorize: (req) => Promise.resolve(signRequest(req, credentials, clock.now())),
+    authorize: (req) => Promise.resolve(signRequest(req, credentials, new Date(clock.now()))),
     invalidate: () => undefined,
   };
 }
@@ -76,7 +81,7 @@ interface CachedToken {
 
 const DEFAULT_REFRESH_BEFORE_EXPIRY_MS = 5 * 60_000;
 
-/** The IAM password-method request body (reference: "IAM tokens"). */
+/** The body of IAM's POST /v3/auth/tokens for the password method, scoped to one project. */
 export function iamPasswordTokenBody(c: IamPasswordCredentials): string {
   return JSON.stringify({
     auth: {
@@ -109,7 +114,7 @@ export function createIamPasswordAuth(options: IamPasswordAuthOptions): ApigAuth
 
   async function fetchToken(): Promise<CachedToken> {
     const context = { operation: 'iamToken' as const };
-    const started = options.clock.now().getTime();
+    const started = options.clock.now();
     let status: number;
     let headers: Record<string, string | string[] | undefined>;
     let text: string;
@@ -133,14 +138,14 @@ export function createIamPasswordAuth(options: IamPasswordAuthOptions): ApigAuth
         method: 'POST',
         path: url.pathname,
         status,
-        durationMs: options.clock.now().getTime() - started,
+        durationMs: options.clock.now() - started,
         requestId,
       },
       'IAM call',
     );
     const failure = classifyApigResponse(status, text, headers, {
       ...context,
-      now: options.clock.now(),
+      nowMs: options.clock.now(),
     });
     if (failure) throw asIamFailure(failure);
     return parseTokenResponse(text, headerValue(headers, 'x-subject-token'), status, requestId);
@@ -167,15 +172,15 @@ export function createIamPasswordAuth(options: IamPasswordAuthOptions): ApigAuth
     if (!expiresAt) {
       throw new ApigProtocolError('IAM answered without a readable token.expires_at', details);
     }
-    const now = options.clock.now().getTime();
+    const now = options.clock.now();
     const lifetimeMs = expiresAt.getTime() - now;
     const marginMs = Math.min(refreshBeforeExpiryMs, Math.max(lifetimeMs, 0) / 2);
     options.logger.debug({ expiresAt: expiresAt.toISOString() }, 'IAM token issued');
     return { token, expiresAt, refreshAt: expiresAt.getTime() - marginMs };
   }
 
-  async function currentToken(): Promise<string> {
-    if (cached && options.clock.now().getTime() < cached.refreshAt) return cached.token;
+  async function currentToken(signal: AbortSignal | undefined): Promise<string> {
+    if (cached && options.clock.now() < cached.refreshAt) return cached.token;
     inFlight ??= fetchToken()
       .then((fresh) => {
         cached = fresh;
@@ -184,12 +189,12 @@ export function createIamPasswordAuth(options: IamPasswordAuthOptions): ApigAuth
       .finally(() => {
         inFlight = undefined;
       });
-    return (await inFlight).token;
+    return (await untilAborted(inFlight, signal)).token;
   }
 
   return {
     mode: 'iamPassword',
-    authorize: async () => ({ [AUTH_TOKEN_HEADER]: await currentToken() }),
+    authorize: async (_request, signal) => ({ [AUTH_TOKEN_HEADER]: await currentToken(signal) }),
     invalidate(used) {
       if (cached && cached.token === used[AUTH_TOKEN_HEADER]) cached = undefined;
     },

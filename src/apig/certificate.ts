@@ -1,11 +1,9 @@
 // The certificate resource of APIG / ROMA Connect: request bodies in, typed
 // results out. The client speaks camelCase to the rest of the operator and
 // snake_case on the wire; the mapping lives only here.
+import type { AlgorithmType, CertificateType } from '../api/v1alpha1.ts';
 
-export type CertificateType = 'global' | 'instance';
-export type AlgorithmType = 'RSA' | 'ECC' | 'SM2';
-
-/** Body of create and modify (PUT). Undefined fields are not sent. */
+/** Body of a certificate modify (PUT). Undefined fields are not sent. */
 export interface CertificateBody {
   name: string;
   /** PEM: leaf first, then intermediates in order. */
@@ -23,7 +21,7 @@ export interface CertificateBody {
   privateKeySign?: string | undefined;
 }
 
-/** What APIG returns for a certificate (create, show, modify, list), camelCased, values as sent. */
+/** What APIG returns for a certificate after a modify, camelCased, values as sent. */
 export interface ApigCertificate {
   id: string;
   name: string;
@@ -52,14 +50,6 @@ export interface ApigCertificate {
   updateTime: string;
 }
 
-export interface CertificateList {
-  /** Certificates matching the query. */
-  total: number;
-  /** Certificates on this page. */
-  size: number;
-  certificates: ApigCertificate[];
-}
-
 const WIRE_FIELDS: Record<keyof CertificateBody, string> = {
   name: 'name',
   certContent: 'cert_content',
@@ -85,6 +75,7 @@ export function toWireBody(body: CertificateBody): Record<string, string> {
 /** Why a response body is not a certificate; the client wraps it in ApigProtocolError. */
 export class ResponseShapeError extends Error {
   override readonly name = 'ResponseShapeError';
+  readonly kind = 'responseShape';
 }
 
 type Json = Record<string, unknown>;
@@ -117,33 +108,13 @@ function stringArray(raw: Json, field: string): string[] {
   return value;
 }
 
-function presentString(raw: Json, field: string): string {
-  const value = raw[field];
-  if (typeof value !== 'string') throw new ResponseShapeError(`field ${field} is missing`);
-  return value;
-}
-
 /**
- * Which answer a certificate object comes from decides how much of it must be
- * there: after a write (`written`: create, modify) APIG describes the content
- * just sent, so `not_after` and `serial_number` are non-empty; `shown` (show)
- * must carry both fields; list items may omit them.
+ * Validates APIG's answer to a write: `id` and `name`, and `not_after` and
+ * `serial_number` non-empty (APIG describes the content just sent); other
+ * fields default to empty when absent but must have the documented type when
+ * present.
  */
-export type CertificateAnswer = 'written' | 'shown' | 'listItem';
-
-const CONTENT_FIELD: Record<CertificateAnswer, (raw: Json, field: string) => string> = {
-  written: requiredString,
-  shown: presentString,
-  listItem: optionalString,
-};
-
-/**
- * Validates one certificate object: `id` and `name` always, the content
- * fields as `answer` says; other fields default to empty when absent but must
- * have the documented type when present.
- */
-export function parseCertificate(raw: unknown, answer: CertificateAnswer): ApigCertificate {
-  const detailString = CONTENT_FIELD[answer];
+export function parseCertificate(raw: unknown): ApigCertificate {
   if (!isObject(raw)) throw new ResponseShapeError('body is not a JSON object');
   const version = raw.version;
   if (version !== undefined && version !== null && typeof version !== 'number') {
@@ -161,9 +132,9 @@ export function parseCertificate(raw: unknown, answer: CertificateAnswer): ApigC
     projectId: optionalString(raw, 'project_id'),
     commonName: optionalString(raw, 'common_name'),
     san: stringArray(raw, 'san'),
-    notAfter: detailString(raw, 'not_after'),
+    notAfter: requiredString(raw, 'not_after'),
     notBefore: optionalString(raw, 'not_before'),
-    serialNumber: detailString(raw, 'serial_number'),
+    serialNumber: requiredString(raw, 'serial_number'),
     signatureAlgorithm: optionalString(raw, 'signature_algorithm'),
     algorithmType: optionalString(raw, 'algorithm_type'),
     isHasTrustedRootCa: trusted === true,
@@ -176,28 +147,5 @@ export function parseCertificate(raw: unknown, answer: CertificateAnswer): ApigC
     issuer: stringArray(raw, 'issuer'),
     createTime: optionalString(raw, 'create_time'),
     updateTime: optionalString(raw, 'update_time'),
-  };
-}
-
-/** `{size, total, certs: [...]}`. */
-export function parseCertificateList(raw: unknown): CertificateList {
-  if (!isObject(raw)) throw new ResponseShapeError('body is not a JSON object');
-  const { total, size, certs } = raw;
-  if (typeof total !== 'number') throw new ResponseShapeError('field total is not a number');
-  if (typeof size !== 'number') throw new ResponseShapeError('field size is not a number');
-  if (!Array.isArray(certs)) throw new ResponseShapeError('field certs is not an array');
-  return {
-    total,
-    size,
-    certificates: certs.map((cert, index) => {
-      try {
-        return parseCertificate(cert, 'listItem');
-      } catch (error) {
-        if (error instanceof ResponseShapeError) {
-          throw new ResponseShapeError(`certs[${index}]: ${error.message}`);
-        }
-        throw error;
-      }
-    }),
   };
 }

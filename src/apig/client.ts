@@ -7,6 +7,9 @@
 // multiply the load on a throttled APIG).
 import { request } from 'undici';
 import type { Dispatcher } from 'undici';
+import { systemClock, type Clock } from '../common/clock.ts';
+import { TokenBucket } from '../common/token-bucket.ts';
+import { checkBaseUrl } from '../common/url.ts';
 import type { Logger } from '../log.ts';
 import {
   createAkSkAuth,
@@ -16,32 +19,24 @@ import {
   type IamPasswordCredentials,
 } from './auth.ts';
 import {
-  ResponseShapeError,
   parseCertificate,
-  parseCertificateList,
   toWireBody,
   type ApigCertificate,
   type CertificateBody,
-  type CertificateList,
 } from './certificate.ts';
-import { systemClock, type Clock } from './clock.ts';
 import {
   ApigProtocolError,
   classifyApigResponse,
+  hasErrorKind,
   headerValue,
   networkError,
   type ApigOperation,
   type ResponseHeaders,
 } from './errors.ts';
-import {
-  ResponseTooLargeError,
-  createTransport,
-  readBodyText,
-  type TransportOptions,
-} from './http.ts';
+import { createTransport, readBodyText, type TransportOptions } from './http.ts';
 import { KeyedMutex } from './keyed-mutex.ts';
-import { DEFAULT_RATE_LIMIT, RateLimiter, type RateLimit } from './rate-limiter.ts';
-import { canonicalQuery, rfc3986Encode } from './signer.ts';
+import { DEFAULT_RATE_LIMIT, type RateLimit } from './rate-limit.ts';
+import { rfc3986Encode } from './signer.ts';
 
 export type ApigService = 'apig' | 'roma';
 
@@ -78,39 +73,36 @@ export interface CertificateTarget {
   projectId?: string | undefined;
 }
 
-export interface ListCertificatesQuery {
-  projectId?: string | undefined;
-  instanceId?: string | undefined;
-  name?: string | undefined;
-  offset?: number | undefined;
-  /** APIG default 20, max 500. */
-  limit?: number | undefined;
-}
-
 export interface ApigClient {
   readonly service: ApigService;
   readonly authMode: ApigAuth['mode'];
-  /** The seed: PUT …/certificates/{id}. Returns what APIG now holds. */
-  updateCertificate(target: CertificateTarget, body: CertificateBody): Promise<ApigCertificate>;
-  showCertificate(target: CertificateTarget): Promise<ApigCertificate>;
-  listCertificates(query?: ListCertificatesQuery): Promise<CertificateList>;
-  createCertificate(
+  /**
+   * The seed: PUT …/certificates/{id}. Returns what APIG now holds.
+   *
+   * `signal` is honoured while waiting for the rate limit, for an earlier call
+   * on the same certificate and for a token, and is handed to the request.
+   * Aborted before the request is dispatched, the PUT is not sent; aborted at
+   * any point, the call rejects with `signal.reason` (a DOMException named
+   * AbortError unless the caller gave `abort()` a reason).
+   */
+  updateCertificate(
+    target: CertificateTarget,
     body: CertificateBody,
-    options?: { projectId?: string | undefined },
+    signal?: AbortSignal,
   ): Promise<ApigCertificate>;
   /** Waits for requests in flight, then closes the connections. */
   close(): Promise<void>;
 }
 
+/** One call on one certificate: …/certificates/{id}. */
 interface CallSpec<T> {
   operation: ApigOperation;
-  method: 'GET' | 'PUT' | 'POST';
+  method: 'PUT';
   projectId: string | undefined;
-  /** Set for calls on one certificate (…/certificates/{id}); absent for the collection. */
-  certificateId?: string | undefined;
-  query?: URLSearchParams;
-  body?: Record<string, string>;
+  certificateId: string;
+  body: Record<string, string>;
   parse: (json: unknown) => T;
+  signal?: AbortSignal | undefined;
 }
 
 interface RawResponse {
@@ -121,19 +113,18 @@ interface RawResponse {
 }
 
 function normalizeEndpoint(endpoint: string): string {
-  let url: URL;
-  try {
-    url = new URL(endpoint);
-  } catch {
-    throw new TypeError(`APIG endpoint is not a URL: ${endpoint}`);
+  const checked = checkBaseUrl(endpoint);
+  if (checked.ok) return checked.base;
+  switch (checked.problem.reason) {
+    case 'notAbsolute':
+      throw new TypeError(`APIG endpoint is not a URL: ${endpoint}`);
+    case 'notHttp':
+      throw new TypeError(`APIG endpoint must be http(s), got ${checked.problem.protocol}`);
+    case 'credentials':
+      throw new TypeError('APIG endpoint must not contain a user name or password');
+    case 'queryOrFragment':
+      throw new TypeError('APIG endpoint must not have a query or fragment');
   }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-    throw new TypeError(`APIG endpoint must be http(s), got ${url.protocol}`);
-  }
-  if (url.search || url.hash) {
-    throw new TypeError('APIG endpoint must not have a query or fragment');
-  }
-  return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
 }
 
 function buildAuth(
@@ -169,7 +160,11 @@ export function createApigClient(options: ApigClientOptions): ApigClient {
   const logger = options.logger.child({ component: 'apig-client' });
   const dispatcher = createTransport(options);
   const auth = buildAuth(options.credentials, dispatcher, logger, clock);
-  const limiter = new RateLimiter({ ...DEFAULT_RATE_LIMIT, ...options.rateLimit }, clock);
+  const rateLimit = { ...DEFAULT_RATE_LIMIT, ...options.rateLimit };
+  const limiter = new TokenBucket(
+    { perSecond: rateLimit.requestsPerSecond, burst: rateLimit.burst },
+    clock,
+  );
   const perCertificate = new KeyedMutex();
 
   function projectFor(projectId: string | undefined, operation: ApigOperation): string {
@@ -182,11 +177,9 @@ export function createApigClient(options: ApigClientOptions): ApigClient {
 
   async function send(spec: CallSpec<unknown>, attempt: number): Promise<RawResponse> {
     const project = projectFor(spec.projectId, spec.operation);
-    const item = spec.certificateId === undefined ? '' : `/${rfc3986Encode(spec.certificateId)}`;
-    const path = `/v2/${rfc3986Encode(project)}/${segment}/certificates${item}`;
-    const query = spec.query ? canonicalQuery(spec.query) : '';
-    const url = new URL(`${base}${path}${query ? `?${query}` : ''}`);
-    const body = spec.body ? Buffer.from(JSON.stringify(spec.body), 'utf8') : undefined;
+    const path = `/v2/${rfc3986Encode(project)}/${segment}/certificates/${rfc3986Encode(spec.certificateId)}`;
+    const url = new URL(`${base}${path}`);
+    const body = Buffer.from(JSON.stringify(spec.body), 'utf8');
     const headers: Record<string, string> = {
       host: url.host,
       'content-type': 'application/json;charset=UTF-8',
@@ -194,14 +187,16 @@ export function createApigClient(options: ApigClientOptions): ApigClient {
       'x-project-id': project,
     };
 
-    await limiter.acquire();
-    const usedCredentials = await auth.authorize({
-      method: spec.method,
-      url,
-      headers,
-      body: body ?? '',
-    });
-    const started = clock.now().getTime();
+    const { signal } = spec;
+    await limiter.acquire(signal);
+    signal?.throwIfAborted();
+    const usedCredentials = await auth.authorize(
+      { method: spec.method, url, headers, body },
+      signal,
+    );
+    // The last moment the request can still be withheld entirely.
+    signal?.throwIfAborted();
+    const started = clock.now();
     const logContext = {
       operation: spec.operation,
       method: spec.method,
@@ -214,31 +209,33 @@ export function createApigClient(options: ApigClientOptions): ApigClient {
         method: spec.method,
         dispatcher,
         headers: { ...headers, ...usedCredentials },
-        ...(body ? { body } : {}),
+        body,
+        ...(signal ? { signal } : {}),
       });
       const text = await readBodyText(response.body);
       logger.debug(
         {
           ...logContext,
           status: response.statusCode,
-          durationMs: clock.now().getTime() - started,
+          durationMs: clock.now() - started,
           requestId: headerValue(response.headers, 'x-request-id'),
         },
         'APIG call',
       );
       return { status: response.statusCode, headers: response.headers, text, usedCredentials };
     } catch (error) {
-      const failure =
-        error instanceof ResponseTooLargeError
-          ? new ApigProtocolError(error.message, {
-              operation: spec.operation,
-              certificateId: spec.certificateId,
-            })
-          : networkError(error, { operation: spec.operation, certificateId: spec.certificateId });
+      // The caller gave up: its own reason, not an APIG failure to back off from.
+      if (signal?.aborted) throw signal.reason;
+      const failure = hasErrorKind(error, 'responseTooLarge')
+        ? new ApigProtocolError(error.message, {
+            operation: spec.operation,
+            certificateId: spec.certificateId,
+          })
+        : networkError(error, { operation: spec.operation, certificateId: spec.certificateId });
       logger.debug(
         {
           ...logContext,
-          durationMs: clock.now().getTime() - started,
+          durationMs: clock.now() - started,
           errorCode: failure.errorCode,
           error: failure.message,
         },
@@ -260,7 +257,7 @@ export function createApigClient(options: ApigClientOptions): ApigClient {
     const context = { operation: spec.operation, certificateId: spec.certificateId };
     const failure = classifyApigResponse(response.status, response.text, response.headers, {
       ...context,
-      now: clock.now(),
+      nowMs: clock.now(),
     });
     if (failure) throw failure;
     const details = {
@@ -277,7 +274,7 @@ export function createApigClient(options: ApigClientOptions): ApigClient {
     try {
       return spec.parse(json);
     } catch (error) {
-      if (error instanceof ResponseShapeError) {
+      if (hasErrorKind(error, 'responseShape')) {
         throw new ApigProtocolError(`unexpected answer: ${error.message}`, details);
       }
       throw error;
@@ -286,53 +283,22 @@ export function createApigClient(options: ApigClientOptions): ApigClient {
 
   function call<T>(spec: CallSpec<T>): Promise<T> {
     // One request in flight per certificate: a PUT never overtakes another
-    // PUT or a GET of the same certificate.
-    return spec.certificateId === undefined
-      ? execute(spec)
-      : perCertificate.run(spec.certificateId, () => execute(spec));
+    // call on the same certificate.
+    return perCertificate.run(spec.certificateId, () => execute(spec), spec.signal);
   }
 
   return {
     service,
     authMode: auth.mode,
-    updateCertificate: (target, body) =>
+    updateCertificate: (target, body, signal) =>
       call({
         operation: 'updateCertificate',
         method: 'PUT',
         projectId: target.projectId,
         certificateId: target.certificateId,
         body: toWireBody(body),
-        parse: (json) => parseCertificate(json, 'written'),
-      }),
-    showCertificate: (target) =>
-      call({
-        operation: 'showCertificate',
-        method: 'GET',
-        projectId: target.projectId,
-        certificateId: target.certificateId,
-        parse: (json) => parseCertificate(json, 'shown'),
-      }),
-    listCertificates: (query = {}) => {
-      const params = new URLSearchParams();
-      if (query.instanceId !== undefined) params.set('instance_id', query.instanceId);
-      if (query.name !== undefined) params.set('name', query.name);
-      if (query.offset !== undefined) params.set('offset', String(query.offset));
-      if (query.limit !== undefined) params.set('limit', String(query.limit));
-      return call({
-        operation: 'listCertificates',
-        method: 'GET',
-        projectId: query.projectId,
-        query: params,
-        parse: parseCertificateList,
-      });
-    },
-    createCertificate: (body, createOptions = {}) =>
-      call({
-        operation: 'createCertificate',
-        method: 'POST',
-        projectId: createOptions.projectId,
-        body: toWireBody(body),
-        parse: (json) => parseCertificate(json, 'written'),
+        parse: parseCertificate,
+        signal,
       }),
     close: () => dispatcher.close(),
   };

@@ -1,9 +1,9 @@
-// Typed failures of APIG / ROMA Connect (and IAM) calls. The reconciler
-// branches on `kind` (or instanceof) and `retryable`; each error keeps what
+// Typed failures of APIG / ROMA Connect (and IAM) calls. Callers branch on
+// `kind` and `retryable`, never on the class; each error keeps what
 // APIG said (error_code, error_msg, HTTP status, X-Request-Id) for the status.
+import { parseRetryAfter } from '../common/retry-after.ts';
 
-export type ApigOperation =
-  'updateCertificate' | 'showCertificate' | 'listCertificates' | 'createCertificate' | 'iamToken';
+export type ApigOperation = 'updateCertificate' | 'iamToken';
 
 export type ApigErrorKind =
   'invalidInput' | 'notFound' | 'forbidden' | 'unauthorized' | 'throttled' | 'server' | 'protocol';
@@ -132,37 +132,31 @@ export function isApigError(value: unknown): value is ApigError {
   return value instanceof ApigError;
 }
 
+/** Whether `value` is an error of this `kind` (an ApigError's or one of the client's internal ones). */
+export function hasErrorKind<K extends string>(
+  value: unknown,
+  kind: K,
+): value is Error & { kind: K } {
+  return value instanceof Error && 'kind' in value && value.kind === kind;
+}
+
 export type ResponseHeaders = Readonly<Record<string, string | string[] | undefined>>;
 
 export interface ClassifyContext {
   operation: ApigOperation;
   certificateId?: string | undefined;
-  /** For an HTTP-date Retry-After; default: the current time. */
-  now?: Date;
+  /** For an HTTP-date Retry-After, in ms since the epoch; default: the current time. */
+  nowMs?: number;
   /** In [0, 1): picks the 2-5 s throttling delay; default Math.random. */
   random?: () => number;
 }
 
 const THROTTLE_DEFAULT_MIN_MS = 2_000;
 const THROTTLE_DEFAULT_SPREAD_MS = 3_000;
-/** A Retry-After beyond this is taken as this: one broken header must not park a certificate for days. */
-export const MAX_RETRY_AFTER_MS = 10 * 60_000;
 
 export function headerValue(headers: ResponseHeaders, name: string): string | undefined {
   const value = headers[name.toLowerCase()];
   return Array.isArray(value) ? value[0] : value;
-}
-
-/** `Retry-After` as delay-seconds or an HTTP-date, in ms; undefined when absent or unreadable. */
-export function parseRetryAfter(value: string | undefined, now: Date): number | undefined {
-  if (value === undefined || value.trim() === '') return undefined;
-  const trimmed = value.trim();
-  if (/^\d+$/.test(trimmed)) return Math.min(Number(trimmed) * 1000, MAX_RETRY_AFTER_MS);
-  // HTTP-date forms all start with a day name; Date.parse alone takes "1.5" as a date.
-  if (!/^[A-Za-z]{3,9},? /.test(trimmed)) return undefined;
-  const at = Date.parse(trimmed);
-  if (Number.isNaN(at)) return undefined;
-  return Math.min(Math.max(at - now.getTime(), 0), MAX_RETRY_AFTER_MS);
 }
 
 export interface ServerErrorBody {
@@ -232,7 +226,7 @@ export function classifyApigResponse(
   if (status === 429 || (status === 500 && THROTTLED_500_CODES.has(body.errorCode ?? ''))) {
     const random = context.random ?? Math.random;
     const retryAfterMs =
-      parseRetryAfter(headerValue(headers, 'retry-after'), context.now ?? new Date()) ??
+      parseRetryAfter(headerValue(headers, 'retry-after'), context.nowMs ?? Date.now()) ??
       Math.round(THROTTLE_DEFAULT_MIN_MS + random() * THROTTLE_DEFAULT_SPREAD_MS);
     return new ApigThrottledError('throttled', { ...details, retryAfterMs });
   }

@@ -52,6 +52,7 @@ export const MAX_RESPONSE_BYTES = 8 * 1024 * 1024;
 
 export class ResponseTooLargeError extends Error {
   override readonly name = 'ResponseTooLargeError';
+  readonly kind = 'responseTooLarge';
 }
 
 /** The whole body as UTF-8 text, refusing more than `limit` bytes. */

@@ -6,15 +6,8 @@ export type {
   ApigCredentials,
   ApigService,
   CertificateTarget,
-  ListCertificatesQuery,
 } from './client.ts';
-export type {
-  AlgorithmType,
-  ApigCertificate,
-  CertificateBody,
-  CertificateList,
-  CertificateType,
-} from './certificate.ts';
+export type { ApigCertificate, CertificateBody } from './certificate.ts';
 export {
   ApigError,
   ApigForbiddenError,
@@ -27,5 +20,4 @@ export {
   isApigError,
 } from './errors.ts';
 export type { ApigErrorKind, ApigOperation } from './errors.ts';
-export type { RateLimit } from './rate-limiter.ts';
-export type { Clock } from './clock.ts';
+export type { RateLimit } from './rate-limit.ts';

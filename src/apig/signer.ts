@@ -1,6 +1,7 @@
 // Huawei Cloud AK/SK request signing ("SDK-HMAC-SHA256"), as the official SDKs
-// do it (see shared/reference/huawei-apig.md). Pure functions: the clock is a
-// parameter, nothing is read from the environment.
+// do it: HMAC-SHA256 over method, URI with a trailing slash, sorted query,
+// signed headers and the body's SHA-256 (APIG facts in docs/architecture.md).
+// Pure functions: the clock is a parameter, nothing is read from the environment.
 import { createHash, createHmac } from 'node:crypto';
 
 export const SIGNING_ALGORITHM = 'SDK-HMAC-SHA256';
@@ -62,7 +63,7 @@ export function canonicalUri(pathname: string): string {
   return uri.endsWith('/') ? uri : `${uri}/`;
 }
 
-/** Byte order of the UTF-8 encodings, as Go's sort.Strings (the reference SDK). */
+/** Byte order of the UTF-8 encodings, as Go's sort.Strings in the official Go SDK. */
 function compareUtf8(a: string, b: string): number {
   return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
 }

@@ -1,5 +1,6 @@
 // Value parsers for settings: each takes the variable's name so that its
 // ConfigError names it.
+import { checkBaseUrl } from '../common/url.ts';
 import { fail, quote } from './env.ts';
 
 /** 20 days: below Node's timer limit (2^31-1 ms; longer timers fire at once). */
@@ -49,28 +50,26 @@ function formatMs(ms: number): string {
 }
 
 export function parseUrl(variable: string, raw: string, warnings: string[]): string {
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch {
-    // The value is not echoed: a malformed URL may still carry credentials.
-    return fail(variable, 'is not an absolute URL (e.g. https://host)');
+  const checked = checkBaseUrl(raw);
+  if (!checked.ok) {
+    switch (checked.problem.reason) {
+      case 'notAbsolute':
+        // The value is not echoed: a malformed URL may still carry credentials.
+        return fail(variable, 'is not an absolute URL (e.g. https://host)');
+      case 'notHttp':
+        return fail(variable, `must be an https:// URL, got ${checked.problem.protocol}//`);
+      case 'credentials':
+        return fail(variable, 'must not contain a user name or password');
+      case 'queryOrFragment':
+        return fail(variable, 'must not contain a query or fragment');
+    }
   }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-    fail(variable, `must be an https:// URL, got ${url.protocol}//`);
-  }
-  if (url.username !== '' || url.password !== '') {
-    fail(variable, 'must not contain a user name or password');
-  }
-  if (url.search !== '' || url.hash !== '') {
-    fail(variable, 'must not contain a query or fragment');
-  }
-  if (url.protocol === 'http:') {
+  if (checked.plainHttp) {
     warnings.push(
       `${variable} uses plain http: credentials and private keys travel unencrypted (acceptable only for a local simulator)`,
     );
   }
-  return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
+  return checked.base;
 }
 
 export function parseInteger(variable: string, raw: string, min: number, max: number): number {

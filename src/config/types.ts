@@ -1,7 +1,7 @@
 // The validated configuration: what loadConfig returns and main wires up.
 import type { LevelWithSilent } from 'pino';
 import type { ApigCredentials, ApigService } from '../apig/client.ts';
-import type { RateLimit } from '../apig/rate-limiter.ts';
+import type { RateLimit } from '../apig/index.ts';
 
 /** What `createApigClient` needs, minus the logger and clock that main adds. */
 export interface ApigSettings {

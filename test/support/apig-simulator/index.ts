@@ -1,5 +1,6 @@
 // A strict stand-in for Huawei Cloud APIG / ROMA Connect certificates and IAM
-// password tokens, on loopback. See /work/shared/reference/huawei-apig.md.
+// password tokens, on loopback: the APIG facts in docs/architecture.md, and
+// where Huawei's documentation is silent, the choices listed in README.md.
 import { randomBytes } from 'node:crypto';
 import { createServer as createHttpServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';

@@ -1,5 +1,5 @@
 // Server-side SDK-HMAC-SHA256 (Huawei "APIG signing") canonicalisation and
-// verification, written from the reference independently of src/apig so it
+// verification, written from Huawei's published algorithm independently of src/apig so it
 // can serve as the oracle for the client's signer.
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 

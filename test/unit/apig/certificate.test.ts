@@ -1,9 +1,4 @@
-import {
-  ResponseShapeError,
-  parseCertificate,
-  parseCertificateList,
-  toWireBody,
-} from '../../../src/apig/certificate.ts';
+import { ResponseShapeError, parseCertificate, toWireBody } from '../../../src/apig/certificate.ts';
 
 const referenceAnswer = {
   id: 'b6d4e5a4c1d94d9e8f0a0c2d3e4f5a6b',
@@ -66,7 +61,7 @@ describe('toWireBody', () => {
 
 describe('parseCertificate', () => {
   it('reads every documented field', () => {
-    expect(parseCertificate(referenceAnswer, 'written')).toEqual({
+    expect(parseCertificate(referenceAnswer)).toEqual({
       id: 'b6d4e5a4c1d94d9e8f0a0c2d3e4f5a6b',
       name: 'app_example',
       type: 'instance',
@@ -93,10 +88,13 @@ describe('parseCertificate', () => {
   });
 
   it('defaults optional fields that are absent or null', () => {
-    const minimal = parseCertificate(
-      { id: 'c1', name: 'n', not_after: '2031-08-16T06:36:13Z', serial_number: '1', san: null },
-      'written',
-    );
+    const minimal = parseCertificate({
+      id: 'c1',
+      name: 'n',
+      not_after: '2031-08-16T06:36:13Z',
+      serial_number: '1',
+      san: null,
+    });
     expect(minimal).toMatchObject({
       type: '',
       san: [],
@@ -124,51 +122,17 @@ describe('parseCertificate', () => {
     ],
     [{ ...referenceAnswer, common_name: {} }, 'field common_name is not a string'],
   ])('rejects %j', (raw, message) => {
-    expect(() => parseCertificate(raw, 'written')).toThrow(ResponseShapeError);
-    expect(() => parseCertificate(raw, 'written')).toThrow(message);
+    expect(() => parseCertificate(raw)).toThrow(ResponseShapeError);
+    expect(() => parseCertificate(raw)).toThrow(message);
   });
 
   const noContent = { ...referenceAnswer, not_after: '', serial_number: '' };
   const missingContent = { ...referenceAnswer, not_after: undefined, serial_number: undefined };
 
   it.each([
-    ['written', noContent, 'field not_after is missing'],
-    ['written', missingContent, 'field not_after is missing'],
-    ['shown', missingContent, 'field not_after is missing'],
-  ] as const)('a %s answer rejects %j', (answer, raw, message) => {
-    expect(() => parseCertificate(raw, answer)).toThrow(message);
-  });
-
-  it.each([
-    ['shown', noContent],
-    ['listItem', noContent],
-    ['listItem', missingContent],
-  ] as const)('a %s answer accepts %j', (answer, raw) => {
-    expect(parseCertificate(raw, answer)).toMatchObject({ notAfter: '', serialNumber: '' });
-  });
-});
-
-describe('parseCertificateList', () => {
-  it('reads total, size and items that may lack the detail fields', () => {
-    const list = parseCertificateList({
-      total: 3,
-      size: 2,
-      certs: [referenceAnswer, { id: 'c2', name: 'second', not_after: '2030-01-01T00:00:00Z' }],
-    });
-    expect(list.total).toBe(3);
-    expect(list.size).toBe(2);
-    expect(list.certificates.map((c) => [c.id, c.serialNumber])).toEqual([
-      ['b6d4e5a4c1d94d9e8f0a0c2d3e4f5a6b', '13010'],
-      ['c2', ''],
-    ]);
-  });
-
-  it.each([
-    [{ size: 0, certs: [] }, 'field total'],
-    [{ total: 0, certs: [] }, 'field size'],
-    [{ total: 0, size: 0 }, 'field certs'],
-    [{ total: 1, size: 1, certs: [{ name: 'x' }] }, 'certs[0]: field id'],
-  ])('rejects %j', (raw, message) => {
-    expect(() => parseCertificateList(raw)).toThrow(message);
+    [noContent, 'field not_after is missing'],
+    [missingContent, 'field not_after is missing'],
+  ] as const)('an answer to a write rejects %j', (raw, message) => {
+    expect(() => parseCertificate(raw)).toThrow(message);
   });
 });

@@ -1,18 +1,24 @@
-import { setTimeout as delay } from 'node:timers/promises';
-import type { Clock } from '../../../src/apig/index.ts';
+import { systemClock, type Clock } from '../../../src/common/clock.ts';
 import type { ApigSimulator } from '../../support/apig-simulator/index.ts';
-import { FakeClock } from './fake-clock.ts';
-import { bodyFor, clientFor, startSimulator, validLeaf } from './client-fixtures.ts';
+import { FakeClock } from '../../support/fake-clock.ts';
+import {
+  bodyFor,
+  clientFor,
+  putValidLeaf,
+  shareSimulator,
+  startSimulator,
+  validLeaf,
+} from './client-fixtures.ts';
 
-/** Real sleeps, but a time that tests can move forward (shared with the simulator). */
+/** Real timers, but a time that tests can move forward (shared with the simulator). */
 class ShiftedClock implements Clock {
   offsetMs = 0;
-  now(): Date {
-    return new Date(Date.now() + this.offsetMs);
+  now(): number {
+    return Date.now() + this.offsetMs;
   }
-  sleep(ms: number): Promise<void> {
-    return delay(ms);
-  }
+  setTimeout: Clock['setTimeout'] = (callback, ms) => systemClock.setTimeout(callback, ms);
+  clearTimeout: Clock['clearTimeout'] = (handle) => systemClock.clearTimeout(handle);
+  sleep: Clock['sleep'] = (ms, signal) => systemClock.sleep(ms, signal);
 }
 
 const settle = () => new Promise<void>((resolve) => setImmediate(resolve));
@@ -41,7 +47,7 @@ describe('IAM token: single flight, cache, refresh', () => {
     const ids = seedMany(sim, 'cold', 8);
     const client = clientFor(sim, 'iamPassword');
     try {
-      await Promise.all(ids.map((id) => client.showCertificate({ certificateId: id })));
+      await Promise.all(ids.map((id) => putValidLeaf(client, id)));
       expect(tokenRequests(sim)).toHaveLength(1);
       expect(tokenRequests(sim)[0]).toMatchObject({ path: '/v3/auth/tokens', status: 201 });
       expect(tokenRequests(sim)[0]?.query).toBe('nocatalog=true');
@@ -54,11 +60,11 @@ describe('IAM token: single flight, cache, refresh', () => {
     const ids = seedMany(sim, 'hot', 8);
     const client = clientFor(sim, 'iamPassword');
     try {
-      await client.listCertificates();
+      await putValidLeaf(client, ids[0]!);
       expect(tokenRequests(sim)).toHaveLength(1);
       sim.expireTokens();
       const before = sim.requests().length;
-      await Promise.all(ids.map((id) => client.showCertificate({ certificateId: id })));
+      await Promise.all(ids.map((id) => putValidLeaf(client, id)));
       expect(tokenRequests(sim)).toHaveLength(2);
       const after = sim.requests().slice(before);
       // every call: one 401 with the revoked token, one 200 with the new one
@@ -73,9 +79,10 @@ describe('IAM token: single flight, cache, refresh', () => {
   });
 
   it('reuses the token while it is fresh', async () => {
+    const [id] = seedMany(sim, 'fresh', 1);
     const client = clientFor(sim, 'iamPassword');
     try {
-      for (let i = 0; i < 5; i++) await client.listCertificates();
+      for (let i = 0; i < 5; i++) await putValidLeaf(client, id!);
       expect(tokenRequests(sim)).toHaveLength(1);
     } finally {
       await client.close();
@@ -84,15 +91,19 @@ describe('IAM token: single flight, cache, refresh', () => {
 
   it('fetches a new token shortly before expires_at, without waiting for a 401', async () => {
     const clock = new ShiftedClock();
-    const own = await startSimulator({ now: () => clock.now(), tokenLifetimeMs: 20 * 60_000 });
+    const own = await startSimulator({
+      now: () => new Date(clock.now()),
+      tokenLifetimeMs: 20 * 60_000,
+    });
+    const [id] = seedMany(own, 'refresh', 1);
     const client = clientFor(own, 'iamPassword', { clock });
     try {
-      await client.listCertificates();
+      await putValidLeaf(client, id!);
       clock.offsetMs = 10 * 60_000; // 10 min left: still fresh (refresh 5 min before expiry)
-      await client.listCertificates();
+      await putValidLeaf(client, id!);
       expect(tokenRequests(own)).toHaveLength(1);
       clock.offsetMs = 16 * 60_000; // 4 min left: time to refresh
-      await client.listCertificates();
+      await putValidLeaf(client, id!);
       expect(tokenRequests(own)).toHaveLength(2);
       expect(own.requests().filter((r) => r.status === 401)).toHaveLength(0);
     } finally {
@@ -102,11 +113,12 @@ describe('IAM token: single flight, cache, refresh', () => {
   });
 
   it('a failed token request is not cached: the next call asks again', async () => {
+    const [id] = seedMany(sim, 'uncached', 1);
     const client = clientFor(sim, 'iamPassword');
     try {
       sim.addFault({ fault: { kind: 'serverError' }, service: 'iam', times: 1 });
-      await expect(client.listCertificates()).rejects.toMatchObject({ operation: 'iamToken' });
-      await client.listCertificates();
+      await expect(putValidLeaf(client, id!)).rejects.toMatchObject({ operation: 'iamToken' });
+      await putValidLeaf(client, id!);
       expect(tokenRequests(sim).map((r) => r.status)).toEqual([500, 201]);
     } finally {
       await client.close();
@@ -116,29 +128,22 @@ describe('IAM token: single flight, cache, refresh', () => {
 
 describe('client-side rate limit', () => {
   let sim: ApigSimulator;
-  beforeAll(async () => {
-    sim = await startSimulator();
-  });
-  afterAll(async () => {
-    await sim.close();
-  });
+  shareSimulator((started) => (sim = started));
 
   it('holds every request of the client to the configured rate (fake clock)', async () => {
     const clock = new FakeClock();
-    const ids = seedMany(sim, 'fake-rate', 5);
+    const ids = seedMany(sim, 'fake-rate', 6);
+    await validLeaf();
     const client = clientFor(sim, 'token', {
       clock,
       rateLimit: { requestsPerSecond: 4, burst: 2 },
     });
     try {
-      const calls = [
-        ...ids.map((id) => client.showCertificate({ certificateId: id })),
-        client.listCertificates(),
-      ];
+      const calls = ids.map((id) => putValidLeaf(client, id));
       await settle();
-      // two at once, the four others 250 ms apart, whatever the operation
+      // two at once, the four others 250 ms apart, whatever the certificate
       expect(clock.sleeps).toEqual([250, 500, 750, 1000]);
-      clock.advance(1_000);
+      await clock.advance(1_000);
       await Promise.all(calls);
     } finally {
       await client.close();
@@ -150,7 +155,7 @@ describe('client-side rate limit', () => {
     const client = clientFor(sim, 'token', { rateLimit: { requestsPerSecond: 10, burst: 1 } });
     try {
       const started = Date.now();
-      await Promise.all(ids.map((id) => client.showCertificate({ certificateId: id })));
+      await Promise.all(ids.map((id) => putValidLeaf(client, id)));
       // 6 requests at 10/s with no burst: the last cannot start before 500 ms
       expect(Date.now() - started).toBeGreaterThanOrEqual(450);
     } finally {
@@ -160,12 +165,14 @@ describe('client-side rate limit', () => {
 
   it('defaults to 5 requests per second with a burst of 5', async () => {
     const clock = new FakeClock();
+    const ids = seedMany(sim, 'default-rate', 7);
+    await validLeaf();
     const client = clientFor(sim, 'token', { clock, rateLimit: undefined });
     try {
-      const calls = Array.from({ length: 7 }, () => client.listCertificates());
+      const calls = ids.map((id) => putValidLeaf(client, id));
       await settle();
       expect(clock.sleeps).toEqual([200, 400]);
-      clock.advance(400);
+      await clock.advance(400);
       await Promise.all(calls);
     } finally {
       await client.close();
@@ -175,12 +182,7 @@ describe('client-side rate limit', () => {
 
 describe('one request in flight per certificate', () => {
   let sim: ApigSimulator;
-  beforeAll(async () => {
-    sim = await startSimulator();
-  });
-  afterAll(async () => {
-    await sim.close();
-  });
+  shareSimulator((started) => (sim = started));
 
   it('serialises calls on one certificate and lets others through', async () => {
     const latencyMs = 300;
@@ -191,15 +193,16 @@ describe('one request in flight per certificate', () => {
     const client = clientFor(sim, 'aksk');
     try {
       await Promise.all([
-        client.updateCertificate({ certificateId: 'busy' }, bodyFor(leaf)),
-        client.showCertificate({ certificateId: 'busy' }),
-        client.updateCertificate({ certificateId: 'busy' }, bodyFor(leaf)),
-        client.showCertificate({ certificateId: 'other' }),
+        client.updateCertificate({ certificateId: 'busy' }, bodyFor(leaf, 'first_put')),
+        client.updateCertificate({ certificateId: 'busy' }, bodyFor(leaf, 'second_put')),
+        client.updateCertificate({ certificateId: 'busy' }, bodyFor(leaf, 'third_put')),
+        client.updateCertificate({ certificateId: 'other' }, bodyFor(leaf)),
       ]);
       const busy = sim.requests().filter((r) => r.certificateId === 'busy');
       const other = sim.requests().find((r) => r.certificateId === 'other');
       // in call order, each one sent only after the previous one was answered
-      expect(busy.map((r) => r.method)).toEqual(['PUT', 'GET', 'PUT']);
+      expect(busy.map((r) => r.method)).toEqual(['PUT', 'PUT', 'PUT']);
+      expect(sim.certificate('busy')?.name).toBe('third_put');
       for (let i = 1; i < busy.length; i++) {
         const gap = busy[i]!.time.getTime() - busy[i - 1]!.time.getTime();
         expect(gap).toBeGreaterThanOrEqual(latencyMs - 10);

@@ -16,7 +16,9 @@ import {
   bodyFor,
   clientFor,
   credentialsFor,
+  putValidLeaf,
   rejectionOf,
+  shareSimulator,
   startSimulator,
   validLeaf,
 } from './client-fixtures.ts';
@@ -24,17 +26,7 @@ import {
 let sim: ApigSimulator;
 let seq = 0;
 
-beforeAll(async () => {
-  sim = await startSimulator();
-});
-
-afterEach(() => {
-  sim.clearFaults();
-});
-
-afterAll(async () => {
-  await sim.close();
-});
+shareSimulator((started) => (sim = started));
 
 /** A fresh seeded certificate id, so request counts per id are exact. */
 function seeded(): string {
@@ -119,7 +111,7 @@ describe('ApigNotFoundError', () => {
   it('APIG.3025 for an unknown certificate', async () => {
     const client = clientFor(sim, 'aksk');
     try {
-      const error = await rejectionOf(client.showCertificate({ certificateId: 'no-such-cert' }));
+      const error = await rejectionOf(putValidLeaf(client, 'no-such-cert'));
       expect(error).toBeInstanceOf(ApigNotFoundError);
       expect(error).toMatchObject({
         kind: 'notFound',
@@ -127,25 +119,8 @@ describe('ApigNotFoundError', () => {
         httpStatus: 404,
         errorCode: 'APIG.3025',
         certificateId: 'no-such-cert',
-        operation: 'showCertificate',
+        operation: 'updateCertificate',
       });
-    } finally {
-      await client.close();
-    }
-  });
-
-  it('APIG.3030 for an unknown instance', async () => {
-    const client = clientFor(sim, 'aksk');
-    try {
-      const error = await rejectionOf(
-        client.createCertificate({
-          ...bodyFor(await validLeaf(), 'instance_cert'),
-          type: 'instance',
-          instanceId: 'no-such-instance',
-        }),
-      );
-      expect(error).toBeInstanceOf(ApigNotFoundError);
-      expect(error).toMatchObject({ errorCode: 'APIG.3030', operation: 'createCertificate' });
     } finally {
       await client.close();
     }
@@ -157,7 +132,7 @@ describe('401: one fresh credential and one more try, never more', () => {
     const id = seeded();
     const client = clientFor(sim, mode);
     try {
-      await client.showCertificate({ certificateId: id }); // warm up (IAM token issued)
+      await putValidLeaf(client, id); // warm up (IAM token issued)
       const iamBefore = iamCalls().length;
       sim.addFault({ fault: { kind: 'unauthorized' }, certificateId: id, times: 1 });
       const updated = await client.updateCertificate(
@@ -166,7 +141,7 @@ describe('401: one fresh credential and one more try, never more', () => {
       );
       expect(updated.id).toBe(id);
       expect(callsFor(id).map((r) => [r.method, r.status])).toEqual([
-        ['GET', 200],
+        ['PUT', 200],
         ['PUT', 401],
         ['PUT', 200],
       ]);
@@ -182,7 +157,7 @@ describe('401: one fresh credential and one more try, never more', () => {
     const client = clientFor(sim, mode);
     try {
       sim.addFault({ fault: { kind: 'unauthorized' }, certificateId: id, times: 5 });
-      const error = await rejectionOf(client.showCertificate({ certificateId: id }));
+      const error = await rejectionOf(putValidLeaf(client, id));
       expect(error).toBeInstanceOf(ApigUnauthorizedError);
       expect(error).toMatchObject({
         kind: 'unauthorized',
@@ -204,7 +179,7 @@ describe('401: one fresh credential and one more try, never more', () => {
       credentials: { kind: 'aksk', accessKey: ACCESS_KEY, secretKey: 'wrong-secret-key' },
     });
     try {
-      const error = await rejectionOf(client.showCertificate({ certificateId: 'c' }));
+      const error = await rejectionOf(putValidLeaf(client, 'c'));
       expect(error).toBeInstanceOf(ApigUnauthorizedError);
       expect(error).toMatchObject({ errorCode: 'APIGW.0301' });
       expect(own.requests().map((r) => r.status)).toEqual([401, 401]);
@@ -219,7 +194,7 @@ describe('401: one fresh credential and one more try, never more', () => {
     const id = seeded();
     const client = clientFor(sim, 'token', { credentials: { kind: 'token', token: 'wrong' } });
     try {
-      const error = await rejectionOf(client.showCertificate({ certificateId: id }));
+      const error = await rejectionOf(putValidLeaf(client, id));
       expect(error).toBeInstanceOf(ApigUnauthorizedError);
       expect(callsFor(id).map((r) => r.status)).toEqual([401, 401]);
     } finally {
@@ -236,7 +211,7 @@ describe('IAM failures', () => {
       credentials: { ...base, password: 'not-the-password' } as typeof base,
     });
     try {
-      const error = await rejectionOf(client.showCertificate({ certificateId: id }));
+      const error = await rejectionOf(putValidLeaf(client, id));
       expect(error).toBeInstanceOf(ApigUnauthorizedError);
       expect(error).toMatchObject({
         operation: 'iamToken',
@@ -256,7 +231,7 @@ describe('IAM failures', () => {
       credentials: { ...base, projectName: 'eu-west-101' } as typeof base,
     });
     try {
-      const error = await rejectionOf(client.listCertificates());
+      const error = await rejectionOf(putValidLeaf(client, seeded()));
       expect(error).toBeInstanceOf(ApigUnauthorizedError);
       expect(error).toMatchObject({ operation: 'iamToken', httpStatus: 401 });
     } finally {
@@ -268,11 +243,11 @@ describe('IAM failures', () => {
     const client = clientFor(sim, 'iamPassword');
     try {
       sim.addFault({ fault: { kind: 'serverError' }, service: 'iam', times: 1 });
-      const error = await rejectionOf(client.listCertificates());
+      const id = seeded();
+      const error = await rejectionOf(putValidLeaf(client, id));
       expect(error).toBeInstanceOf(ApigServerError);
       expect(error).toMatchObject({ operation: 'iamToken', httpStatus: 500, retryable: true });
-      const list = await client.listCertificates();
-      expect(list.size).toBe(list.certificates.length);
+      await expect(putValidLeaf(client, id)).resolves.toMatchObject({ id });
     } finally {
       await client.close();
     }
@@ -282,7 +257,7 @@ describe('IAM failures', () => {
     const client = clientFor(sim, 'iamPassword');
     try {
       sim.addFault({ fault: { kind: 'malformed' }, service: 'iam', times: 1 });
-      const error = await rejectionOf(client.listCertificates());
+      const error = await rejectionOf(putValidLeaf(client, seeded()));
       expect(error).toBeInstanceOf(ApigProtocolError);
       expect(error).toMatchObject({ operation: 'iamToken', httpStatus: 200 });
     } finally {
@@ -299,7 +274,7 @@ describe('IAM failures', () => {
       credentials: { ...base, ...change } as typeof base,
     });
     try {
-      await expect(client.listCertificates()).rejects.toBeInstanceOf(ApigUnauthorizedError);
+      await expect(putValidLeaf(client, seeded())).rejects.toBeInstanceOf(ApigUnauthorizedError);
     } finally {
       await client.close();
     }
@@ -312,7 +287,7 @@ describe('throttling: ApigThrottledError, never retried by the client', () => {
     const client = clientFor(sim, 'aksk');
     try {
       sim.addFault({ fault: { kind: 'throttle429', retryAfterSeconds: 7 }, times: 1 });
-      const error = await rejectionOf(client.showCertificate({ certificateId: id }));
+      const error = await rejectionOf(putValidLeaf(client, id));
       expect(error).toBeInstanceOf(ApigThrottledError);
       expect(error).toMatchObject({
         kind: 'throttled',
@@ -332,9 +307,7 @@ describe('throttling: ApigThrottledError, never retried by the client', () => {
     const client = clientFor(sim, 'token');
     try {
       sim.addFault({ fault: { kind: 'throttle429' }, times: 1 });
-      const error = (await rejectionOf(
-        client.showCertificate({ certificateId: id }),
-      )) as ApigThrottledError;
+      const error = (await rejectionOf(putValidLeaf(client, id))) as ApigThrottledError;
       expect(error).toBeInstanceOf(ApigThrottledError);
       expect(error.retryAfterMs).toBeGreaterThanOrEqual(2_000);
       expect(error.retryAfterMs).toBeLessThanOrEqual(5_000);
@@ -364,7 +337,10 @@ describe('throttling: ApigThrottledError, never retried by the client', () => {
     const client = clientFor(limited, 'token');
     try {
       const results = await Promise.allSettled(
-        Array.from({ length: 4 }, () => client.listCertificates()),
+        Array.from({ length: 4 }, (_, i) => {
+          limited.seedCertificate({ id: `limited-${i}`, name: 'seeded_cert' });
+          return putValidLeaf(client, `limited-${i}`);
+        }),
       );
       const rejected = results.filter((r) => r.status === 'rejected');
       expect(rejected.length).toBeGreaterThan(0);
@@ -382,7 +358,7 @@ describe('ApigServerError: 5xx and failures below HTTP', () => {
     const client = clientFor(sim, 'aksk');
     try {
       sim.addFault({ fault: { kind: 'serverError' }, times: 1 });
-      const error = await rejectionOf(client.showCertificate({ certificateId: id }));
+      const error = await rejectionOf(putValidLeaf(client, id));
       expect(error).toBeInstanceOf(ApigServerError);
       expect(error).toMatchObject({
         kind: 'server',
@@ -432,7 +408,7 @@ describe('ApigServerError: 5xx and failures below HTTP', () => {
     const client = clientFor(sim, 'token', { timeoutMs: 100 });
     try {
       sim.addFault({ fault: { kind: 'latency', ms: 1_000 }, times: 1 });
-      const error = await rejectionOf(client.showCertificate({ certificateId: id }));
+      const error = await rejectionOf(putValidLeaf(client, id));
       expect(error).toBeInstanceOf(ApigServerError);
       expect(error).toMatchObject({ errorCode: 'UND_ERR_HEADERS_TIMEOUT' });
     } finally {
@@ -446,7 +422,7 @@ describe('ApigServerError: 5xx and failures below HTTP', () => {
     await gone.close();
     const client = clientFor(sim, 'token', { endpoint: url });
     try {
-      const error = await rejectionOf(client.showCertificate({ certificateId: 'c' }));
+      const error = await rejectionOf(putValidLeaf(client, 'c'));
       expect(error).toBeInstanceOf(ApigServerError);
       expect(error).toMatchObject({ errorCode: 'ECONNREFUSED' });
     } finally {
@@ -457,7 +433,7 @@ describe('ApigServerError: 5xx and failures below HTTP', () => {
   it('an unknown API path answers 404 APIGW.0101 (wrong endpoint prefix)', async () => {
     const client = clientFor(sim, 'token', { endpoint: `${sim.url}/some/prefix` });
     try {
-      const error = await rejectionOf(client.listCertificates());
+      const error = await rejectionOf(putValidLeaf(client, seeded()));
       expect(error).toBeInstanceOf(ApigNotFoundError);
       expect(error).toMatchObject({ errorCode: 'APIGW.0101' });
     } finally {
@@ -472,31 +448,15 @@ describe('ApigProtocolError', () => {
     const client = clientFor(sim, 'aksk');
     try {
       sim.addFault({ fault: { kind: 'malformed' }, times: 1 });
-      const error = await rejectionOf(client.showCertificate({ certificateId: id }));
+      const error = await rejectionOf(putValidLeaf(client, id));
       expect(error).toBeInstanceOf(ApigProtocolError);
       expect(error).toMatchObject({
         kind: 'protocol',
         httpStatus: 200,
         certificateId: id,
-        operation: 'showCertificate',
+        operation: 'updateCertificate',
       });
       expect((error as Error).message).toContain('success answer is not JSON');
-    } finally {
-      await client.close();
-    }
-  });
-});
-
-describe('a certificate without content yet', () => {
-  it('is shown with empty content fields, not refused as a protocol error', async () => {
-    const id = seeded();
-    const client = clientFor(sim, 'aksk');
-    try {
-      await expect(client.showCertificate({ certificateId: id })).resolves.toMatchObject({
-        id,
-        notAfter: '',
-        serialNumber: '',
-      });
     } finally {
       await client.close();
     }

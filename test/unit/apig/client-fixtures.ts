@@ -1,6 +1,11 @@
 // Shared set-up of the client-against-simulator tests.
 import { Writable } from 'node:stream';
-import type { ApigClient, ApigClientOptions, ApigCredentials } from '../../../src/apig/index.ts';
+import type {
+  ApigCertificate,
+  ApigClient,
+  ApigClientOptions,
+  ApigCredentials,
+} from '../../../src/apig/index.ts';
 import { createApigClient } from '../../../src/apig/index.ts';
 import { createLogger } from '../../../src/log.ts';
 import type { Logger } from '../../../src/log.ts';
@@ -94,6 +99,33 @@ export function validLeaf(): Promise<IssuedCertificate> {
 
 export function bodyFor(leaf: IssuedCertificate, name = 'app_example_com') {
   return { name, certContent: leaf.chainPem, privateKey: leaf.keyPem };
+}
+
+/** PUTs the shared valid leaf to `certificateId`: the plain call most tests make. */
+export async function putValidLeaf(
+  client: ApigClient,
+  certificateId: string,
+  name?: string,
+): Promise<ApigCertificate> {
+  return client.updateCertificate({ certificateId }, bodyFor(await validLeaf(), name));
+}
+
+/**
+ * One simulator for the enclosing describe block (or file): started before
+ * its tests, handed to `started` (to keep and seed), its faults cleared after
+ * each test, closed at the end.
+ */
+export function shareSimulator(
+  started: (sim: ApigSimulator) => void,
+  opts: SimulatorOptions = {},
+): void {
+  let sim: ApigSimulator | undefined;
+  beforeAll(async () => {
+    sim = await startSimulator(opts);
+    started(sim);
+  });
+  afterEach(() => sim?.clearFaults());
+  afterAll(() => sim?.close());
 }
 
 /** Rejection of a promise, as a value; fails the test when it resolves. */

@@ -17,19 +17,15 @@ import {
   clientFor,
   credentialsFor,
   rejectionOf,
-  startSimulator,
+  shareSimulator,
   validLeaf,
 } from './client-fixtures.ts';
 
 let sim: ApigSimulator;
 
-beforeAll(async () => {
-  sim = await startSimulator();
+shareSimulator((started) => {
+  sim = started;
   sim.seedCertificate({ id: 'leak', name: 'leak_cert' });
-});
-
-afterAll(async () => {
-  await sim.close();
 });
 
 /** The base64 body of a PEM block, a line long enough to be unmistakable. */

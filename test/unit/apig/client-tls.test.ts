@@ -4,18 +4,23 @@ import { connect } from 'node:net';
 import type { AddressInfo, Socket } from 'node:net';
 import { ApigServerError } from '../../../src/apig/index.ts';
 import type { ApigSimulator } from '../../support/apig-simulator/index.ts';
-import { AUTH_MODES, clientFor, rejectionOf, startSimulator } from './client-fixtures.ts';
+import {
+  AUTH_MODES,
+  clientFor,
+  putValidLeaf,
+  rejectionOf,
+  shareSimulator,
+} from './client-fixtures.ts';
 
 let sim: ApigSimulator;
 
-beforeAll(async () => {
-  sim = await startSimulator({ tls: true });
-  sim.seedCertificate({ id: 'tls-cert', name: 'tls_cert' });
-});
-
-afterAll(async () => {
-  await sim.close();
-});
+shareSimulator(
+  (started) => {
+    sim = started;
+    sim.seedCertificate({ id: 'tls-cert', name: 'tls_cert' });
+  },
+  { tls: true },
+);
 
 describe('HTTPS with a custom CA bundle', () => {
   it('serves over https', () => {
@@ -26,7 +31,7 @@ describe('HTTPS with a custom CA bundle', () => {
   it.each(AUTH_MODES)('%s: trusts the server through caPem (IAM over HTTPS too)', async (mode) => {
     const client = clientFor(sim, mode, { caPem: sim.caPem });
     try {
-      await expect(client.showCertificate({ certificateId: 'tls-cert' })).resolves.toMatchObject({
+      await expect(putValidLeaf(client, 'tls-cert')).resolves.toMatchObject({
         id: 'tls-cert',
       });
     } finally {
@@ -37,7 +42,7 @@ describe('HTTPS with a custom CA bundle', () => {
   it('refuses the server without the CA: a server error naming the TLS failure', async () => {
     const client = clientFor(sim, 'token', { caPem: undefined });
     try {
-      const error = await rejectionOf(client.showCertificate({ certificateId: 'tls-cert' }));
+      const error = await rejectionOf(putValidLeaf(client, 'tls-cert'));
       expect(error).toBeInstanceOf(ApigServerError);
       expect((error as ApigServerError).errorCode).toMatch(
         /^(UNABLE_TO_VERIFY_LEAF_SIGNATURE|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_GET_ISSUER_CERT_LOCALLY)$/,
@@ -111,7 +116,7 @@ describe('proxy from the environment', () => {
     process.env.HTTPS_PROXY = proxy.url;
     const client = clientFor(sim, 'aksk', { caPem: sim.caPem });
     try {
-      await client.showCertificate({ certificateId: 'tls-cert' });
+      await putValidLeaf(client, 'tls-cert');
       expect(proxy.tunnels).toEqual([new URL(sim.url).host]);
     } finally {
       await client.close();
@@ -125,7 +130,7 @@ describe('proxy from the environment', () => {
     process.env.NO_PROXY = 'localhost,127.0.0.1';
     const client = clientFor(sim, 'token', { caPem: sim.caPem });
     try {
-      await client.showCertificate({ certificateId: 'tls-cert' });
+      await putValidLeaf(client, 'tls-cert');
       expect(proxy.tunnels).toEqual([]);
     } finally {
       await client.close();

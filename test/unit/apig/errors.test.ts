@@ -7,13 +7,13 @@ import {
   ApigServerError,
   ApigThrottledError,
   ApigUnauthorizedError,
-  MAX_RETRY_AFTER_MS,
   classifyApigResponse,
+  hasErrorKind,
   networkError,
   parseErrorBody,
-  parseRetryAfter,
   sanitizeServerText,
 } from '../../../src/apig/errors.ts';
+import { MAX_RETRY_AFTER_MS } from '../../../src/common/retry-after.ts';
 
 const context = { operation: 'updateCertificate' as const, certificateId: 'cert-1' };
 const body = (code: string, msg = `message of ${code}`) =>
@@ -21,7 +21,7 @@ const body = (code: string, msg = `message of ${code}`) =>
 
 type ErrorClass = abstract new (...args: never[]) => ApigError;
 
-// Every row of the reference's error table, plus the parameter-error range.
+// Every row of APIG's documented error table, plus the parameter-error range.
 const referenceTable: [number, string, ErrorClass, string, boolean][] = [
   ...Array.from({ length: 14 }, (_, i): [number, string, ErrorClass, string, boolean] => [
     400,
@@ -54,7 +54,7 @@ const referenceTable: [number, string, ErrorClass, string, boolean][] = [
   [500, 'APIG.9999', ApigServerError, 'server', true],
 ];
 
-describe('classifyApigResponse: the reference error table', () => {
+describe('classifyApigResponse: the documented error table', () => {
   it.each(referenceTable)('HTTP %i %s → %p', (status, code, errorClass, kind, retryable) => {
     const error = classifyApigResponse(
       status,
@@ -120,7 +120,7 @@ describe('classifyApigResponse: beyond the table', () => {
 });
 
 describe('throttling delay', () => {
-  const now = new Date('2026-03-01T12:00:00Z');
+  const nowMs = Date.parse('2026-03-01T12:00:00Z');
 
   it.each([
     ['7', 7_000],
@@ -134,7 +134,7 @@ describe('throttling delay', () => {
       429,
       body('APIGW.0308'),
       { 'retry-after': header },
-      { ...context, now },
+      { ...context, nowMs },
     );
     expect(error).toBeInstanceOf(ApigThrottledError);
     expect((error as ApigThrottledError).retryAfterMs).toBe(expected);
@@ -174,16 +174,6 @@ describe('throttling delay', () => {
       expect(d).toBeLessThanOrEqual(5_000);
     }
     expect(new Set(delays).size).toBeGreaterThan(1);
-  });
-
-  it.each([
-    [undefined, undefined],
-    ['', undefined],
-    ['-3', undefined],
-    ['1.5', undefined],
-    ['tomorrow', undefined],
-  ])('parseRetryAfter(%j) → %p', (value, expected) => {
-    expect(parseRetryAfter(value, now)).toBe(expected);
   });
 });
 
@@ -255,9 +245,7 @@ describe('networkError', () => {
   });
 
   it('survives a cause that is not an Error', () => {
-    expect(networkError('boom', { operation: 'listCertificates' }).message).toBe(
-      'listCertificates: network error',
-    );
+    expect(networkError('boom', { operation: 'iamToken' }).message).toBe('iamToken: network error');
   });
 });
 
@@ -277,5 +265,15 @@ describe('error objects', () => {
       errorMessage: 'quota',
       httpStatus: 403,
     });
+  });
+
+  it.each([
+    [new ApigNotFoundError('not found', context), 'notFound', true],
+    [new ApigNotFoundError('not found', context), 'server', false],
+    [Object.assign(new Error('internal'), { kind: 'responseShape' }), 'responseShape', true],
+    [{ kind: 'notFound', message: 'not an Error' }, 'notFound', false],
+    [undefined, 'notFound', false],
+  ])('hasErrorKind(%p, %j) is %p', (value, kind, expected) => {
+    expect(hasErrorKind(value, kind)).toBe(expected);
   });
 });

@@ -7,6 +7,7 @@ import { apigClientOptions, loadConfig } from '../../../src/config/index.ts';
 import { createLogger } from '../../../src/log.ts';
 import { DEFAULT_PROJECT_NAME, startApigSimulator } from '../../support/apig-simulator/index.ts';
 import type { ApigSimulator } from '../../support/apig-simulator/index.ts';
+import { putValidLeaf } from '../apig/client-fixtures.ts';
 import { fakeFiles } from './fake-files.ts';
 
 const AK = 'CONFIGTESTACCESSKEY1';
@@ -82,7 +83,10 @@ it.each(['aksk', 'iamPassword', 'token'] as const)(
     try {
       expect(client.service).toBe('roma');
       expect(client.authMode).toBe(mode);
-      await expect(client.listCertificates()).resolves.toMatchObject({ total: 0 });
+      simulator.seedCertificate({ id: `config-${mode}`, name: 'config_cert' });
+      await expect(putValidLeaf(client, `config-${mode}`)).resolves.toMatchObject({
+        id: `config-${mode}`,
+      });
       const romaCalls = simulator
         .requests()
         .filter((r) => r.service === 'apic' && r.status === 200);

@@ -1,6 +1,7 @@
 import { startApigSimulator } from '../../support/apig-simulator/index.ts';
 import type { ApigSimulator } from '../../support/apig-simulator/index.ts';
-import { FakeClock, errorOf, jsonOf, send, signRequest } from './helpers.ts';
+import { FakeClock } from '../../support/fake-clock.ts';
+import { errorOf, jsonOf, send, signRequest } from './helpers.ts';
 import type { SimResponse } from './helpers.ts';
 
 const AK = 'QTWAOYTTINDUT2QVKYUC';
@@ -15,7 +16,7 @@ let sim: ApigSimulator;
 let clock: FakeClock;
 
 beforeEach(async () => {
-  clock = new FakeClock();
+  clock = new FakeClock(Date.now());
   sim = await startApigSimulator({
     accessKeys: [
       { ak: AK, sk: SK },
@@ -24,7 +25,7 @@ beforeEach(async () => {
     users: [USER],
     staticTokens: ['static-token-value'],
     tokenLifetimeMs: 60 * 60_000,
-    now: clock.now,
+    now: () => clock.date(),
   });
   sim.seedCertificate({ id: 'cert-1', name: 'cert_one' });
 });
@@ -67,7 +68,7 @@ function signedCall(call: SignedCall = {}): Promise<SimResponse> {
     ...(call.body !== undefined ? { body: call.body } : {}),
     ak: call.ak ?? AK,
     sk: call.sk ?? SK,
-    date: call.date ?? clock.now(),
+    date: call.date ?? clock.date(),
     ...(call.unsigned ? { unsignedHeaders: call.unsigned } : {}),
   });
   return send(sim.url, {
@@ -172,12 +173,8 @@ describe('AK/SK signed calls', () => {
   });
 
   it('accepts a date 14 minutes away in either direction', async () => {
-    expect((await signedCall({ date: new Date(clock.now().getTime() - 14 * 60_000) })).status).toBe(
-      200,
-    );
-    expect((await signedCall({ date: new Date(clock.now().getTime() + 14 * 60_000) })).status).toBe(
-      200,
-    );
+    expect((await signedCall({ date: new Date(clock.now() - 14 * 60_000) })).status).toBe(200);
+    expect((await signedCall({ date: new Date(clock.now() + 14 * 60_000) })).status).toBe(200);
   });
 
   it('rejects a signature that leaves x-sdk-date unsigned', async () => {
@@ -187,7 +184,7 @@ describe('AK/SK signed calls', () => {
       headers: { Host: host() },
       ak: AK,
       sk: SK,
-      date: clock.now(),
+      date: clock.date(),
     });
     const authorization = signed.headers.Authorization!.replace(
       'SignedHeaders=host;x-sdk-date',
@@ -236,16 +233,16 @@ describe('AK/SK signed calls', () => {
       expect(errorOf(res).error_msg).toContain('verify aksk signature fail');
     }
     const lockedUntil = sim.accessKeyLockedUntil(AK);
-    expect(lockedUntil).toEqual(new Date(clock.now().getTime() + 5 * 60_000));
+    expect(lockedUntil).toEqual(new Date(clock.now() + 5 * 60_000));
 
     const whileLocked = await signedCall();
     expect(whileLocked.status).toBe(401);
     expect(errorOf(whileLocked)).toMatchObject({ error_code: 'APIGW.0301' });
     expect(errorOf(whileLocked).error_msg).toContain('access key locked');
 
-    clock.advance(5 * 60_000 - 1000);
+    await clock.advance(5 * 60_000 - 1000);
     expect((await signedCall()).status).toBe(401);
-    clock.advance(1000);
+    await clock.advance(1000);
     expect(sim.accessKeyLockedUntil(AK)).toBeUndefined();
     expect((await signedCall()).status).toBe(200);
   });
@@ -280,7 +277,7 @@ describe('IAM password tokens', () => {
     expect(res.headers['x-request-id']).toMatch(/^[0-9a-f]{32}$/);
     const body = jsonOf<{ token: Record<string, unknown> }>(res);
     expect(body.token).toMatchObject({
-      expires_at: new Date(clock.now().getTime() + 60 * 60_000).toISOString().replace('Z', '000Z'),
+      expires_at: new Date(clock.now() + 60 * 60_000).toISOString().replace('Z', '000Z'),
       methods: ['password'],
       project: { id: sim.projectId, name: 'cn-north-4', domain: { name: 'acme' } },
       user: { name: 'deployer', domain: { name: 'acme' } },
@@ -335,7 +332,7 @@ describe('IAM password tokens', () => {
     expect((await withToken(value, certPath('apic'))).status).toBe(200);
     expect(sim.requests().at(-1)?.auth).toBe('token');
 
-    clock.advance(60 * 60_000);
+    await clock.advance(60 * 60_000);
     const expired = await withToken(value);
     expect(expired.status).toBe(401);
     expect(errorOf(expired).error_code).toBe('APIG.1001');

@@ -2,7 +2,8 @@ import { startApigSimulator } from '../../support/apig-simulator/index.ts';
 import type { ApigSimulator } from '../../support/apig-simulator/index.ts';
 import { makeFixtures } from './fixtures.ts';
 import type { Fixtures } from './fixtures.ts';
-import { FakeClock, errorOf, jsonOf, send } from './helpers.ts';
+import { FakeClock } from '../../support/fake-clock.ts';
+import { errorOf, jsonOf, send } from './helpers.ts';
 import type { SimResponse } from './helpers.ts';
 
 const TOKEN = 'static-token';
@@ -24,8 +25,8 @@ beforeAll(async () => {
 });
 
 beforeEach(async () => {
-  clock = new FakeClock();
-  sim = await startApigSimulator({ staticTokens: [TOKEN], now: clock.now });
+  clock = new FakeClock(Date.now());
+  sim = await startApigSimulator({ staticTokens: [TOKEN], now: () => clock.date() });
   sim.seedCertificate({ id: 'global-1', name: 'global_one' });
   sim.seedCertificate({
     id: 'inst-1',
@@ -179,7 +180,7 @@ describe('response fields', () => {
 
   it('keeps create_time and moves update_time on modify', async () => {
     const before = jsonOf(await call('GET', `${base()}/global-1`));
-    clock.advance(60_000);
+    await clock.advance(60_000);
     const after = jsonOf(await putGlobal(validBody()));
     expect(after.create_time).toBe(before.create_time);
     expect(Date.parse(after.update_time as string) - Date.parse(before.update_time as string)).toBe(

@@ -2,7 +2,8 @@ import { startApigSimulator } from '../../support/apig-simulator/index.ts';
 import type { ApigSimulator, SimulatorOptions } from '../../support/apig-simulator/index.ts';
 import { issueCertificate, sharedKeyPair } from '../../support/certs.ts';
 import type { IssuedCertificate } from '../../support/certs.ts';
-import { FakeClock, errorOf, jsonOf, send } from './helpers.ts';
+import { FakeClock } from '../../support/fake-clock.ts';
+import { errorOf, jsonOf, send } from './helpers.ts';
 import type { SimResponse } from './helpers.ts';
 
 const TOKEN = 'static-token';
@@ -189,8 +190,8 @@ describe('fault rate', () => {
 
 describe('rate limit', () => {
   it('answers 429 APIGW.0308 beyond the per-second limit, and admits again a second later', async () => {
-    const clock = new FakeClock();
-    await start({ rateLimitPerSecond: 2, now: clock.now });
+    const clock = new FakeClock(Date.now());
+    await start({ rateLimitPerSecond: 2, now: () => clock.date() });
     expect((await get()).status).toBe(200);
     expect((await get()).status).toBe(200);
     const throttled = await get();
@@ -200,14 +201,15 @@ describe('rate limit', () => {
       error_msg:
         'The throttling threshold has been reached: policy user over ratelimit,limit:2,time:1 second',
     });
-    clock.advance(999);
+    await clock.advance(999);
     expect((await get()).status).toBe(429);
-    clock.advance(1);
+    await clock.advance(1);
     expect((await get()).status).toBe(200);
   });
 
   it('authenticates before counting: an unauthenticated caller gets 401, not 429', async () => {
-    await start({ rateLimitPerSecond: 1, now: new FakeClock().now });
+    const clock = new FakeClock(Date.now());
+    await start({ rateLimitPerSecond: 1, now: () => clock.date() });
     expect((await get()).status).toBe(200);
     expect(
       (await send(sim.url, { path: `/v2/${sim.projectId}/apigw/certificates/cert-a` })).status,

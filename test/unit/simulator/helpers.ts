@@ -131,18 +131,3 @@ export function signRequest(input: SignInput): { path: string; headers: Record<s
     },
   };
 }
-
-/** A clock tests move by hand. */
-export class FakeClock {
-  #ms: number;
-
-  constructor(start: Date = new Date()) {
-    this.#ms = start.getTime();
-  }
-
-  now = (): Date => new Date(this.#ms);
-
-  advance(ms: number): void {
-    this.#ms += ms;
-  }
-}
