@@ -41,6 +41,7 @@ export class WorkQueue {
   readonly #delayed = new Map<string, { readyAt: number; timer: TimerHandle }>();
   readonly #failures = new Map<string, number>();
   readonly #waiters: ((key: string | undefined) => void)[] = [];
+  readonly #shutdown = new AbortController();
   #shuttingDown = false;
   #drained: (() => void) | undefined;
 
@@ -54,6 +55,11 @@ export class WorkQueue {
   /** Keys ready and waiting for a worker (the queue-depth metric). */
   get length(): number {
     return this.#ready.size;
+  }
+
+  /** Aborts when `shutDown()` is called, so in-flight work can stop early. */
+  get shutDownSignal(): AbortSignal {
+    return this.#shutdown.signal;
   }
 
   /** Keys scheduled for later (backoff, requeue-after). */
@@ -168,6 +174,7 @@ export class WorkQueue {
       this.#ready.clear();
       this.#dirty.clear();
       for (const waiter of this.#waiters.splice(0)) waiter(undefined);
+      this.#shutdown.abort();
     }
     if (this.#processing.size === 0) return Promise.resolve();
     return new Promise((resolve) => {
@@ -197,6 +204,13 @@ export interface RunWorkersOptions {
 }
 
 /**
+ * Handles one key. `signal` aborts when the queue shuts down (lost leadership,
+ * SIGTERM): pass it into Kubernetes reads and APIG calls so a request not yet
+ * sent is not sent.
+ */
+export type KeyHandler = (key: string, signal: AbortSignal) => Promise<HandlerResult | void>;
+
+/**
  * Runs `concurrency` workers that take keys from `queue` until it shuts down.
  * A handler that resolves resets the key's backoff (and may requeue it after a
  * delay); one that throws re-adds the key with backoff. Resolves when every
@@ -205,7 +219,7 @@ export interface RunWorkersOptions {
 export async function runWorkers(
   queue: WorkQueue,
   concurrency: number,
-  handler: (key: string) => Promise<HandlerResult | void>,
+  handler: KeyHandler,
   options: RunWorkersOptions = {},
 ): Promise<void> {
   if (!Number.isInteger(concurrency) || concurrency < 1) {
@@ -214,7 +228,7 @@ export async function runWorkers(
   const worker = async (): Promise<void> => {
     for (let key = await queue.get(); key !== undefined; key = await queue.get()) {
       try {
-        const result = await handler(key);
+        const result = await handler(key, queue.shutDownSignal);
         queue.forget(key);
         if (result?.requeueAfterMs !== undefined) queue.addAfter(key, result.requeueAfterMs);
       } catch (error) {

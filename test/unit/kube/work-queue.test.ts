@@ -360,6 +360,48 @@ describe('runWorkers', () => {
     expect(queue.delayedLength).toBe(0);
   });
 
+  it('hands each handler a signal that aborts when the queue shuts down', async () => {
+    const { queue } = makeQueue();
+    const signals: AbortSignal[] = [];
+    const h = controllableHandler();
+    const workers = runWorkers(queue, 2, (key, signal) => {
+      signals.push(signal);
+      return h.handler(key);
+    });
+    queue.add('ns/a');
+    queue.add('ns/b');
+    await flushPromises();
+    expect(signals).toHaveLength(2);
+    expect(signals.map((s) => s.aborted)).toEqual([false, false]);
+    const drained = queue.shutDown();
+    expect(signals.map((s) => s.aborted)).toEqual([true, true]);
+    h.finish('ns/a');
+    h.finish('ns/b');
+    await drained;
+    await workers;
+  });
+
+  it('aborts the signal of a handler that is waiting, so it can stop early', async () => {
+    const { queue } = makeQueue();
+    let sawAbort = false;
+    const workers = runWorkers(
+      queue,
+      1,
+      (_key, signal) =>
+        new Promise<void>((resolve) => {
+          signal.addEventListener('abort', () => {
+            sawAbort = true;
+            resolve();
+          });
+        }),
+    );
+    queue.add('ns/a');
+    await flushPromises();
+    await queue.shutDown();
+    await workers;
+    expect(sawAbort).toBe(true);
+  });
+
   it.each([0, -1, 1.5])('rejects concurrency %d', async (n) => {
     const { queue } = makeQueue();
     await expect(runWorkers(queue, n, () => Promise.resolve())).rejects.toThrow(RangeError);
