@@ -8,14 +8,10 @@ import type {
   CertificateBody,
   CertificateTarget,
 } from '../apig/index.ts';
-import { ApigThrottledError, isApigError, type ApigError } from '../apig/index.ts';
+import { isApigError, type ApigError, type ApigThrottledError } from '../apig/index.ts';
 import { validateTlsInputs, type SecretInput, type ValidatedCertificate } from '../certs/index.ts';
-import type {
-  ApigCertificateResource,
-  ApigCertificateStatus,
-  LastError,
-} from '../api/v1alpha1.ts';
-import { READY, setCondition } from './conditions.ts';
+import type { ApigCertificateResource, ApigCertificateStatus, LastError } from '../api/v1alpha1.ts';
+import { READY, REASONS, setCondition } from './conditions.ts';
 
 /** A referenced object: found, absent, or present without the key the spec names. */
 export type Lookup<T> = { found: true; value: T } | { found: false; what: string };
@@ -50,6 +46,12 @@ export interface ApigUpdater {
   updateCertificate(target: CertificateTarget, body: CertificateBody): Promise<ApigCertificate>;
 }
 
+/**
+ * How a reconcile ended: `synced` (PUT accepted), `unchanged` (nothing to
+ * send), `suspended`, `invalid` (input refused before any call), `refused`
+ * (APIG already rejected this exact content; not sent again), `apig_error`
+ * (the call failed).
+ */
 export type ReconcileResult =
   'synced' | 'unchanged' | 'suspended' | 'invalid' | 'refused' | 'apig_error';
 
@@ -70,25 +72,6 @@ export interface ReconcileOutcome {
   /** Set when APIG accepted the content: keep it until the status is written. */
   accepted?: AcceptedContent;
 }
-
-/** Reasons of the Ready condition that are not certificate input reasons. */
-export const REASONS = {
-  synced: 'Synced',
-  suspended: 'Suspended',
-  secretNotFound: 'SecretNotFound',
-  signSecretNotFound: 'SignSecretNotFound',
-  trustedRootCANotFound: 'TrustedRootCANotFound',
-  projectIdMissing: 'ProjectIdMissing',
-  apig: {
-    invalidInput: 'ApigRejected',
-    notFound: 'ApigCertificateNotFound',
-    forbidden: 'ApigForbidden',
-    unauthorized: 'ApigUnauthorized',
-    throttled: 'ApigThrottled',
-    server: 'ApigUnavailable',
-    protocol: 'ApigProtocolError',
-  },
-} as const;
 
 /** After a 401 that survived one credential refresh: wait long, never hot-loop (AK lock-out). */
 export const UNAUTHORIZED_RETRY_MS = 5 * 60_000;
@@ -357,8 +340,10 @@ function apigFailure(input: ReconcileInput, error: ApigError, digest: string): R
   }
   const status: ApigCertificateStatus = { ...ready(input, false, reason, message), lastError };
   const event: ReconcileEvent = { type: 'Warning', reason, message };
-  if (error instanceof ApigThrottledError) {
-    return { result: 'apig_error', status, event, requeueAfterMs: error.retryAfterMs };
+  if (error.kind === 'throttled') {
+    // The kind names the class: only ApigThrottledError has kind 'throttled'.
+    const { retryAfterMs } = error as ApigThrottledError;
+    return { result: 'apig_error', status, event, requeueAfterMs: retryAfterMs };
   }
   if (error.kind === 'unauthorized') {
     return { result: 'apig_error', status, event, requeueAfterMs: UNAUTHORIZED_RETRY_MS };
