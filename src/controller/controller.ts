@@ -84,8 +84,12 @@ export class CertificateController {
     const { metrics, apig, events } = options;
     this.#publisher = new Publisher({ client, events, metrics });
     this.#apig = {
-      updateCertificate: (target: CertificateTarget, body: CertificateBody) =>
-        metrics.timeApigCall('updateCertificate', () => apig.updateCertificate(target, body)),
+      updateCertificate: (target: CertificateTarget, body: CertificateBody, signal?: AbortSignal) =>
+        metrics.timeApigCall(
+          'updateCertificate',
+          () => apig.updateCertificate(target, body, signal),
+          signal,
+        ),
     };
     metrics.setQueueDepthSource(() => this.#queue?.length ?? 0);
     metrics.addWatchSource('apigcertificates', () => this.#certificates.stats());
@@ -183,7 +187,7 @@ export class CertificateController {
         retryRefusedAfterMs: this.#options.resyncPeriodMs,
         acceptedEarlier: this.#ledger.unrecorded(key),
       };
-      outcome = await reconcile(input, this.#apig);
+      outcome = await reconcile(input, this.#apig, signal);
       if (outcome.accepted) this.#ledger.accepted(key, outcome.accepted);
       const write = await this.#publisher.writeStatus(resource, outcome.status).catch((error) => {
         this.#inputs.forget(key);
@@ -197,6 +201,12 @@ export class CertificateController {
       this.#ledger.recorded(key);
       await this.#publisher.report(resource, outcome, logger);
     } catch (error) {
+      // Cancelled (lost leadership, shutdown): not a failure; the next leader
+      // reconciles the key afresh, and nothing unsent was sent.
+      if (signal.aborted) {
+        logger.debug({ err: error }, 'reconcile cancelled');
+        return {};
+      }
       done('error');
       throw error;
     }

@@ -5,7 +5,7 @@ import type { AcceptedContent } from './reconcile.ts';
  * for a given certificate at most once. The rest of the controller relies on
  * this comment for the why; the pieces that make it hold are:
  *
- * - The content's identity is `contentDigest` (reconcile.ts): endpoint,
+ * - The content's identity is `contentDigest` (content.ts): endpoint,
  *   service, project, certificate ID and every byte of the body. After a PUT
  *   APIG accepted it is written to `status.syncedHash`; reconcile sends only
  *   when the Secret's content has a different digest. The digest lives in

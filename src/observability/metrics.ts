@@ -152,8 +152,16 @@ export class Metrics {
     };
   }
 
-  /** Runs one APIG call, counting and timing it by outcome; its result or error passes through. */
-  async timeApigCall<T>(operation: ApigOperation, call: () => Promise<T>): Promise<T> {
+  /**
+   * Runs one APIG call, counting and timing it by outcome; its result or error
+   * passes through. A call that fails after `signal` aborted is not counted:
+   * cancellation says nothing about APIG.
+   */
+  async timeApigCall<T>(
+    operation: ApigOperation,
+    call: () => Promise<T>,
+    signal?: AbortSignal,
+  ): Promise<T> {
     const started = this.#clock.now();
     let outcome: ApigCallOutcome = 'ok';
     try {
@@ -162,8 +170,10 @@ export class Metrics {
       outcome = apigCallOutcome(error);
       throw error;
     } finally {
-      this.#apigCalls.inc({ operation, outcome });
-      this.#apigCallSeconds.observe({ operation, outcome }, this.#seconds(started));
+      if (outcome === 'ok' || !signal?.aborted) {
+        this.#apigCalls.inc({ operation, outcome });
+        this.#apigCallSeconds.observe({ operation, outcome }, this.#seconds(started));
+      }
     }
   }
 

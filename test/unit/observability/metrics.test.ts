@@ -76,6 +76,24 @@ describe('Metrics', () => {
     expect(await valueOf(metrics, histogram, labels, `${histogram}_sum`)).toBe(1.5);
   });
 
+  it('does not count an APIG call that failed because its work item was cancelled', async () => {
+    const metrics = new Metrics({ defaultMetrics: false });
+    const cancel = new AbortController();
+    const aborted = new DOMException('aborted', 'AbortError');
+    const call = (): Promise<never> => {
+      cancel.abort();
+      return Promise.reject(aborted);
+    };
+    await expect(metrics.timeApigCall('updateCertificate', call, cancel.signal)).rejects.toBe(
+      aborted,
+    );
+    expect((await seriesOf(metrics, 'apig_cert_operator_apig_requests_total')).length).toBe(0);
+    // A call that succeeded is counted even if the signal aborted meanwhile.
+    await metrics.timeApigCall('updateCertificate', () => Promise.resolve('ok'), cancel.signal);
+    const labels = { operation: 'updateCertificate', outcome: 'ok' };
+    expect(await valueOf(metrics, 'apig_cert_operator_apig_requests_total', labels)).toBe(1);
+  });
+
   it('reads the queue depth at every scrape', async () => {
     const metrics = new Metrics({ defaultMetrics: false });
     expect(await valueOf(metrics, 'apig_cert_operator_queue_depth')).toBe(0);
