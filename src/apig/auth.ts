@@ -12,6 +12,7 @@ import {
   headerValue,
   networkError,
 } from './errors.ts';
+import { untilAborted } from './abortable.ts';
 import { readBodyText } from './http.ts';
 import { signRequest } from './signer.ts';
 import type { AkSkCredentials, SignableRequest } from './signer.ts';
@@ -20,8 +21,12 @@ export type AuthMode = 'aksk' | 'iamPassword' | 'token';
 
 export interface ApigAuth {
   readonly mode: AuthMode;
-  /** The credential headers for this exact request (signing covers its headers and body). */
-  authorize(request: SignableRequest): Promise<Record<string, string>>;
+  /**
+   * The credential headers for this exact request (signing covers its headers
+   * and body). When `signal` aborts, stops waiting for a token and rejects with
+   * `signal.reason`; a token request shared with other callers runs on.
+   */
+  authorize(request: SignableRequest, signal?: AbortSignal): Promise<Record<string, string>>;
   /**
    * APIG answered 401 to a request sent with `used` (what authorize returned):
    * forget that credential so the next authorize() obtains a fresh one.
@@ -174,7 +179,7 @@ export function createIamPasswordAuth(options: IamPasswordAuthOptions): ApigAuth
     return { token, expiresAt, refreshAt: expiresAt.getTime() - marginMs };
   }
 
-  async function currentToken(): Promise<string> {
+  async function currentToken(signal: AbortSignal | undefined): Promise<string> {
     if (cached && options.clock.now().getTime() < cached.refreshAt) return cached.token;
     inFlight ??= fetchToken()
       .then((fresh) => {
@@ -184,12 +189,12 @@ export function createIamPasswordAuth(options: IamPasswordAuthOptions): ApigAuth
       .finally(() => {
         inFlight = undefined;
       });
-    return (await inFlight).token;
+    return (await untilAborted(inFlight, signal)).token;
   }
 
   return {
     mode: 'iamPassword',
-    authorize: async () => ({ [AUTH_TOKEN_HEADER]: await currentToken() }),
+    authorize: async (_request, signal) => ({ [AUTH_TOKEN_HEADER]: await currentToken(signal) }),
     invalidate(used) {
       if (cached && cached.token === used[AUTH_TOKEN_HEADER]) cached = undefined;
     },

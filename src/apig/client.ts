@@ -90,8 +90,20 @@ export interface ListCertificatesQuery {
 export interface ApigClient {
   readonly service: ApigService;
   readonly authMode: ApigAuth['mode'];
-  /** The seed: PUT …/certificates/{id}. Returns what APIG now holds. */
-  updateCertificate(target: CertificateTarget, body: CertificateBody): Promise<ApigCertificate>;
+  /**
+   * The seed: PUT …/certificates/{id}. Returns what APIG now holds.
+   *
+   * `signal` is honoured while waiting for the rate limit, for an earlier call
+   * on the same certificate and for a token, and is handed to the request.
+   * Aborted before the request is dispatched, the PUT is not sent; aborted at
+   * any point, the call rejects with `signal.reason` (a DOMException named
+   * AbortError unless the caller gave `abort()` a reason).
+   */
+  updateCertificate(
+    target: CertificateTarget,
+    body: CertificateBody,
+    signal?: AbortSignal,
+  ): Promise<ApigCertificate>;
   showCertificate(target: CertificateTarget): Promise<ApigCertificate>;
   listCertificates(query?: ListCertificatesQuery): Promise<CertificateList>;
   createCertificate(
@@ -111,6 +123,7 @@ interface CallSpec<T> {
   query?: URLSearchParams;
   body?: Record<string, string>;
   parse: (json: unknown) => T;
+  signal?: AbortSignal | undefined;
 }
 
 interface RawResponse {
@@ -194,13 +207,15 @@ export function createApigClient(options: ApigClientOptions): ApigClient {
       'x-project-id': project,
     };
 
-    await limiter.acquire();
-    const usedCredentials = await auth.authorize({
-      method: spec.method,
-      url,
-      headers,
-      body: body ?? '',
-    });
+    const { signal } = spec;
+    await limiter.acquire(signal);
+    signal?.throwIfAborted();
+    const usedCredentials = await auth.authorize(
+      { method: spec.method, url, headers, body: body ?? '' },
+      signal,
+    );
+    // The last moment the request can still be withheld entirely.
+    signal?.throwIfAborted();
     const started = clock.now().getTime();
     const logContext = {
       operation: spec.operation,
@@ -215,6 +230,7 @@ export function createApigClient(options: ApigClientOptions): ApigClient {
         dispatcher,
         headers: { ...headers, ...usedCredentials },
         ...(body ? { body } : {}),
+        ...(signal ? { signal } : {}),
       });
       const text = await readBodyText(response.body);
       logger.debug(
@@ -228,6 +244,8 @@ export function createApigClient(options: ApigClientOptions): ApigClient {
       );
       return { status: response.statusCode, headers: response.headers, text, usedCredentials };
     } catch (error) {
+      // The caller gave up: its own reason, not an APIG failure to back off from.
+      if (signal?.aborted) throw signal.reason;
       const failure =
         error instanceof ResponseTooLargeError
           ? new ApigProtocolError(error.message, {
@@ -289,13 +307,13 @@ export function createApigClient(options: ApigClientOptions): ApigClient {
     // PUT or a GET of the same certificate.
     return spec.certificateId === undefined
       ? execute(spec)
-      : perCertificate.run(spec.certificateId, () => execute(spec));
+      : perCertificate.run(spec.certificateId, () => execute(spec), spec.signal);
   }
 
   return {
     service,
     authMode: auth.mode,
-    updateCertificate: (target, body) =>
+    updateCertificate: (target, body, signal) =>
       call({
         operation: 'updateCertificate',
         method: 'PUT',
@@ -303,6 +321,7 @@ export function createApigClient(options: ApigClientOptions): ApigClient {
         certificateId: target.certificateId,
         body: toWireBody(body),
         parse: (json) => parseCertificate(json, 'written'),
+        signal,
       }),
     showCertificate: (target) =>
       call({

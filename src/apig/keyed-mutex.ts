@@ -1,3 +1,5 @@
+import { untilAborted } from './abortable.ts';
+
 /**
  * Runs functions one at a time per key, in call order; different keys run
  * concurrently. Keys leave the map when their last function settles.
@@ -5,7 +7,12 @@
 export class KeyedMutex {
   readonly #tails = new Map<string, Promise<void>>();
 
-  async run<T>(key: string, fn: () => Promise<T>): Promise<T> {
+  /**
+   * Runs `fn` once every earlier function of `key` has settled. When `signal`
+   * aborts during that wait, `fn` never runs and the call rejects with
+   * `signal.reason`; later callers still wait for the earlier functions.
+   */
+  async run<T>(key: string, fn: () => Promise<T>, signal?: AbortSignal): Promise<T> {
     const previous = this.#tails.get(key) ?? Promise.resolve();
     let release!: () => void;
     const tail = new Promise<void>((resolve) => {
@@ -14,7 +21,7 @@ export class KeyedMutex {
     const chained = previous.then(() => tail);
     this.#tails.set(key, chained);
     try {
-      await previous;
+      await untilAborted(previous, signal);
       return await fn();
     } finally {
       release();

@@ -35,13 +35,13 @@ export class RateLimiter {
     this.#clock = clock;
   }
 
-  /** Resolves when the caller may send one request. */
-  async acquire(): Promise<void> {
+  /** Resolves when the caller may send one request, or early (slot spent) when `signal` aborts. */
+  async acquire(signal?: AbortSignal): Promise<void> {
     const now = this.#clock.now().getTime();
     const tat = Math.max(this.#tatMs, now);
     this.#tatMs = tat + this.#intervalMs;
     // The slot is reserved above, before waiting, so order is call order.
     const waitMs = tat - this.#burstWindowMs - now;
-    if (waitMs > 0) await this.#clock.sleep(waitMs);
+    if (waitMs > 0) await this.#clock.sleep(waitMs, signal);
   }
 }

@@ -1,0 +1,14 @@
+/**
+ * Waits for `promise`, but rejects with `signal.reason` as soon as `signal`
+ * aborts. The promise itself runs on: a token fetch or a predecessor's call
+ * that other callers share must not be cancelled by one caller giving up.
+ */
+export function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return promise;
+  if (signal.aborted) return Promise.reject(signal.reason as Error);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(signal.reason as Error);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.finally(() => signal.removeEventListener('abort', onAbort)).then(resolve, reject);
+  });
+}
