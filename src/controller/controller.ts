@@ -7,7 +7,7 @@ import { systemClock, type Clock } from '../common/clock.ts';
 import type { EventRecorder } from '../kube/event-recorder.ts';
 import type { KubeClient } from '../kube/kube-client.ts';
 import { storeKey, type WatchEvent } from '../kube/object-store.ts';
-import { ReferenceIndex, type ReferencedKind } from '../kube/reference-index.ts';
+import { ReferenceIndex } from '../kube/reference-index.ts';
 import { CONFIG_MAPS, SECRETS } from '../kube/resources.ts';
 import { ResourceWatch, type MetadataStub } from '../kube/watch.ts';
 import { runWorkers, WorkQueue, type HandlerResult } from '../kube/work-queue.ts';
@@ -16,6 +16,7 @@ import { APIG_CERTIFICATE_RESOURCE, type ApigCertificateResource } from '../api/
 import { InputReader } from './inputs.ts';
 import { AcceptedContentLedger } from './ledger.ts';
 import { Publisher } from './publish.ts';
+import { referencesOf, type ReferencedKind } from './references.ts';
 import {
   reconcile,
   type ApigUpdater,
@@ -44,7 +45,7 @@ export interface ControllerOptions {
 export class CertificateController {
   readonly #options: ControllerOptions;
   readonly #clock: Clock;
-  readonly #index = new ReferenceIndex();
+  readonly #index = new ReferenceIndex(referencesOf);
   readonly #certificates: ResourceWatch<ApigCertificateResource>;
   readonly #secrets: ResourceWatch<MetadataStub>;
   readonly #configMaps: ResourceWatch<MetadataStub>;

@@ -2,10 +2,10 @@
 // it, and the Secrets and ConfigMaps its spec names, as plain values.
 import type { SecretInput } from '../certs/index.ts';
 import { isKubeApiError, type KubeClient } from '../kube/kube-client.ts';
-import type { ReferencedKind } from '../kube/reference-index.ts';
 import { CONFIG_MAPS, SECRETS, objectPath } from '../kube/resources.ts';
 import { APIG_CERTIFICATE_RESOURCE, type ApigCertificateResource } from '../api/v1alpha1.ts';
 import type { Lookup, ReconcileInput } from './reconcile.ts';
+import type { ReferencedKind } from './references.ts';
 
 /** The inputs reconcile takes from Kubernetes besides the resource itself. */
 export type ReferencedInputs = Pick<ReconcileInput, 'secret' | 'signSecret' | 'trustedRootCA'>;

@@ -1,69 +1,42 @@
 import { storeKey } from './object-store.ts';
-import type { WatchEvent } from './object-store.ts';
+import type { KubeObject, WatchEvent } from './object-store.ts';
 
-export type ReferencedKind = 'Secret' | 'ConfigMap';
-
-/** An object an ApigCertificate reads, always in its own namespace. */
-export interface ObjectReference {
-  kind: ReferencedKind;
+/** An object another object reads, e.g. the Secret a resource names. */
+export interface ObjectReference<Kind extends string = string> {
+  kind: Kind;
   namespace: string;
   name: string;
 }
 
-interface NameRef {
-  name?: unknown;
-}
-
-/**
- * The parts of an ApigCertificate that name other objects. Typed loosely on
- * purpose: objects come from the API server and a reference may be absent or
- * malformed, which must not break indexing.
- */
-export interface ApigCertificateReferences {
-  metadata: { namespace?: string; name?: string };
-  spec?: {
-    secretRef?: NameRef;
-    signSecretRef?: NameRef;
-    trustedRootCA?: { secretRef?: NameRef; configMapRef?: NameRef };
-  };
-}
-
-/** Every Secret and ConfigMap `resource` reads: secretRef, signSecretRef, trustedRootCA. */
-export function referencesOf(resource: ApigCertificateReferences): ObjectReference[] {
-  const namespace = resource.metadata.namespace;
-  const spec = resource.spec;
-  if (!namespace || !spec) return [];
-  const refs: ObjectReference[] = [];
-  const add = (kind: ReferencedKind, ref: NameRef | undefined): void => {
-    if (typeof ref?.name === 'string' && ref.name !== '') {
-      refs.push({ kind, namespace, name: ref.name });
-    }
-  };
-  add('Secret', spec.secretRef);
-  add('Secret', spec.signSecretRef);
-  add('Secret', spec.trustedRootCA?.secretRef);
-  add('ConfigMap', spec.trustedRootCA?.configMapRef);
-  return refs;
-}
+/** What an owner references; must tolerate absent or malformed fields. */
+export type ReferenceExtractor<Owner, Kind extends string = string> = (
+  owner: Owner,
+) => readonly ObjectReference<Kind>[];
 
 function refId(ref: ObjectReference): string {
-  // Secrets and ConfigMaps may share a name; the kind keeps them apart.
+  // Objects of different kinds may share a name; the kind keeps them apart.
   return `${ref.kind}:${ref.namespace}/${ref.name}`;
 }
 
 /**
- * Which ApigCertificates reference a given Secret or ConfigMap, so a change to
- * that object enqueues exactly those resources. Kept in step with the
- * ApigCertificate watch through `applyOwnerEvent` (or `set`/`delete`).
+ * Which owners reference a given object, so a change to that object enqueues
+ * exactly those owners. What an owner references is the extractor's business;
+ * the index is kept in step with the owners' watch through `applyOwnerEvent`
+ * (or `set`/`delete`).
  */
-export class ReferenceIndex {
-  /** referenced object -> keys of the resources that read it */
+export class ReferenceIndex<Owner extends KubeObject, Kind extends string = string> {
+  readonly #referencesOf: ReferenceExtractor<Owner, Kind>;
+  /** referenced object -> keys of the owners that read it */
   readonly #owners = new Map<string, Set<string>>();
-  /** resource key -> referenced objects (to undo on change or delete) */
+  /** owner key -> referenced objects (to undo on change or delete) */
   readonly #refs = new Map<string, string[]>();
 
-  /** Replaces what the resource `ownerKey` references. */
-  set(ownerKey: string, references: Iterable<ObjectReference>): void {
+  constructor(referencesOf: ReferenceExtractor<Owner, Kind>) {
+    this.#referencesOf = referencesOf;
+  }
+
+  /** Replaces what the owner `ownerKey` references. */
+  set(ownerKey: string, references: Iterable<ObjectReference<Kind>>): void {
     this.delete(ownerKey);
     const ids = [...new Set([...references].map(refId))];
     if (ids.length === 0) return;
@@ -87,26 +60,23 @@ export class ReferenceIndex {
     this.#refs.delete(ownerKey);
   }
 
-  /** Keys of the resources that reference `ref`, sorted. */
-  owners(ref: ObjectReference): string[] {
+  /** Keys of the owners that reference `ref`, sorted. */
+  owners(ref: ObjectReference<Kind>): string[] {
     return [...(this.#owners.get(refId(ref)) ?? [])].sort();
   }
 
-  /** Keeps the index in step with an event from the ApigCertificate watch. */
-  applyOwnerEvent(event: WatchEvent<ApigCertificateReferences>): void {
+  /** Keeps the index in step with an event from the owners' watch. */
+  applyOwnerEvent(event: WatchEvent<Owner>): void {
     const key = storeKey(event.object.metadata);
     if (event.type === 'delete') this.delete(key);
-    else this.set(key, referencesOf(event.object));
+    else this.set(key, this.#referencesOf(event.object));
   }
 
   /**
    * Keys to enqueue for an event on a referenced object. Namespace and name
-   * are all that matter: the watch may keep nothing else of a Secret.
+   * are all that matter: the watch may keep nothing else of it.
    */
-  ownersOfEvent(
-    kind: ReferencedKind,
-    event: WatchEvent<{ metadata: { namespace?: string; name?: string } }>,
-  ): string[] {
+  ownersOfEvent(kind: Kind, event: WatchEvent<KubeObject>): string[] {
     const { namespace, name } = event.object.metadata;
     if (!namespace || !name) return [];
     return this.owners({ kind, namespace, name });
