@@ -28,6 +28,29 @@ function isObject(value: unknown): value is Json {
 }
 
 /**
+ * The merge-patch body for the `/status` subresource, or undefined when
+ * nothing changed. With `resourceVersion` the patch carries it as a
+ * precondition: the API server answers 409 Conflict if the object has changed
+ * since that version.
+ */
+export function statusPatchBody(
+  current: object | undefined,
+  desired: object,
+  resourceVersion?: string,
+): Json | undefined {
+  const patch = mergePatch(current as Json | undefined, desired as Json);
+  if (!patch) return undefined;
+  return resourceVersion === undefined
+    ? { status: patch }
+    : { metadata: { resourceVersion }, status: patch };
+}
+
+export interface WriteStatusOptions {
+  /** Write only if the object is still at this version (else 409 Conflict). */
+  resourceVersion?: string;
+}
+
+/**
  * Writes `desired` to the `/status` subresource as a merge patch, only when it
  * differs from `current`. Returns the object's resourceVersion after the
  * write, or undefined when there was nothing to write.
@@ -38,14 +61,15 @@ export async function writeStatus(
   object: { metadata: { namespace: string; name: string } },
   current: object | undefined,
   desired: object,
+  options: WriteStatusOptions = {},
 ): Promise<string | undefined> {
-  const patch = mergePatch(current as Json | undefined, desired as Json);
-  if (!patch) return undefined;
+  const body = statusPatchBody(current, desired, options.resourceVersion);
+  if (!body) return undefined;
   const written = await client.json<{ metadata?: { resourceVersion?: string } }>({
     method: 'PATCH',
     path: `${objectPath(resource, object.metadata.namespace, object.metadata.name)}/status`,
     contentType: 'application/merge-patch+json',
-    body: { status: patch },
+    body,
   });
   return written.metadata?.resourceVersion;
 }

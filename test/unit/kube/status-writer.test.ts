@@ -1,4 +1,4 @@
-import { mergePatch } from '../../../src/kube/status-writer.ts';
+import { mergePatch, statusPatchBody } from '../../../src/kube/status-writer.ts';
 
 describe('mergePatch (RFC 7386) from current to desired status', () => {
   it.each<[string, Record<string, unknown> | undefined, Record<string, unknown>, unknown]>([
@@ -33,5 +33,20 @@ describe('mergePatch (RFC 7386) from current to desired status', () => {
     ['an object replacing a scalar', { e: 'x' }, { e: { code: 'a' } }, { e: { code: 'a' } }],
   ])('%s', (_case, current, desired, expected) => {
     expect(mergePatch(current, desired)).toEqual(expected);
+  });
+});
+
+describe('statusPatchBody', () => {
+  it.each<[string, Record<string, unknown> | undefined, string | undefined, unknown]>([
+    ['no precondition', { a: 1 }, undefined, { status: { a: 2 } }],
+    [
+      'resourceVersion as precondition',
+      { a: 1 },
+      '42',
+      { metadata: { resourceVersion: '42' }, status: { a: 2 } },
+    ],
+    ['nothing to write, precondition or not', { a: 2 }, '42', undefined],
+  ])('%s', (_case, current, resourceVersion, expected) => {
+    expect(statusPatchBody(current, { a: 2 }, resourceVersion)).toEqual(expected);
   });
 });
