@@ -15,7 +15,7 @@ import type { Metrics } from '../observability/metrics.ts';
 import { APIG_CERTIFICATE_RESOURCE, type ApigCertificateResource } from '../api/v1alpha1.ts';
 import { InputReader } from './inputs.ts';
 import { AcceptedContentLedger } from './ledger.ts';
-import { Publisher } from './publish.ts';
+import { Publisher, type StatusWrite } from './publish.ts';
 import { referencesOf, type ReferencedKind } from './references.ts';
 import {
   reconcile,
@@ -190,16 +190,9 @@ export class CertificateController {
       };
       outcome = await reconcile(input, this.#apig, signal);
       if (outcome.accepted) this.#ledger.accepted(key, outcome.accepted);
-      const write = await this.#publisher.writeStatus(resource, outcome.status).catch((error) => {
-        this.#inputs.forget(key);
-        throw error;
-      });
-      if (write.kind === 'written' && write.resourceVersion !== undefined) {
-        this.#inputs.verified(key, write.resourceVersion);
-      } else if (write.kind === 'gone') {
-        this.#inputs.forget(key);
+      if (!(await this.#recordStatus(key, resource, outcome, logger))) {
+        return { requeueAfterMs: 0 };
       }
-      this.#ledger.recorded(key);
       await this.#publisher.report(resource, outcome, logger);
     } catch (error) {
       // Cancelled (lost leadership, shutdown): not a failure; the next leader
@@ -215,5 +208,35 @@ export class CertificateController {
     if (outcome.error) throw outcome.error;
     const resync = this.#options.resyncPeriodMs;
     return { requeueAfterMs: Math.min(Math.max(outcome.requeueAfterMs ?? resync, 0), resync) };
+  }
+
+  /**
+   * Writes the outcome's status and keeps the verified versions and the ledger
+   * in step. False when the resource changed since it was read (a spec edit,
+   * another writer): it is read again at once, which is neither a failure nor
+   * counted; the ledger keeps what APIG accepted, so that pass records it.
+   */
+  async #recordStatus(
+    key: string,
+    resource: ApigCertificateResource,
+    outcome: ReconcileOutcome,
+    logger: Logger,
+  ): Promise<boolean> {
+    let write: StatusWrite;
+    try {
+      write = await this.#publisher.writeStatus(resource, outcome.status);
+    } catch (error) {
+      this.#inputs.forget(key);
+      throw error;
+    }
+    if (write.kind === 'conflict') {
+      this.#inputs.forget(key);
+      logger.debug('status changed while reconciling; reading it again');
+      return false;
+    }
+    if (write.kind === 'gone') this.#inputs.forget(key);
+    else if (write.resourceVersion !== undefined) this.#inputs.verified(key, write.resourceVersion);
+    this.#ledger.recorded(key);
+    return true;
   }
 }

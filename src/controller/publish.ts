@@ -20,7 +20,9 @@ export type StatusWrite =
   /** Written, or already as desired (`resourceVersion` undefined: nothing was sent). */
   | { kind: 'written'; resourceVersion: string | undefined }
   /** The resource was deleted while the pass worked: nothing left to report on. */
-  | { kind: 'gone' };
+  | { kind: 'gone' }
+  /** The resource changed since the pass read it: nothing was written; read it again. */
+  | { kind: 'conflict' };
 
 export interface PublisherOptions {
   client: KubeClient;
@@ -35,7 +37,12 @@ export class Publisher {
     this.#options = options;
   }
 
-  /** Writes `status` as a merge patch on top of what `resource` holds. */
+  /**
+   * Writes `status` as a merge patch on top of what `resource` holds, on
+   * condition that the resource is still at the version the pass read: with
+   * two writers (a replica that still believes it leads), neither silently
+   * overwrites the other.
+   */
   async writeStatus(
     resource: ApigCertificateResource,
     status: ApigCertificateStatus,
@@ -47,10 +54,12 @@ export class Publisher {
         resource,
         resource.status,
         status,
+        { resourceVersion: resource.metadata.resourceVersion },
       );
       return { kind: 'written', resourceVersion };
     } catch (error) {
       if (isKubeApiError(error, 404)) return { kind: 'gone' };
+      if (isKubeApiError(error, 409)) return { kind: 'conflict' };
       throw error;
     }
   }
