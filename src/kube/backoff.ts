@@ -1,5 +1,3 @@
-import type { Clock } from './clock.ts';
-
 export interface BackoffPolicy {
   /** Delay after the first failure. */
   baseMs: number;
@@ -40,45 +38,4 @@ export function withJitter(
   random: () => number = Math.random,
 ): number {
   return Math.round(ms * (1 + fraction * random()));
-}
-
-export interface TokenBucketOptions {
-  /** Sustained rate. */
-  perSecond: number;
-  /** Tokens available at once. */
-  burst: number;
-}
-
-/**
- * A token bucket that never refuses: `reserve()` takes a token and returns how
- * long the caller must wait for it (0 while the burst lasts). Like Go's
- * `rate.Limiter.Reserve`, tokens may go negative so waiters queue up fairly.
- */
-export class TokenBucket {
-  readonly #perMs: number;
-  readonly #burst: number;
-  readonly #clock: Clock;
-  #tokens: number;
-  #updatedAt: number;
-
-  constructor(options: TokenBucketOptions, clock: Clock) {
-    if (!(options.perSecond > 0) || !(options.burst >= 1)) {
-      throw new RangeError(
-        `token bucket needs perSecond > 0 and burst >= 1, got ${options.perSecond}/${options.burst}`,
-      );
-    }
-    this.#perMs = options.perSecond / 1000;
-    this.#burst = options.burst;
-    this.#clock = clock;
-    this.#tokens = options.burst;
-    this.#updatedAt = clock.now();
-  }
-
-  reserve(): number {
-    const now = this.#clock.now();
-    this.#tokens = Math.min(this.#burst, this.#tokens + (now - this.#updatedAt) * this.#perMs);
-    this.#updatedAt = now;
-    this.#tokens -= 1;
-    return this.#tokens >= 0 ? 0 : Math.ceil(-this.#tokens / this.#perMs);
-  }
 }

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { systemClock, type Clock } from '../common/clock.ts';
 import type { KubeClient } from './kube-client.ts';
 import { collectionPath } from './resources.ts';
 
@@ -16,7 +17,7 @@ export interface EventRecorderOptions {
   instance: string;
   /** The same event for the same object is not repeated within this window. Default 1 h. */
   repeatAfterMs?: number;
-  now?: () => number;
+  clock?: Clock;
   logger?: Logger;
 }
 
@@ -35,14 +36,14 @@ const CORE_EVENTS = { group: '', version: 'v1', plural: 'events' };
  */
 export class EventRecorder {
   readonly #options: EventRecorderOptions;
-  readonly #now: () => number;
+  readonly #clock: Clock;
   readonly #repeatAfterMs: number;
   /** object uid (or namespace/name) -> last event fingerprint and when it was sent */
   readonly #last = new Map<string, { fingerprint: string; at: number }>();
 
   constructor(options: EventRecorderOptions) {
     this.#options = options;
-    this.#now = options.now ?? Date.now;
+    this.#clock = options.clock ?? systemClock;
     this.#repeatAfterMs = options.repeatAfterMs ?? 3_600_000;
   }
 
@@ -56,7 +57,7 @@ export class EventRecorder {
     const id = uid ?? `${namespace}/${name}`;
     const fingerprint =
       type === 'Warning' ? `${type}\n${reason}` : `${type}\n${reason}\n${message}`;
-    const now = this.#now();
+    const now = this.#clock.now();
     const last = this.#last.get(id);
     if (last?.fingerprint === fingerprint && now - last.at < this.#repeatAfterMs) return false;
     this.#last.set(id, { fingerprint, at: now });

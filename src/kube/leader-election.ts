@@ -1,8 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
-import { realClock, sleep } from './clock.ts';
-import type { Clock, TimerHandle } from './clock.ts';
+import { systemClock, type Clock, type TimerHandle } from '../common/clock.ts';
 import { isKubeApiError } from './kube-client.ts';
 import type { KubeClient } from './kube-client.ts';
 import { collectionPath, LEASES, objectPath } from './resources.ts';
@@ -131,7 +130,7 @@ export class LeaderElector {
 
   constructor(options: LeaderElectorOptions) {
     this.#options = options;
-    this.#clock = options.clock ?? realClock;
+    this.#clock = options.clock ?? systemClock;
     this.#random = options.random ?? Math.random;
     this.#leaseDurationMs = options.leaseDurationMs ?? 15_000;
     this.#renewDeadlineMs = options.renewDeadlineMs ?? 10_000;
@@ -199,7 +198,7 @@ export class LeaderElector {
   async #acquire(): Promise<boolean> {
     while (!this.#stop.signal.aborted) {
       if (await this.#attempt(this.#renewDeadlineMs, this.#stop.signal)) return true;
-      await sleep(this.#clock, this.#jittered(this.#retryPeriodMs), this.#stop.signal);
+      await this.#clock.sleep(this.#jittered(this.#retryPeriodMs), this.#stop.signal);
     }
     return false;
   }
@@ -221,7 +220,7 @@ export class LeaderElector {
     const wake = AbortSignal.any([this.#stop.signal, leading.signal]);
     try {
       while (!wake.aborted) {
-        await sleep(this.#clock, this.#retryPeriodMs, wake);
+        await this.#clock.sleep(this.#retryPeriodMs, wake);
         if (wake.aborted) break;
         const startedAt = this.#clock.now();
         const remaining = renewedAt + this.#renewDeadlineMs - startedAt;

@@ -1,8 +1,7 @@
 import type { Logger } from 'pino';
 import { backoffDelay, withJitter } from './backoff.ts';
 import type { BackoffPolicy } from './backoff.ts';
-import { realClock, sleep } from './clock.ts';
-import type { Clock, TimerHandle } from './clock.ts';
+import { systemClock, type Clock, type TimerHandle } from '../common/clock.ts';
 import { apiErrorFrom, isKubeApiError, KubeApiError } from './kube-client.ts';
 import type { KubeClient, KubeStatus } from './kube-client.ts';
 import { ObjectStore } from './object-store.ts';
@@ -175,7 +174,7 @@ export class ListWatch<T extends KubeObject> {
 
   constructor(options: ListWatchOptions<T>) {
     this.#options = options;
-    this.#clock = options.clock ?? realClock;
+    this.#clock = options.clock ?? systemClock;
     this.#random = options.random ?? Math.random;
     this.#project =
       options.project ??
@@ -285,7 +284,7 @@ export class ListWatch<T extends KubeObject> {
     const attempts = relisting ? this.#failures - 1 : this.#failures;
     const retryAfter = error instanceof KubeApiError ? (error.retryAfterMs ?? 0) : 0;
     const delay = Math.max(backoffDelay(policy, attempts, this.#random), retryAfter);
-    await sleep(this.#clock, delay, this.#stop.signal);
+    await this.#clock.sleep(delay, this.#stop.signal);
   }
 
   async #list(): Promise<void> {

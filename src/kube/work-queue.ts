@@ -1,7 +1,6 @@
-import { backoffDelay, TokenBucket } from './backoff.ts';
-import type { BackoffPolicy, TokenBucketOptions } from './backoff.ts';
-import { realClock } from './clock.ts';
-import type { Clock, TimerHandle } from './clock.ts';
+import { systemClock, type Clock, type TimerHandle } from '../common/clock.ts';
+import { TokenBucket, type TokenBucketOptions } from '../common/token-bucket.ts';
+import { backoffDelay, type BackoffPolicy } from './backoff.ts';
 
 export interface WorkQueueOptions {
   /** Per-key backoff after failures. Default 1 s doubling to 5 min (cert-manager style). */
@@ -46,7 +45,7 @@ export class WorkQueue {
   #drained: (() => void) | undefined;
 
   constructor(options: WorkQueueOptions = {}) {
-    this.#clock = options.clock ?? realClock;
+    this.#clock = options.clock ?? systemClock;
     this.#random = options.random ?? Math.random;
     this.#backoff = options.backoff ?? DEFAULT_QUEUE_BACKOFF;
     this.#bucket = new TokenBucket(options.rateLimit ?? DEFAULT_QUEUE_RATE_LIMIT, this.#clock);

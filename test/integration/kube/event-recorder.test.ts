@@ -2,6 +2,7 @@
 import { CoreV1Api } from '@kubernetes/client-node';
 import { EventRecorder } from '../../../src/kube/event-recorder.ts';
 import { KubeClient } from '../../../src/kube/kube-client.ts';
+import { FakeClock } from '../../support/fake-clock.ts';
 import { createTestNamespace, testKubeConfig } from '../../support/kube.ts';
 
 const client = new KubeClient(testKubeConfig());
@@ -34,13 +35,13 @@ async function eventsOf(name: string) {
 
 describe('EventRecorder', () => {
   it('writes Warnings once per reason within the window, and every new Normal event', async () => {
-    let now = 1_000_000;
+    const clock = new FakeClock(1_000_000);
     const recorder = new EventRecorder({
       client,
       component: 'apig-cert-operator',
       instance: 'test',
       repeatAfterMs: 60_000,
-      now: () => now,
+      clock,
     });
     const object = involved('stuck');
     expect(
@@ -53,7 +54,7 @@ describe('EventRecorder', () => {
     expect(await recorder.record(object, 'Normal', 'Synced', 'serial 1')).toBe(true);
     expect(await recorder.record(object, 'Normal', 'Synced', 'serial 1')).toBe(false);
     expect(await recorder.record(object, 'Normal', 'Synced', 'serial 2')).toBe(true);
-    now += 60_000;
+    await clock.advance(60_000);
     expect(await recorder.record(object, 'Normal', 'Synced', 'serial 2')).toBe(true);
     expect(await eventsOf('stuck')).toEqual([
       'Normal Synced: serial 1',

@@ -1,5 +1,6 @@
-import { backoffDelay, TokenBucket, withJitter } from '../../../src/kube/backoff.ts';
-import { FakeClock } from './fake-clock.ts';
+import { TokenBucket } from '../../../src/common/token-bucket.ts';
+import { backoffDelay, withJitter } from '../../../src/kube/backoff.ts';
+import { FakeClock } from '../../support/fake-clock.ts';
 
 const cm = { baseMs: 1_000, maxMs: 300_000 };
 
@@ -43,7 +44,8 @@ describe('withJitter', () => {
   });
 });
 
-describe('TokenBucket', () => {
+// The work queue's retry limit is the shared bucket; these pin the behaviour it relies on.
+describe('TokenBucket (src/common) as the work queue uses it', () => {
   it('grants the burst at once, then one token per interval', async () => {
     const clock = new FakeClock();
     const bucket = new TokenBucket({ perSecond: 2, burst: 3 }, clock);

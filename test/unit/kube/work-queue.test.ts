@@ -1,6 +1,6 @@
 import { runWorkers, WorkQueue } from '../../../src/kube/work-queue.ts';
 import type { WorkQueueOptions } from '../../../src/kube/work-queue.ts';
-import { FakeClock, flushPromises } from './fake-clock.ts';
+import { FakeClock, flushPromises } from '../../support/fake-clock.ts';
 
 function makeQueue(options: Partial<WorkQueueOptions> = {}): {
   queue: WorkQueue;
