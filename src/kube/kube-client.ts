@@ -2,6 +2,7 @@ import { HttpMethod, RequestContext } from '@kubernetes/client-node';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { fetch } from 'undici';
 import type { Dispatcher, Response } from 'undici';
+import { parseRetryAfter } from '../common/retry-after.ts';
 
 /** A `metav1.Status` as the API server sends it with errors. */
 export interface KubeStatus {
@@ -147,15 +148,6 @@ export async function apiErrorFrom(response: Response, context: string): Promise
     response.status,
     status,
     context,
-    parseRetryAfter(response.headers.get('retry-after')),
+    parseRetryAfter(response.headers.get('retry-after'), Date.now()),
   );
-}
-
-/** Retry-After in seconds (the API server's form) or an HTTP date. */
-export function parseRetryAfter(value: string | null, now = Date.now()): number | undefined {
-  if (value === null || value.trim() === '') return undefined;
-  const seconds = Number(value);
-  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
-  const date = Date.parse(value);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }

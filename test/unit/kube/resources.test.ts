@@ -1,4 +1,4 @@
-import { parseRetryAfter } from '../../../src/kube/kube-client.ts';
+import { parseRetryAfter } from '../../../src/common/retry-after.ts';
 import { APIG_CERTIFICATE_RESOURCE } from '../../../src/api/v1alpha1.ts';
 import {
   collectionPath,
@@ -33,14 +33,18 @@ describe('collectionPath / objectPath', () => {
   });
 });
 
-describe('parseRetryAfter', () => {
+// The shared parser, pinned for the API server's forms; it caps at 10 min and
+// takes only integer seconds, like RFC 9110.
+describe('parseRetryAfter (API server Retry-After)', () => {
   const now = Date.UTC(2026, 0, 1, 0, 0, 0);
   it.each([
     [null, undefined],
     ['', undefined],
     ['5', 5_000],
     ['0', 0],
-    ['1.5', 1_500],
+    ['1.5', undefined],
+    ['3600', 600_000],
+    ['Thu, 01 Jan 2026 01:00:00 GMT', 600_000],
     ['Thu, 01 Jan 2026 00:00:30 GMT', 30_000],
     ['Wed, 31 Dec 2025 23:00:00 GMT', 0],
     ['soon', undefined],
