@@ -39,21 +39,23 @@ export interface LeaseDecisionInput {
   observedAtMs: number;
   nowMs: number;
   identity: string;
+  /** Ours: written into the lease we take; used for another holder's lease only if it has none. */
   leaseDurationMs: number;
 }
 
 export type LeaseDecision = { acquire: true; spec: LeaseSpec } | { acquire: false; holder: string };
 
 /**
- * client-go's rule. Another holder's lease counts as valid until
- * `leaseDuration` after we first saw its current version, measured on our own
- * clock (never by comparing with the holder's clock). An empty holder means
+ * client-go's rule. Another holder's lease counts as valid until the
+ * `leaseDurationSeconds` it states have passed since we first saw its current
+ * version, measured on our own clock (never by comparing with the holder's
+ * clock): the holder decides how long it may be silent. An empty holder means
  * the lease was released and can be taken at once.
  */
 export function decideLease(input: LeaseDecisionInput): LeaseDecision {
   const { current, identity, nowMs } = input;
   const holder = current?.holderIdentity ?? '';
-  if (holder !== '' && holder !== identity && input.observedAtMs + input.leaseDurationMs > nowMs) {
+  if (holder !== '' && holder !== identity && input.observedAtMs + heldForMs(input) > nowMs) {
     return { acquire: false, holder };
   }
   const now = toMicroTime(nowMs);
@@ -69,6 +71,16 @@ export function decideLease(input: LeaseDecisionInput): LeaseDecision {
       leaseTransitions: current === undefined ? 0 : renewing ? transitions : transitions + 1,
     },
   };
+}
+
+/**
+ * How long the observed record says it stays valid. client-go reads a missing
+ * duration as 0; we wait our own duration instead, so a lease written by a
+ * tool that omits it is not taken over at once.
+ */
+function heldForMs({ current, leaseDurationMs }: LeaseDecisionInput): number {
+  const seconds = current?.leaseDurationSeconds;
+  return typeof seconds === 'number' && Number.isFinite(seconds) ? seconds * 1000 : leaseDurationMs;
 }
 
 export interface LeaderElectorOptions {

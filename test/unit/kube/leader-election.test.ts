@@ -7,6 +7,8 @@ import {
   toMicroTime,
 } from '../../../src/kube/leader-election.ts';
 import type { LeaseDecisionInput, LeaseSpec } from '../../../src/kube/leader-election.ts';
+import type { KubeRequest } from '../../../src/kube/kube-client.ts';
+import { FakeClock, flushPromises } from '../../support/fake-clock.ts';
 
 const T0 = Date.UTC(2026, 10, 28, 12, 0, 0, 123);
 const me = 'operator-a_1234';
@@ -94,6 +96,31 @@ describe('decideLease', () => {
     expect(decideLease(input(held(other), observedAgo))).toEqual({ acquire: false, holder: other });
   });
 
+  it.each([
+    // [what the holder wrote, observed ago, acquire?]
+    ['60 s, observed 20 s ago', held(other, { leaseDurationSeconds: 60 }), 20_000, false],
+    ['60 s, observed 60 s ago', held(other, { leaseDurationSeconds: 60 }), 60_000, true],
+    ['1 s, observed 1 s ago', held(other, { leaseDurationSeconds: 1 }), 1_000, true],
+    ['1 s, observed 0.5 s ago', held(other, { leaseDurationSeconds: 1 }), 500, false],
+    [
+      'no duration, observed 14.999 s ago (ours: 15 s)',
+      held(other, { leaseDurationSeconds: undefined }),
+      14_999,
+      false,
+    ],
+    [
+      'no duration, observed 15 s ago (ours: 15 s)',
+      held(other, { leaseDurationSeconds: undefined }),
+      15_000,
+      true,
+    ],
+  ])(
+    "another holder's lease lasts the duration it states (%s): acquire %s",
+    (_name, current, observedAgo, acquire) => {
+      expect(decideLease(input(current, observedAgo)).acquire).toBe(acquire);
+    },
+  );
+
   it('judges validity by when we observed the lease, not by its renewTime', () => {
     // renewTime is an hour old by the holder's clock, but we saw this version 1 s ago.
     const stale = held(other, { renewTime: '2026-11-28T11:00:00.000000Z' });
@@ -130,5 +157,53 @@ describe('LeaderElector options', () => {
 
   it('accepts the defaults (15 s / 10 s / 2 s)', () => {
     expect(new LeaderElector(base).isLeader()).toBe(false);
+  });
+});
+
+/** A Lease API holding one lease, with resourceVersion bumped on every write. */
+function fakeLeaseApi(spec: LeaseSpec): { client: KubeClient; requests: KubeRequest[] } {
+  let lease = { metadata: { name: 'lease', namespace: 'ns', resourceVersion: '1' }, spec };
+  const requests: KubeRequest[] = [];
+  const client = {
+    json: (request: KubeRequest): Promise<unknown> => {
+      requests.push(request);
+      if (request.method === 'PUT') {
+        const body = request.body as typeof lease;
+        const version = String(Number(lease.metadata.resourceVersion) + 1);
+        lease = { ...body, metadata: { ...body.metadata, resourceVersion: version } };
+      }
+      return Promise.resolve(structuredClone(lease));
+    },
+  };
+  return { client: client as unknown as KubeClient, requests };
+}
+
+describe('LeaderElector takeover timing', () => {
+  it.each([
+    // [duration the other holder wrote, ms after which we lead]
+    [60, 60_000],
+    [1, 2_000],
+  ])('waits out the %d s the holder stated, not our own 15 s', async (seconds, takeoverMs) => {
+    const clock = new FakeClock(T0);
+    const { client, requests } = fakeLeaseApi(held(other, { leaseDurationSeconds: seconds }));
+    const elector = new LeaderElector({
+      client,
+      namespace: 'ns',
+      name: 'lease',
+      identity: me,
+      clock,
+      random: () => 0,
+    });
+    let ledAt: number | undefined;
+    const running = elector.run({ onStartedLeading: () => (ledAt = clock.now() - T0) });
+    for (let t = 0; t < 70_000 && ledAt === undefined; t += 2_000) await clock.advance(2_000);
+    // Attempts come every 2 s (retry period, no jitter): the first one at or after expiry wins.
+    expect(ledAt).toBe(takeoverMs);
+    expect(requests.at(-1)?.signal).toBeInstanceOf(AbortSignal);
+    const stopped = elector.stop();
+    await flushPromises();
+    await stopped;
+    expect(elector.isLeader()).toBe(false);
+    await running;
   });
 });
