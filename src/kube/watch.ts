@@ -68,8 +68,6 @@ export interface ListWatchOptions<T extends KubeObject> {
    * so memory stays bounded even if a server ignores the metadata Accept.
    */
   project?: (raw: RawObject) => T;
-  labelSelector?: string;
-  fieldSelector?: string;
   /**
    * Called synchronously for every change, in order. It must only enqueue
    * keys: the watch does not await it and an exception is logged and dropped.
@@ -299,8 +297,6 @@ export class ListWatch<T extends KubeObject> {
           query: {
             limit: this.#options.pageSize ?? 500,
             continue: continueToken,
-            labelSelector: this.#options.labelSelector,
-            fieldSelector: this.#options.fieldSelector,
           },
           accept: this.#options.metadataOnly ? METADATA_LIST_ACCEPT : undefined,
           signal,
@@ -382,8 +378,6 @@ export class ListWatch<T extends KubeObject> {
           allowWatchBookmarks: true,
           timeoutSeconds:
             this.#options.watchTimeoutSeconds ?? Math.floor(300 * (1 + this.#random())),
-          labelSelector: this.#options.labelSelector,
-          fieldSelector: this.#options.fieldSelector,
         },
         accept: this.#options.metadataOnly ? METADATA_WATCH_ACCEPT : undefined,
         signal: controller.signal,

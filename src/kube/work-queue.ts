@@ -61,16 +61,6 @@ export class WorkQueue {
     return this.#shutdown.signal;
   }
 
-  /** Keys scheduled for later (backoff, requeue-after). */
-  get delayedLength(): number {
-    return this.#delayed.size;
-  }
-
-  /** Keys a worker holds right now. */
-  get processingLength(): number {
-    return this.#processing.size;
-  }
-
   add(key: string): void {
     if (this.#shuttingDown || this.#ready.has(key)) return;
     if (this.#processing.has(key)) {
@@ -111,24 +101,17 @@ export class WorkQueue {
 
   /**
    * Records a failure of `key` and re-adds it after
-   * `max(per-key backoff, global token-bucket wait, minDelayMs)`.
-   * Returns the delay chosen.
+   * `max(per-key backoff, global token-bucket wait)`. Returns the delay chosen.
    */
-  addRateLimited(key: string, minDelayMs = 0): number {
+  addRateLimited(key: string): number {
     const failures = (this.#failures.get(key) ?? 0) + 1;
     this.#failures.set(key, failures);
     const delay = Math.max(
       backoffDelay(this.#backoff, failures, this.#random),
       this.#bucket.reserve(),
-      minDelayMs,
     );
     this.addAfter(key, delay);
     return delay;
-  }
-
-  /** Consecutive failures recorded for `key` since the last `forget`. */
-  failures(key: string): number {
-    return this.#failures.get(key) ?? 0;
   }
 
   /** Resets the backoff of `key` (after a success). */
@@ -193,11 +176,6 @@ export interface HandlerResult {
 }
 
 export interface RunWorkersOptions {
-  /**
-   * Extracts a server-imposed minimum wait (e.g. APIG's Retry-After) from a
-   * handler's error; the key still backs off at least that long.
-   */
-  retryAfterMs?: (error: unknown) => number | undefined;
   /** Told about every failure with the delay chosen; must not throw. */
   onError?: (key: string, error: unknown, delayMs: number) => void;
 }
@@ -231,7 +209,7 @@ export async function runWorkers(
         queue.forget(key);
         if (result?.requeueAfterMs !== undefined) queue.addAfter(key, result.requeueAfterMs);
       } catch (error) {
-        const delay = queue.addRateLimited(key, options.retryAfterMs?.(error) ?? 0);
+        const delay = queue.addRateLimited(key);
         options.onError?.(key, error, delay);
       } finally {
         queue.done(key);

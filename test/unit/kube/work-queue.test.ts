@@ -54,10 +54,14 @@ describe('WorkQueue: one worker per key', () => {
     queue.add('ns/a');
     queue.add('ns/a');
     expect(queue.length).toBe(0);
-    expect(queue.processingLength).toBe(1);
+    let handedOut: string | undefined;
+    const next = queue.get().then((k) => (handedOut = k));
+    await flushPromises();
+    expect(handedOut).toBeUndefined(); // still processing: no second worker gets it
     queue.done('ns/a');
-    expect(queue.length).toBe(1);
-    expect(await drainReady(queue)).toEqual(['ns/a']);
+    expect(await next).toBe('ns/a');
+    queue.done('ns/a');
+    expect(queue.length).toBe(0); // held once however often it was added
   });
 
   it('does not give a processing key to a second waiting worker', async () => {
@@ -87,12 +91,12 @@ describe('WorkQueue: delayed adds', () => {
     const { queue, clock } = makeQueue();
     queue.addAfter('ns/a', 5_000);
     expect(queue.length).toBe(0);
-    expect(queue.delayedLength).toBe(1);
+    expect(clock.pendingDelays()).toEqual([5_000]);
     await clock.advance(4_999);
     expect(queue.length).toBe(0);
     await clock.advance(1);
     expect(queue.length).toBe(1);
-    expect(queue.delayedLength).toBe(0);
+    expect(clock.pendingTimers).toBe(0);
   });
 
   it.each([
@@ -134,7 +138,8 @@ describe('WorkQueue: per-key backoff', () => {
     });
     const delays = expected.map(() => queue.addRateLimited('ns/a'));
     expect(delays).toEqual(expected);
-    expect(queue.failures('ns/a')).toBe(expected.length);
+    queue.forget('ns/a');
+    expect(queue.addRateLimited('ns/a')).toBe(expected[0]);
   });
 
   it('keeps backoff per key and resets it on forget', () => {
@@ -142,19 +147,12 @@ describe('WorkQueue: per-key backoff', () => {
     expect([queue.addRateLimited('ns/a'), queue.addRateLimited('ns/a')]).toEqual([1_000, 2_000]);
     expect(queue.addRateLimited('ns/b')).toBe(1_000);
     queue.forget('ns/a');
-    expect(queue.failures('ns/a')).toBe(0);
     expect(queue.addRateLimited('ns/a')).toBe(1_000);
   });
 
   it('applies jitter downwards within the bound', () => {
     const { queue } = makeQueue({ random: () => 1 });
     expect(queue.addRateLimited('ns/a')).toBe(800);
-  });
-
-  it('honours a server-imposed minimum delay (Retry-After)', () => {
-    const { queue } = makeQueue();
-    expect(queue.addRateLimited('ns/a', 60_000)).toBe(60_000);
-    expect(queue.addRateLimited('ns/b', 10)).toBe(1_000);
   });
 
   it('limits re-adds after failure across all keys with one token bucket', () => {
@@ -274,7 +272,7 @@ describe('runWorkers', () => {
 
   it('retries a failing key with growing backoff and resets it after a success', async () => {
     const { queue, clock } = makeQueue();
-    const outcomes = [new Error('boom'), new Error('boom'), undefined];
+    const outcomes = [new Error('boom'), new Error('boom'), undefined, new Error('boom')];
     const runsAt: number[] = [];
     const errors: [string, number][] = [];
     const workers = runWorkers(
@@ -295,7 +293,10 @@ describe('runWorkers', () => {
       ['ns/a', 1_000],
       ['ns/a', 2_000],
     ]);
-    expect(queue.failures('ns/a')).toBe(0);
+    // After the success a new failure starts the backoff afresh.
+    queue.add('ns/a');
+    await clock.advance(0);
+    expect(errors.at(-1)).toEqual(['ns/a', 1_000]);
     await queue.shutDown();
     await workers;
   });
@@ -303,44 +304,29 @@ describe('runWorkers', () => {
   it('requeues after requeueAfterMs without counting a failure', async () => {
     const { queue, clock } = makeQueue();
     const runsAt: number[] = [];
-    const workers = runWorkers(queue, 1, () => {
-      runsAt.push(clock.now());
-      return Promise.resolve(runsAt.length === 1 ? { requeueAfterMs: 30_000 } : undefined);
-    });
-    const start = clock.now();
-    queue.add('ns/a');
-    await clock.advance(60_000);
-    expect(runsAt.map((t) => t - start)).toEqual([0, 30_000]);
-    expect(queue.failures('ns/a')).toBe(0);
-    await queue.shutDown();
-    await workers;
-  });
-
-  it('waits at least the Retry-After the error carries', async () => {
-    const { queue, clock } = makeQueue();
-    const runsAt: number[] = [];
-    class Throttled extends Error {
-      readonly retryAfterMs = 20_000;
-    }
+    const errors: number[] = [];
     const workers = runWorkers(
       queue,
       1,
       () => {
         runsAt.push(clock.now());
-        return runsAt.length === 1 ? Promise.reject(new Throttled('429')) : Promise.resolve();
+        if (runsAt.length === 1) return Promise.resolve({ requeueAfterMs: 30_000 });
+        return runsAt.length === 2 ? Promise.reject(new Error('boom')) : Promise.resolve();
       },
-      { retryAfterMs: (e) => (e instanceof Throttled ? e.retryAfterMs : undefined) },
+      { onError: (_key, _error, delay) => errors.push(delay) },
     );
     const start = clock.now();
     queue.add('ns/a');
-    await clock.advance(25_000);
-    expect(runsAt.map((t) => t - start)).toEqual([0, 20_000]);
+    await clock.advance(60_000);
+    // The failure after the requeue is the first one: a requeue is not a failure.
+    expect(runsAt.map((t) => t - start)).toEqual([0, 30_000, 31_000]);
+    expect(errors).toEqual([1_000]);
     await queue.shutDown();
     await workers;
   });
 
   it('lets in-flight handlers finish on shutdown and then resolves', async () => {
-    const { queue } = makeQueue();
+    const { queue, clock } = makeQueue();
     const h = controllableHandler();
     let stopped = false;
     const workers = runWorkers(queue, 3, h.handler).then(() => {
@@ -357,7 +343,7 @@ describe('runWorkers', () => {
     await drained;
     await workers;
     expect(stopped).toBe(true);
-    expect(queue.delayedLength).toBe(0);
+    expect(clock.pendingTimers).toBe(0); // the late failure schedules no retry
   });
 
   it('hands each handler a signal that aborts when the queue shuts down', async () => {
