@@ -1,7 +1,8 @@
 // The supervised list+watch against a real kube-apiserver: events for Secrets,
 // ConfigMaps and ApigCertificates, WATCH_NAMESPACES, metadata-only memory,
-// and recovery from the faults operator-notes.md lists (cut connections, 410,
-// silent stalls, HTTP errors) injected by a proxy in front of the API server.
+// and recovery from the faults client-node's informer is known for (cut
+// connections, 410, silent stalls, HTTP errors) injected by a proxy in front of
+// the API server.
 import {
   CoreV1Api,
   CustomObjectsApi,
@@ -12,13 +13,14 @@ import { KubeClient } from '../../../src/kube/kube-client.ts';
 import type { KubeObject } from '../../../src/kube/object-store.ts';
 import { APIG_CERTIFICATE_RESOURCE } from '../../../src/api/v1alpha1.ts';
 import { CONFIG_MAPS, SECRETS } from '../../../src/kube/resources.ts';
+import { ListWatch, type ListWatchOptions } from '../../../src/kube/list-watch.ts';
 import {
-  ListWatch,
   METADATA_LIST_ACCEPT,
   METADATA_WATCH_ACCEPT,
-  ResourceWatch,
-} from '../../../src/kube/watch.ts';
-import type { ListWatchOptions, MetadataStub, RawObject } from '../../../src/kube/watch.ts';
+  type MetadataStub,
+  type RawObject,
+} from '../../../src/kube/metadata.ts';
+import { ResourceWatch } from '../../../src/kube/resource-watch.ts';
 import { createTestNamespace, installCrds, testKubeConfig } from '../../support/kube.ts';
 import { FaultProxy } from './fault-proxy.ts';
 import { eventually, EventLog } from './helpers.ts';

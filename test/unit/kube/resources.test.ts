@@ -7,8 +7,8 @@ import {
   objectPath,
   SECRETS,
 } from '../../../src/kube/resources.ts';
-import { metadataStub, withoutManagedFields } from '../../../src/kube/watch.ts';
-import type { RawObject } from '../../../src/kube/watch.ts';
+import { metadataStub, withoutManagedFields } from '../../../src/kube/metadata.ts';
+import type { RawObject } from '../../../src/kube/metadata.ts';
 
 describe('collectionPath / objectPath', () => {
   it.each([

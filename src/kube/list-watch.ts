@@ -1,55 +1,17 @@
 import type { Logger } from 'pino';
-import { backoffDelay, withJitter } from './backoff.ts';
-import type { BackoffPolicy } from './backoff.ts';
 import { systemClock, type Clock, type TimerHandle } from '../common/clock.ts';
-import { apiErrorFrom, isKubeApiError, KubeApiError } from './kube-client.ts';
-import type { KubeClient, KubeStatus } from './kube-client.ts';
-import { ObjectStore } from './object-store.ts';
-import type { KubeObject, ObjectMeta, WatchEvent } from './object-store.ts';
-import { collectionPath } from './resources.ts';
-import type { ResourceType } from './resources.ts';
-
-/** An object as the API server sent it, before projection. */
-export interface RawObject {
-  metadata?: ObjectMeta & Record<string, unknown>;
-  [field: string]: unknown;
-}
-
-/** What a metadata-only watch keeps of each object: nothing but identity and version. */
-export interface MetadataStub extends KubeObject {
-  metadata: { namespace?: string; name?: string; uid?: string; resourceVersion?: string };
-}
-
-/** Accept headers that make the API server strip everything but metadata. */
-export const METADATA_LIST_ACCEPT =
-  'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json';
-export const METADATA_WATCH_ACCEPT =
-  'application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1,application/json';
-
-/**
- * Keeps namespace, name, uid and resourceVersion only. Labels and annotations
- * are dropped too: they can be large (Helm, last-applied-configuration) and a
- * change to a referenced Secret is detected by its resourceVersion alone.
- */
-export function metadataStub(raw: RawObject): MetadataStub {
-  const m = raw.metadata ?? {};
-  return {
-    metadata: {
-      namespace: m.namespace,
-      name: m.name,
-      uid: m.uid,
-      resourceVersion: m.resourceVersion,
-    },
-  };
-}
-
-/** The object as sent minus `metadata.managedFields`, which nobody here reads. */
-export function withoutManagedFields<T extends KubeObject>(raw: RawObject): T {
-  if (!raw.metadata || !('managedFields' in raw.metadata)) return raw as unknown as T;
-  const metadata = { ...raw.metadata };
-  delete metadata.managedFields;
-  return { ...raw, metadata } as unknown as T;
-}
+import { backoffDelay, withJitter, type BackoffPolicy } from './backoff.ts';
+import { apiErrorFrom, isKubeApiError, type KubeClient } from './kube-client.ts';
+import {
+  METADATA_LIST_ACCEPT,
+  METADATA_WATCH_ACCEPT,
+  metadataStub,
+  withoutManagedFields,
+  type RawObject,
+} from './metadata.ts';
+import { ObjectStore, type KubeObject, type WatchEvent } from './object-store.ts';
+import { collectionPath, type ResourceType } from './resources.ts';
+import { isExpired, parseWatchLine, streamLines, type WatchEventLine } from './watch-stream.ts';
 
 export interface ListWatchOptions<T extends KubeObject> {
   client: KubeClient;
@@ -117,25 +79,8 @@ interface ListResponse {
   items?: RawObject[];
 }
 
-interface WatchLine {
-  type?: string;
-  object?: RawObject & KubeStatus;
-}
-
 /** Why a healthy watch stream ended. */
 type WatchEnd = 'closed' | 'relist-due' | 'stalled' | 'stopped';
-
-/** Thrown for 410 / "too old resource version": only a relist helps. */
-class ResourceExpiredError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ResourceExpiredError';
-  }
-}
-
-function isExpired(error: unknown): boolean {
-  return error instanceof ResourceExpiredError || isKubeApiError(error, 410);
-}
 
 /** A stream that ends this soon without sending anything counts as a failure. */
 const MIN_HEALTHY_WATCH_MS = 1_000;
@@ -151,8 +96,9 @@ const MIN_HEALTHY_WATCH_MS = 1_000;
  * `relistIntervalMs` (jittered). Every relist is diffed against the store, so
  * deletions missed while disconnected are reported.
  *
- * Not client-node's informer: see the hazards in operator-notes.md (stops
- * after errors in 1.x, silent stalls, 30 s aborts in 2.0.0).
+ * Not client-node's informer, whose hazards this avoids: in 1.x it stops for
+ * good after any error but 410, its watches stall silently with no error and
+ * no events, and 2.0.0 aborts every watch after 30 s.
  */
 export class ListWatch<T extends KubeObject> {
   readonly #options: ListWatchOptions<T>;
@@ -254,7 +200,7 @@ export class ListWatch<T extends KubeObject> {
           this.#stats.expired++;
         }
         this.#stats.errors++;
-        const fields = { err: errorSummary(error), failures: this.#failures + 1 };
+        const fields = { err: error, failures: this.#failures + 1 };
         if (isKubeApiError(error, 403)) {
           // Not a blip: it fails until someone grants the permission.
           this.#logger?.error(
@@ -280,7 +226,7 @@ export class ListWatch<T extends KubeObject> {
     this.#failures++;
     const policy = this.#options.restartBackoff ?? DEFAULT_RESTART_BACKOFF;
     const attempts = relisting ? this.#failures - 1 : this.#failures;
-    const retryAfter = error instanceof KubeApiError ? (error.retryAfterMs ?? 0) : 0;
+    const retryAfter = isKubeApiError(error) ? (error.retryAfterMs ?? 0) : 0;
     const delay = Math.max(backoffDelay(policy, attempts, this.#random), retryAfter);
     await this.#clock.sleep(delay, this.#stop.signal);
   }
@@ -387,21 +333,11 @@ export class ListWatch<T extends KubeObject> {
       establishedAt = this.#clock.now();
       if (!response.body) throw new Error('watch response has no body');
 
-      const decoder = new TextDecoder();
-      let buffered = '';
-      for await (const chunk of response.body as AsyncIterable<Uint8Array>) {
-        lastDataAt = this.#clock.now();
-        buffered += decoder.decode(chunk, { stream: true });
-        let newline: number;
-        while ((newline = buffered.indexOf('\n')) >= 0) {
-          const line = buffered.slice(0, newline).trim();
-          buffered = buffered.slice(newline + 1);
-          if (line === '') continue;
-          this.#handleLine(line);
-          received = true;
-        }
+      const body = response.body as AsyncIterable<Uint8Array>;
+      for await (const line of streamLines(body, () => (lastDataAt = this.#clock.now()))) {
+        this.#apply(parseWatchLine(line, resource.plural));
+        received = true;
       }
-      if (buffered.trim() !== '') this.#handleLine(buffered.trim());
     } catch (error) {
       const reason: unknown = controller.signal.reason;
       if (controller.signal.aborted && typeof reason === 'string') return reason as WatchEnd;
@@ -419,136 +355,22 @@ export class ListWatch<T extends KubeObject> {
     return 'closed';
   }
 
-  #handleLine(line: string): void {
-    let parsed: WatchLine;
-    try {
-      parsed = JSON.parse(line) as WatchLine;
-    } catch {
-      // Do not skip it silently: a lost event could be a lost delete.
-      throw new Error(`unparsable watch line (${line.length} bytes)`);
+  #apply({ type, object: raw }: WatchEventLine): void {
+    if (type === 'BOOKMARK') {
+      this.#resourceVersion = raw.metadata?.resourceVersion ?? this.#resourceVersion;
+      return;
     }
-    const raw = parsed.object;
-    if (!raw || typeof raw !== 'object')
-      throw new Error(`watch event ${parsed.type} has no object`);
-    switch (parsed.type) {
-      case 'ADDED':
-      case 'MODIFIED': {
-        const object = this.#project(raw);
-        this.#resourceVersion = object.metadata.resourceVersion ?? this.#resourceVersion;
-        const event = this.#store.upsert(object);
-        if (event) this.#emit(event);
-        return;
-      }
-      case 'DELETED': {
-        const object = this.#project(raw);
-        this.#resourceVersion = object.metadata.resourceVersion ?? this.#resourceVersion;
-        const event = this.#store.remove(object);
-        if (event) this.#emit(event);
-        return;
-      }
-      case 'BOOKMARK':
-        this.#resourceVersion = raw.metadata?.resourceVersion ?? this.#resourceVersion;
-        return;
-      case 'ERROR':
-        throw statusError(raw, this.#options.resource.plural);
-      default:
-        throw new Error(`unknown watch event type ${String(parsed.type)}`);
-    }
+    const object = this.#project(raw);
+    this.#resourceVersion = object.metadata.resourceVersion ?? this.#resourceVersion;
+    const event = type === 'DELETED' ? this.#store.remove(object) : this.#store.upsert(object);
+    if (event) this.#emit(event);
   }
 
   #emit(event: WatchEvent<T>): void {
     try {
       this.#options.onEvent(event);
     } catch (error) {
-      this.#logger?.error({ err: errorSummary(error), type: event.type }, 'watch handler threw');
+      this.#logger?.error({ err: error, type: event.type }, 'watch handler threw');
     }
-  }
-}
-
-function statusError(status: KubeStatus, plural: string): Error {
-  const message = status.message ?? '';
-  if (status.code === 410 || /too old resource version/i.test(message)) {
-    return new ResourceExpiredError(`watch ${plural}: ${status.code ?? ''} ${message}`.trim());
-  }
-  return new KubeApiError(status.code ?? 500, status, `WATCH ${plural} (error event)`);
-}
-
-function errorSummary(error: unknown): { name: string; message: string; statusCode?: number } {
-  if (error instanceof KubeApiError) {
-    return { name: error.name, message: error.message, statusCode: error.statusCode };
-  }
-  if (error instanceof Error) return { name: error.name, message: error.message };
-  return { name: 'unknown', message: String(error) };
-}
-
-export interface ResourceWatchOptions<T extends KubeObject> extends Omit<
-  ListWatchOptions<T>,
-  'namespace'
-> {
-  /** `WATCH_NAMESPACES`: one watch per namespace; empty means one cluster-wide watch. */
-  namespaces: readonly string[];
-}
-
-/**
- * One resource watched in a set of namespaces (or cluster-wide) as one store.
- * Events from every namespace go to the same handler.
- */
-export class ResourceWatch<T extends KubeObject> {
-  readonly #watches = new Map<string | undefined, ListWatch<T>>();
-
-  constructor(options: ResourceWatchOptions<T>) {
-    const { namespaces, ...common } = options;
-    const scopes = namespaces.length === 0 ? [undefined] : [...new Set(namespaces)];
-    for (const namespace of scopes) {
-      this.#watches.set(namespace, new ListWatch<T>({ ...common, namespace }));
-    }
-  }
-
-  start(): void {
-    for (const watch of this.#watches.values()) watch.start();
-  }
-
-  async stop(): Promise<void> {
-    await Promise.all([...this.#watches.values()].map((w) => w.stop()));
-  }
-
-  /** True when every namespace has completed its first LIST (readiness). */
-  hasSynced(): boolean {
-    return [...this.#watches.values()].every((w) => w.hasSynced());
-  }
-
-  async synced(): Promise<void> {
-    await Promise.all([...this.#watches.values()].map((w) => w.synced()));
-  }
-
-  /** The stored object for `namespace/name`. */
-  get(key: string): T | undefined {
-    const namespace = key.includes('/') ? key.slice(0, key.indexOf('/')) : undefined;
-    const watch = this.#watches.get(undefined) ?? this.#watches.get(namespace);
-    return watch?.get(key);
-  }
-
-  list(): T[] {
-    return [...this.#watches.values()].flatMap((w) => w.list());
-  }
-
-  get size(): number {
-    let total = 0;
-    for (const watch of this.#watches.values()) total += watch.size;
-    return total;
-  }
-
-  /** Counters summed over every namespace. */
-  stats(): ListWatchStats {
-    const total: ListWatchStats = { lists: 0, watches: 0, expired: 0, stalls: 0, errors: 0 };
-    for (const watch of this.#watches.values()) {
-      const s = watch.stats();
-      total.lists += s.lists;
-      total.watches += s.watches;
-      total.expired += s.expired;
-      total.stalls += s.stalls;
-      total.errors += s.errors;
-    }
-    return total;
   }
 }
