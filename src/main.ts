@@ -12,7 +12,11 @@ import { OperatorHttpServer } from './observability/http-server.ts';
 import { Metrics } from './observability/metrics.ts';
 
 const COMPONENT = 'apig-cert-operator';
-/** SIGTERM must end the process within a few seconds, even if a call hangs. */
+/**
+ * A safety net only: the shutdown signal cancels reads and unsent PUTs, so
+ * the normal path ends once in-flight PUTs have answered and been recorded.
+ * This bounds a call that hangs.
+ */
 const SHUTDOWN_TIMEOUT_MS = 20_000;
 
 function loadConfigOrExit() {
@@ -65,7 +69,7 @@ const elector = config.leaderElection.enabled
     })
   : undefined;
 
-/** Aborted on SIGTERM: stop taking work. */
+/** Aborted on SIGTERM: stop taking work and cancel what has not been sent. */
 const shutdown = new AbortController();
 let leading: Promise<void> | undefined;
 

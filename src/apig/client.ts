@@ -80,10 +80,12 @@ export interface ApigClient {
    * The seed: PUT …/certificates/{id}. Returns what APIG now holds.
    *
    * `signal` is honoured while waiting for the rate limit, for an earlier call
-   * on the same certificate and for a token, and is handed to the request.
-   * Aborted before the request is dispatched, the PUT is not sent; aborted at
-   * any point, the call rejects with `signal.reason` (a DOMException named
-   * AbortError unless the caller gave `abort()` a reason).
+   * on the same certificate and for a token: aborted before the request is
+   * dispatched, the PUT is not sent and the call rejects with `signal.reason`
+   * (a DOMException named AbortError unless the caller gave `abort()` a
+   * reason). A request already dispatched is not cut: APIG may apply it
+   * anyway, so its answer is returned and can be recorded (one PUT per
+   * content); a retry it would need is withheld like a new request.
    */
   updateCertificate(
     target: CertificateTarget,
@@ -210,7 +212,6 @@ export function createApigClient(options: ApigClientOptions): ApigClient {
         dispatcher,
         headers: { ...headers, ...usedCredentials },
         body,
-        ...(signal ? { signal } : {}),
       });
       const text = await readBodyText(response.body);
       logger.debug(
@@ -224,8 +225,6 @@ export function createApigClient(options: ApigClientOptions): ApigClient {
       );
       return { status: response.statusCode, headers: response.headers, text, usedCredentials };
     } catch (error) {
-      // The caller gave up: its own reason, not an APIG failure to back off from.
-      if (signal?.aborted) throw signal.reason;
       const failure = hasErrorKind(error, 'responseTooLarge')
         ? new ApigProtocolError(error.message, {
             operation: spec.operation,

@@ -2,6 +2,25 @@ import type { Condition } from '../api/v1alpha1.ts';
 
 export const READY = 'Ready';
 
+/** Reasons of the Ready condition that are not certificate input reasons. */
+export const REASONS = {
+  synced: 'Synced',
+  suspended: 'Suspended',
+  secretNotFound: 'SecretNotFound',
+  signSecretNotFound: 'SignSecretNotFound',
+  trustedRootCANotFound: 'TrustedRootCANotFound',
+  projectIdMissing: 'ProjectIdMissing',
+  apig: {
+    invalidInput: 'ApigRejected',
+    notFound: 'ApigCertificateNotFound',
+    forbidden: 'ApigForbidden',
+    unauthorized: 'ApigUnauthorized',
+    throttled: 'ApigThrottled',
+    server: 'ApigUnavailable',
+    protocol: 'ApigProtocolError',
+  },
+} as const;
+
 /**
  * meta.SetStatusCondition: replaces the condition of the same type and keeps
  * its lastTransitionTime unless the status flips. Returns a new array.

@@ -2,31 +2,25 @@
 // name, queues `namespace/name` keys, and runs reconcile for each key while
 // this replica leads. Watch handlers only enqueue; all I/O happens in workers.
 import type { Logger } from 'pino';
-import type { ApigCertificate, CertificateBody, CertificateTarget } from '../apig/index.ts';
-import type { SecretInput } from '../certs/index.ts';
+import type { CertificateBody, CertificateTarget } from '../apig/index.ts';
+import { systemClock, type Clock } from '../common/clock.ts';
 import type { EventRecorder } from '../kube/event-recorder.ts';
-import { isKubeApiError, type KubeClient } from '../kube/kube-client.ts';
+import type { KubeClient } from '../kube/kube-client.ts';
 import { storeKey, type WatchEvent } from '../kube/object-store.ts';
 import { ReferenceIndex } from '../kube/reference-index.ts';
-import { CONFIG_MAPS, SECRETS, objectPath } from '../kube/resources.ts';
-import { writeStatus } from '../kube/status-writer.ts';
+import { CONFIG_MAPS, SECRETS } from '../kube/resources.ts';
 import type { MetadataStub } from '../kube/metadata.ts';
 import { ResourceWatch } from '../kube/resource-watch.ts';
 import { runWorkers, WorkQueue, type HandlerResult } from '../kube/work-queue.ts';
 import type { Metrics } from '../observability/metrics.ts';
-import {
-  API_VERSION,
-  APIG_CERTIFICATE_KIND,
-  APIG_CERTIFICATE_RESOURCE,
-  type ApigCertificateResource,
-} from '../api/v1alpha1.ts';
-import { READY } from './conditions.ts';
+import { APIG_CERTIFICATE_RESOURCE, type ApigCertificateResource } from '../api/v1alpha1.ts';
+import { InputReader } from './inputs.ts';
+import { AcceptedContentLedger } from './ledger.ts';
+import { Publisher, type StatusWrite } from './publish.ts';
 import { referencesOf, type ReferencedKind } from './references.ts';
 import {
   reconcile,
-  type AcceptedContent,
   type ApigUpdater,
-  type Lookup,
   type ReconcileInput,
   type ReconcileOutcome,
 } from './reconcile.ts';
@@ -45,34 +39,28 @@ export interface ControllerOptions {
   concurrency: number;
   /** No-events watchdog of each watch. */
   watchInactivityMs: number;
-  now?: () => Date;
+  /** Default systemClock. */
+  clock?: Clock;
 }
 
 export class CertificateController {
   readonly #options: ControllerOptions;
-  readonly #now: () => Date;
+  readonly #clock: Clock;
   readonly #index = new ReferenceIndex(referencesOf);
   readonly #certificates: ResourceWatch<ApigCertificateResource>;
   readonly #secrets: ResourceWatch<MetadataStub>;
   readonly #configMaps: ResourceWatch<MetadataStub>;
   readonly #apig: ApigUpdater;
+  readonly #inputs: InputReader;
+  readonly #publisher: Publisher;
+  /** See ledger.ts for the one-PUT-per-content guarantee this takes part in. */
+  readonly #ledger = new AcceptedContentLedger();
   /** Exists while this replica leads. */
   #queue: WorkQueue | undefined;
-  /**
-   * Contents APIG accepted whose status write failed, by key: the next pass
-   * records them instead of sending them again (one PUT per content).
-   */
-  readonly #unrecorded = new Map<string, AcceptedContent>();
-  /**
-   * The resourceVersion each resource had when this process last read it from
-   * the API server or wrote its status: a cached copy at that version is
-   * known to hold our own last write.
-   */
-  readonly #verifiedVersions = new Map<string, string>();
 
   constructor(options: ControllerOptions) {
     this.#options = options;
-    this.#now = options.now ?? (() => new Date());
+    this.#clock = options.clock ?? systemClock;
     const { client, namespaces, logger, watchInactivityMs } = options;
     const common = { client, namespaces, logger, watchdogMs: watchInactivityMs };
     this.#certificates = new ResourceWatch<ApigCertificateResource>({
@@ -94,13 +82,16 @@ export class CertificateController {
       metadataOnly: true,
       onEvent: (event) => this.#onReferencedEvent('ConfigMap', event),
     });
-    const { metrics, apig } = options;
+    this.#inputs = new InputReader({ client, cached: (key) => this.#certificates.get(key) });
+    const { metrics, apig, events } = options;
+    this.#publisher = new Publisher({ client, events, metrics });
     this.#apig = {
-      updateCertificate: (
-        target: CertificateTarget,
-        body: CertificateBody,
-      ): Promise<ApigCertificate> =>
-        metrics.timeApigCall('updateCertificate', () => apig.updateCertificate(target, body)),
+      updateCertificate: (target: CertificateTarget, body: CertificateBody, signal?: AbortSignal) =>
+        metrics.timeApigCall(
+          'updateCertificate',
+          () => apig.updateCertificate(target, body, signal),
+          signal,
+        ),
     };
     metrics.setQueueDepthSource(() => this.#queue?.length ?? 0);
     metrics.addWatchSource('apigcertificates', () => this.#certificates.stats());
@@ -121,11 +112,6 @@ export class CertificateController {
     );
   }
 
-  /** Number of Secrets held in memory (metadata only), for the benchmark and tests. */
-  get cachedSecrets(): number {
-    return this.#secrets.size;
-  }
-
   /**
    * Reconciles while `signal` is not aborted (leadership): every resource once
    * at the start, then whatever the watches enqueue. Resolves after in-flight
@@ -139,18 +125,23 @@ export class CertificateController {
     ]);
     if (signal.aborted) return;
     // Another replica may have written while we did not lead.
-    this.#verifiedVersions.clear();
+    this.#inputs.forgetAll();
     const queue = new WorkQueue();
     this.#queue = queue;
     signal.addEventListener('abort', () => void queue.shutDown(), { once: true });
     for (const resource of this.#certificates.list()) queue.add(storeKey(resource.metadata));
-    await runWorkers(queue, this.#options.concurrency, (key) => this.#reconcileKey(key), {
-      onError: (key, error, delayMs) =>
-        this.#options.logger.warn(
-          { resource: key, err: error, retryInMs: Math.round(delayMs) },
-          'reconcile failed; retrying with backoff',
-        ),
-    });
+    await runWorkers(
+      queue,
+      this.#options.concurrency,
+      (key, stop) => this.#reconcileKey(key, stop),
+      {
+        onError: (key, error, delayMs) =>
+          this.#options.logger.warn(
+            { resource: key, err: error, retryInMs: Math.round(delayMs) },
+            'reconcile failed; retrying with backoff',
+          ),
+      },
+    );
     this.#queue = undefined;
   }
 
@@ -162,7 +153,7 @@ export class CertificateController {
     this.#index.applyOwnerEvent(event);
     const { metadata } = event.object;
     if (event.type === 'delete') {
-      this.#verifiedVersions.delete(storeKey(metadata));
+      this.#inputs.forget(storeKey(metadata));
       this.#options.metrics.removeResource(metadata.namespace, metadata.name);
       this.#options.events.forget(event.object);
       return;
@@ -176,29 +167,41 @@ export class CertificateController {
     for (const key of this.#index.ownersOfEvent(kind, event)) this.#queue?.add(key);
   }
 
-  async #reconcileKey(key: string): Promise<HandlerResult> {
+  async #reconcileKey(key: string, signal: AbortSignal): Promise<HandlerResult> {
     const [namespace = '', name = ''] = key.split('/');
     const logger = this.#options.logger.child({ resource: key });
     const done = this.#options.metrics.startReconcile();
     let outcome: ReconcileOutcome;
     try {
-      const resource = await this.#currentResource(key, namespace, name);
+      const resource = await this.#inputs.currentResource(key, signal);
       if (!resource) {
-        this.#unrecorded.delete(key);
-        this.#verifiedVersions.delete(key);
+        this.#ledger.recorded(key);
+        this.#inputs.forget(key);
         this.#options.metrics.removeResource(namespace, name);
         done('unchanged');
         return {};
       }
-      const input = await this.#gather(resource);
-      outcome = await reconcile(
-        { ...input, acceptedEarlier: this.#unrecorded.get(key) },
-        this.#apig,
-      );
-      if (outcome.accepted) this.#unrecorded.set(key, outcome.accepted);
-      await this.#publish(resource, outcome, logger);
-      this.#unrecorded.delete(key);
+      const input: ReconcileInput = {
+        resource,
+        ...(await this.#inputs.referenced(resource, signal)),
+        apig: this.#options.target,
+        now: new Date(this.#clock.now()),
+        retryRefusedAfterMs: this.#options.resyncPeriodMs,
+        acceptedEarlier: this.#ledger.unrecorded(key),
+      };
+      outcome = await reconcile(input, this.#apig, signal);
+      if (outcome.accepted) this.#ledger.accepted(key, outcome.accepted);
+      if (!(await this.#recordStatus(key, resource, outcome, logger))) {
+        return { requeueAfterMs: 0 };
+      }
+      await this.#publisher.report(resource, outcome, logger);
     } catch (error) {
+      // Cancelled (lost leadership, shutdown): not a failure; the next leader
+      // reconciles the key afresh, and nothing unsent was sent.
+      if (signal.aborted) {
+        logger.debug({ err: error }, 'reconcile cancelled');
+        return {};
+      }
       done('error');
       throw error;
     }
@@ -209,145 +212,32 @@ export class CertificateController {
   }
 
   /**
-   * The resource as the API server has it. A cached copy may predate our last
-   * status write and its syncedHash (a stale snapshot is how peers sent the
-   * same certificate twice), so the cache is used only when it is at the
-   * version this process last saw from the API server; otherwise it is read.
+   * Writes the outcome's status and keeps the verified versions and the ledger
+   * in step. False when the resource changed since it was read (a spec edit,
+   * another writer): it is read again at once, which is neither a failure nor
+   * counted; the ledger keeps what APIG accepted, so that pass records it.
    */
-  async #currentResource(
+  async #recordStatus(
     key: string,
-    namespace: string,
-    name: string,
-  ): Promise<ApigCertificateResource | undefined> {
-    const cached = this.#certificates.get(key);
-    const verified = this.#verifiedVersions.get(key);
-    if (cached && verified !== undefined && cached.metadata.resourceVersion === verified) {
-      return cached;
-    }
-    const resource = await this.#get<ApigCertificateResource>(
-      objectPath(APIG_CERTIFICATE_RESOURCE, namespace, name),
-    );
-    const version = resource?.metadata.resourceVersion;
-    if (version !== undefined) this.#verifiedVersions.set(key, version);
-    return resource;
-  }
-
-  async #gather(resource: ApigCertificateResource): Promise<ReconcileInput> {
-    const { namespace } = resource.metadata;
-    const { spec } = resource;
-    const trusted = spec.trustedRootCA;
-    return {
-      resource,
-      secret: await this.#readSecret(namespace, spec.secretRef.name),
-      signSecret: spec.signSecretRef
-        ? await this.#readSecret(namespace, spec.signSecretRef.name)
-        : undefined,
-      trustedRootCA: trusted?.secretRef
-        ? await this.#readKey('Secret', namespace, trusted.secretRef.name, trusted.secretRef.key)
-        : trusted?.configMapRef
-          ? await this.#readKey(
-              'ConfigMap',
-              namespace,
-              trusted.configMapRef.name,
-              trusted.configMapRef.key,
-            )
-          : undefined,
-      apig: this.#options.target,
-      now: this.#now(),
-      retryRefusedAfterMs: this.#options.resyncPeriodMs,
-    };
-  }
-
-  async #publish(
     resource: ApigCertificateResource,
     outcome: ReconcileOutcome,
     logger: Logger,
-  ): Promise<void> {
-    const { namespace, name } = resource.metadata;
-    const key = `${namespace}/${name}`;
+  ): Promise<boolean> {
+    let write: StatusWrite;
     try {
-      const version = await writeStatus(
-        this.#options.client,
-        APIG_CERTIFICATE_RESOURCE,
-        resource,
-        resource.status,
-        outcome.status,
-      );
-      if (version !== undefined) this.#verifiedVersions.set(key, version);
+      write = await this.#publisher.writeStatus(resource, outcome.status);
     } catch (error) {
-      this.#verifiedVersions.delete(key);
-      // Deleted while we worked: nothing left to report on.
-      if (!isKubeApiError(error, 404)) throw error;
-    }
-    if (outcome.event) {
-      const { type, reason, message } = outcome.event;
-      const involved = {
-        apiVersion: API_VERSION,
-        kind: APIG_CERTIFICATE_KIND,
-        metadata: resource.metadata,
-      };
-      await this.#options.events.record(involved, type, reason, message);
-    }
-    const ready = outcome.status.conditions?.find((c) => c.type === READY);
-    const fields = {
-      result: outcome.result,
-      reason: ready?.reason,
-      message: ready?.message,
-      certificateId: resource.spec.certificateId,
-    };
-    if (outcome.result === 'synced') logger.info(fields, 'reconciled');
-    else if (ready?.status === 'True') logger.debug(fields, 'reconciled');
-    else logger.warn(fields, 'reconciled');
-    const notAfter = outcome.status.notAfter ? new Date(outcome.status.notAfter) : undefined;
-    this.#options.metrics.setResourceState(namespace, name, {
-      certificateId: resource.spec.certificateId,
-      ready: ready?.status === 'True',
-      notAfter,
-    });
-  }
-
-  async #get<T>(path: string): Promise<T | undefined> {
-    try {
-      return await this.#options.client.json<T>({ path });
-    } catch (error) {
-      if (isKubeApiError(error, 404)) return undefined;
+      this.#inputs.forget(key);
       throw error;
     }
-  }
-
-  async #readSecret(namespace: string, name: string): Promise<Lookup<SecretInput>> {
-    const secret = await this.#get<{
-      type?: string;
-      data?: Record<string, string>;
-      metadata?: { annotations?: Record<string, string> };
-    }>(objectPath(SECRETS, namespace, name));
-    if (!secret) return { found: false, what: `Secret ${namespace}/${name} not found` };
-    return {
-      found: true,
-      value: {
-        type: secret.type,
-        data: secret.data ?? {},
-        annotations: secret.metadata?.annotations,
-      },
-    };
-  }
-
-  async #readKey(
-    kind: ReferencedKind,
-    namespace: string,
-    name: string,
-    key: string,
-  ): Promise<Lookup<string>> {
-    const path = objectPath(kind === 'Secret' ? SECRETS : CONFIG_MAPS, namespace, name);
-    const object = await this.#get<{ data?: Record<string, string> }>(path);
-    if (!object) return { found: false, what: `${kind} ${namespace}/${name} not found` };
-    const value = object.data?.[key];
-    if (value === undefined) {
-      return { found: false, what: `${kind} ${namespace}/${name} has no key "${key}"` };
+    if (write.kind === 'conflict') {
+      this.#inputs.forget(key);
+      logger.debug('status changed while reconciling; reading it again');
+      return false;
     }
-    return {
-      found: true,
-      value: kind === 'Secret' ? Buffer.from(value, 'base64').toString('utf8') : value,
-    };
+    if (write.kind === 'gone') this.#inputs.forget(key);
+    else if (write.resourceVersion !== undefined) this.#inputs.verified(key, write.resourceVersion);
+    this.#ledger.recorded(key);
+    return true;
   }
 }

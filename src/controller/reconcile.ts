@@ -1,21 +1,17 @@
 // Reconcile: from (ApigCertificate, its Secrets, APIG) to the status APIG's
 // answer implies. Kubernetes I/O stays outside: the caller reads the Secrets,
 // passes plain values in, and writes the returned status and event.
-import { createHash } from 'node:crypto';
 import type {
   ApigCertificate,
   ApigService,
   CertificateBody,
   CertificateTarget,
 } from '../apig/index.ts';
-import { ApigThrottledError, isApigError, type ApigError } from '../apig/index.ts';
-import { validateTlsInputs, type SecretInput, type ValidatedCertificate } from '../certs/index.ts';
-import type {
-  ApigCertificateResource,
-  ApigCertificateStatus,
-  LastError,
-} from '../api/v1alpha1.ts';
-import { READY, setCondition } from './conditions.ts';
+import { isApigError, type ApigError, type ApigThrottledError } from '../apig/index.ts';
+import { validateTlsInputs, type SecretInput } from '../certs/index.ts';
+import type { ApigCertificateResource, ApigCertificateStatus, LastError } from '../api/v1alpha1.ts';
+import { READY, REASONS, setCondition } from './conditions.ts';
+import { certificateBody, contentDigest } from './content.ts';
 
 /** A referenced object: found, absent, or present without the key the spec names. */
 export type Lookup<T> = { found: true; value: T } | { found: false; what: string };
@@ -45,11 +41,21 @@ export interface AcceptedContent {
   at: Date;
 }
 
-/** The one APIG call reconcile needs. */
+/** The one APIG call reconcile needs; not sent once `signal` has aborted. */
 export interface ApigUpdater {
-  updateCertificate(target: CertificateTarget, body: CertificateBody): Promise<ApigCertificate>;
+  updateCertificate(
+    target: CertificateTarget,
+    body: CertificateBody,
+    signal?: AbortSignal,
+  ): Promise<ApigCertificate>;
 }
 
+/**
+ * How a reconcile ended: `synced` (PUT accepted), `unchanged` (nothing to
+ * send), `suspended`, `invalid` (input refused before any call), `refused`
+ * (APIG already rejected this exact content; not sent again), `apig_error`
+ * (the call failed).
+ */
 export type ReconcileResult =
   'synced' | 'unchanged' | 'suspended' | 'invalid' | 'refused' | 'apig_error';
 
@@ -71,31 +77,17 @@ export interface ReconcileOutcome {
   accepted?: AcceptedContent;
 }
 
-/** Reasons of the Ready condition that are not certificate input reasons. */
-export const REASONS = {
-  synced: 'Synced',
-  suspended: 'Suspended',
-  secretNotFound: 'SecretNotFound',
-  signSecretNotFound: 'SignSecretNotFound',
-  trustedRootCANotFound: 'TrustedRootCANotFound',
-  projectIdMissing: 'ProjectIdMissing',
-  apig: {
-    invalidInput: 'ApigRejected',
-    notFound: 'ApigCertificateNotFound',
-    forbidden: 'ApigForbidden',
-    unauthorized: 'ApigUnauthorized',
-    throttled: 'ApigThrottled',
-    server: 'ApigUnavailable',
-    protocol: 'ApigProtocolError',
-  },
-} as const;
-
 /** After a 401 that survived one credential refresh: wait long, never hot-loop (AK lock-out). */
 export const UNAUTHORIZED_RETRY_MS = 5 * 60_000;
 
+/**
+ * `signal` is the work item's (lost leadership, shutdown): once it aborts no
+ * PUT is sent, and a call it cut short rejects instead of becoming a status.
+ */
 export async function reconcile(
   input: ReconcileInput,
   apig: ApigUpdater,
+  signal?: AbortSignal,
 ): Promise<ReconcileOutcome> {
   const { resource, now } = input;
   const { spec } = resource;
@@ -179,11 +171,12 @@ export async function reconcile(
     return { result: 'refused', status: { ...status, observedGeneration: generation } };
   }
 
+  signal?.throwIfAborted();
   let answer: ApigCertificate;
   try {
-    answer = await apig.updateCertificate(target, body);
+    answer = await apig.updateCertificate(target, body, signal);
   } catch (error) {
-    if (!isApigError(error)) throw error;
+    if (signal?.aborted || !isApigError(error)) throw error;
     return apigFailure(input, error, digest);
   }
   return synced(input, { digest, answer, at: now }, untilExpiry);
@@ -225,53 +218,6 @@ function firstMissingReference(
     };
   }
   return undefined;
-}
-
-function certificateBody(
-  resource: ApigCertificateResource,
-  cert: ValidatedCertificate,
-): CertificateBody {
-  const { spec } = resource;
-  const { payload } = cert;
-  return {
-    name: spec.name,
-    certContent: payload.certContent,
-    privateKey: payload.privateKey,
-    type: spec.type ?? 'global',
-    instanceId: spec.type === 'instance' ? spec.instanceId : undefined,
-    trustedRootCa: payload.trustedRootCa,
-    algorithmType: payload.algorithmType,
-    certContentSign: payload.certContentSign,
-    privateKeySign: payload.privateKeySign,
-  };
-}
-
-/**
- * SHA-256 over everything that decides what APIG ends up holding: where it
- * goes and what is sent. The key is inside the hashed bytes, never in the
- * output; the digest lives in status, where GitOps tools do not revert it.
- */
-export function contentDigest(
-  apig: ReconcileInput['apig'],
-  target: CertificateTarget,
-  body: CertificateBody,
-): string {
-  const canonical = JSON.stringify([
-    apig.endpoint,
-    apig.service,
-    target.projectId ?? '',
-    target.certificateId,
-    body.name,
-    body.type ?? '',
-    body.instanceId ?? '',
-    body.algorithmType ?? '',
-    body.certContent,
-    body.privateKey,
-    body.certContentSign ?? '',
-    body.privateKeySign ?? '',
-    body.trustedRootCa ?? '',
-  ]);
-  return `sha256:${createHash('sha256').update(canonical).digest('hex')}`;
 }
 
 function syncedMessage(serial: string | undefined, notAfter: string | undefined): string {
@@ -357,8 +303,10 @@ function apigFailure(input: ReconcileInput, error: ApigError, digest: string): R
   }
   const status: ApigCertificateStatus = { ...ready(input, false, reason, message), lastError };
   const event: ReconcileEvent = { type: 'Warning', reason, message };
-  if (error instanceof ApigThrottledError) {
-    return { result: 'apig_error', status, event, requeueAfterMs: error.retryAfterMs };
+  if (error.kind === 'throttled') {
+    // The kind names the class: only ApigThrottledError has kind 'throttled'.
+    const { retryAfterMs } = error as ApigThrottledError;
+    return { result: 'apig_error', status, event, requeueAfterMs: retryAfterMs };
   }
   if (error.kind === 'unauthorized') {
     return { result: 'apig_error', status, event, requeueAfterMs: UNAUTHORIZED_RETRY_MS };

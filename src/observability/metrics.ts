@@ -2,21 +2,13 @@
 // prom-client's global one) so that tests and several instances in one
 // process never collide. Labels hold names, IDs and fixed enums only: never
 // anything taken from a Secret.
-import { performance } from 'node:perf_hooks';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { isApigError } from '../apig/errors.ts';
 import type { ApigErrorKind, ApigOperation } from '../apig/errors.ts';
+import { systemClock, type Clock } from '../common/clock.ts';
+import type { ReconcileResult } from '../controller/reconcile.ts';
 
 export const METRIC_PREFIX = 'apig_cert_operator_';
-
-/**
- * How a reconcile ended: `synced` (PUT accepted), `unchanged` (nothing to
- * send), `suspended`, `invalid` (input refused before any call), `refused`
- * (APIG already rejected this exact content; not sent again), `apig_error`
- * (the call failed), `error` (anything else, e.g. the API server).
- */
-export type ReconcileResult =
-  'synced' | 'unchanged' | 'suspended' | 'invalid' | 'refused' | 'apig_error' | 'error';
 
 /** `ok`, the ApigError kind, or `error` for anything that is not an ApigError. */
 export type ApigCallOutcome = 'ok' | ApigErrorKind | 'error';
@@ -43,8 +35,8 @@ export interface ResourceState {
 export interface MetricsOptions {
   /** Node process metrics (CPU, memory, event loop, GC). Default true. */
   defaultMetrics?: boolean;
-  /** Monotonic milliseconds for the duration histograms; tests pass a fake. */
-  now?: () => number;
+  /** Times the duration histograms; default systemClock, tests pass a FakeClock. */
+  clock?: Clock;
 }
 
 export function apigCallOutcome(error: unknown): ApigCallOutcome {
@@ -59,7 +51,7 @@ type ResourceLabels = { namespace: string; name: string };
 
 export class Metrics {
   readonly registry = new Registry();
-  readonly #now: () => number;
+  readonly #clock: Clock;
   readonly #reconciles: Counter<'result'>;
   readonly #reconcileSeconds: Histogram<'result'>;
   readonly #apigCalls: Counter<'operation' | 'outcome'>;
@@ -73,7 +65,7 @@ export class Metrics {
   #queueDepth: () => number = () => 0;
 
   constructor(options: MetricsOptions = {}) {
-    this.#now = options.now ?? (() => performance.now());
+    this.#clock = options.clock ?? systemClock;
     const registers = [this.registry];
     this.#reconciles = new Counter({
       name: `${METRIC_PREFIX}reconcile_total`,
@@ -148,18 +140,29 @@ export class Metrics {
     if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry });
   }
 
-  /** Starts timing one reconcile; call the result with how it ended. */
-  startReconcile(): (result: ReconcileResult) => void {
-    const started = this.#now();
+  /**
+   * Starts timing one reconcile; call the result with how it ended, or with
+   * `error` for a failure outside reconcile itself (e.g. the API server).
+   */
+  startReconcile(): (result: ReconcileResult | 'error') => void {
+    const started = this.#clock.now();
     return (result) => {
       this.#reconciles.inc({ result });
       this.#reconcileSeconds.observe({ result }, this.#seconds(started));
     };
   }
 
-  /** Runs one APIG call, counting and timing it by outcome; its result or error passes through. */
-  async timeApigCall<T>(operation: ApigOperation, call: () => Promise<T>): Promise<T> {
-    const started = this.#now();
+  /**
+   * Runs one APIG call, counting and timing it by outcome; its result or error
+   * passes through. A call that fails after `signal` aborted is not counted:
+   * cancellation says nothing about APIG.
+   */
+  async timeApigCall<T>(
+    operation: ApigOperation,
+    call: () => Promise<T>,
+    signal?: AbortSignal,
+  ): Promise<T> {
+    const started = this.#clock.now();
     let outcome: ApigCallOutcome = 'ok';
     try {
       return await call();
@@ -167,8 +170,10 @@ export class Metrics {
       outcome = apigCallOutcome(error);
       throw error;
     } finally {
-      this.#apigCalls.inc({ operation, outcome });
-      this.#apigCallSeconds.observe({ operation, outcome }, this.#seconds(started));
+      if (outcome === 'ok' || !signal?.aborted) {
+        this.#apigCalls.inc({ operation, outcome });
+        this.#apigCallSeconds.observe({ operation, outcome }, this.#seconds(started));
+      }
     }
   }
 
@@ -225,7 +230,7 @@ export class Metrics {
   }
 
   #seconds(startedMs: number): number {
-    return Math.max(0, this.#now() - startedMs) / 1000;
+    return Math.max(0, this.#clock.now() - startedMs) / 1000;
   }
 }
 

@@ -21,11 +21,18 @@ const DAY = 86_400_000;
 
 /** Records PUTs and answers like APIG would, or with the error it is given. */
 class RecordingApig implements ApigUpdater {
-  puts: { target: CertificateTarget; body: CertificateBody }[] = [];
+  puts: { target: CertificateTarget; body: CertificateBody; signal?: AbortSignal }[] = [];
   failWith: Error | undefined;
+  /** Runs inside the call, before it answers (e.g. to abort while it is in flight). */
+  during: (() => void) | undefined;
 
-  updateCertificate(target: CertificateTarget, body: CertificateBody): Promise<ApigCertificate> {
-    this.puts.push({ target, body });
+  updateCertificate(
+    target: CertificateTarget,
+    body: CertificateBody,
+    signal?: AbortSignal,
+  ): Promise<ApigCertificate> {
+    this.puts.push({ target, body, ...(signal ? { signal } : {}) });
+    this.during?.();
     if (this.failWith) return Promise.reject(this.failWith);
     return Promise.resolve({
       id: target.certificateId,
@@ -436,4 +443,36 @@ describe('reconcile', () => {
       expect(text).not.toContain(keyBody);
     }
   });
+});
+
+describe('reconcile cancelled by its work item (lost leadership, shutdown)', () => {
+  it('sends nothing once the signal has aborted', async () => {
+    const apig = new RecordingApig();
+    const cancel = new AbortController();
+    cancel.abort();
+    await expect(reconcile(await input(), apig, cancel.signal)).rejects.toThrow();
+    expect(apig.puts).toHaveLength(0);
+  });
+
+  it('hands the signal to APIG, so a PUT still waiting for its turn is not sent', async () => {
+    const apig = new RecordingApig();
+    const cancel = new AbortController();
+    const outcome = await reconcile(await input(), apig, cancel.signal);
+    expect(outcome.result).toBe('synced');
+    expect(apig.puts[0]!.signal).toBe(cancel.signal);
+  });
+
+  it.each<[string, Error]>([
+    ['an AbortError', new DOMException('aborted', 'AbortError')],
+    ['an APIG error', new ApigServerError('request aborted', { operation: 'updateCertificate' })],
+  ])(
+    'rejects with what a call cut short threw (%s), instead of writing it into status',
+    async (_case, error) => {
+      const apig = new RecordingApig();
+      const cancel = new AbortController();
+      apig.during = () => cancel.abort();
+      apig.failWith = error;
+      await expect(reconcile(await input(), apig, cancel.signal)).rejects.toBe(error);
+    },
+  );
 });

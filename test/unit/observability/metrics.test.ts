@@ -6,14 +6,10 @@ import {
   ApigUnauthorizedError,
 } from '../../../src/apig/errors.ts';
 import { Metrics, apigCallOutcome } from '../../../src/observability/metrics.ts';
-import type { ApigCallOutcome, ReconcileResult } from '../../../src/observability/metrics.ts';
+import type { ApigCallOutcome } from '../../../src/observability/metrics.ts';
+import type { ReconcileResult } from '../../../src/controller/reconcile.ts';
+import { FakeClock } from '../../support/fake-clock.ts';
 import { seriesOf, valueOf } from './series.ts';
-
-/** A monotonic clock that only moves when told to. */
-function fakeNow(): { now: () => number; advance: (ms: number) => void } {
-  let ms = 1_000;
-  return { now: () => ms, advance: (by) => void (ms += by) };
-}
 
 const NOT_AFTER = 'apig_certificate_not_after_seconds';
 const READY = 'apig_certificate_ready';
@@ -32,7 +28,7 @@ describe('Metrics', () => {
     expect(await new Metrics({ defaultMetrics: false }).render()).not.toContain('process_');
   });
 
-  it.each<ReconcileResult>([
+  it.each<ReconcileResult | 'error'>([
     'synced',
     'unchanged',
     'suspended',
@@ -41,10 +37,10 @@ describe('Metrics', () => {
     'apig_error',
     'error',
   ])('counts and times a reconcile that ends %s', async (result) => {
-    const clock = fakeNow();
-    const metrics = new Metrics({ defaultMetrics: false, now: clock.now });
+    const clock = new FakeClock();
+    const metrics = new Metrics({ defaultMetrics: false, clock });
     const done = metrics.startReconcile();
-    clock.advance(250);
+    await clock.advance(250);
     done(result);
     expect(await valueOf(metrics, 'apig_cert_operator_reconcile_total', { result })).toBe(1);
     const histogram = 'apig_cert_operator_reconcile_duration_seconds';
@@ -62,11 +58,11 @@ describe('Metrics', () => {
     ['a 500', 'server', new ApigServerError('boom', details)],
     ['a TypeError', 'error', new TypeError('no project')],
   ])('times an APIG call that ends with %s as outcome %s', async (_case, outcome, error) => {
-    const clock = fakeNow();
-    const metrics = new Metrics({ defaultMetrics: false, now: clock.now });
+    const clock = new FakeClock();
+    const metrics = new Metrics({ defaultMetrics: false, clock });
     const call = async (): Promise<string> => {
       await Promise.resolve();
-      clock.advance(1_500);
+      await clock.advance(1_500);
       if (error !== undefined) throw error;
       return 'answer';
     };
@@ -78,6 +74,24 @@ describe('Metrics', () => {
     expect(await valueOf(metrics, 'apig_cert_operator_apig_requests_total', labels)).toBe(1);
     const histogram = 'apig_cert_operator_apig_request_duration_seconds';
     expect(await valueOf(metrics, histogram, labels, `${histogram}_sum`)).toBe(1.5);
+  });
+
+  it('does not count an APIG call that failed because its work item was cancelled', async () => {
+    const metrics = new Metrics({ defaultMetrics: false });
+    const cancel = new AbortController();
+    const aborted = new DOMException('aborted', 'AbortError');
+    const call = (): Promise<never> => {
+      cancel.abort();
+      return Promise.reject(aborted);
+    };
+    await expect(metrics.timeApigCall('updateCertificate', call, cancel.signal)).rejects.toBe(
+      aborted,
+    );
+    expect((await seriesOf(metrics, 'apig_cert_operator_apig_requests_total')).length).toBe(0);
+    // A call that succeeded is counted even if the signal aborted meanwhile.
+    await metrics.timeApigCall('updateCertificate', () => Promise.resolve('ok'), cancel.signal);
+    const labels = { operation: 'updateCertificate', outcome: 'ok' };
+    expect(await valueOf(metrics, 'apig_cert_operator_apig_requests_total', labels)).toBe(1);
   });
 
   it('reads the queue depth at every scrape', async () => {

@@ -1,0 +1,100 @@
+// Publishing one reconcile's outcome: the status write, then the event, the
+// log line and the per-resource metrics.
+import type { Logger } from 'pino';
+import type { EventRecorder } from '../kube/event-recorder.ts';
+import { isKubeApiError, type KubeClient } from '../kube/kube-client.ts';
+import { writeStatus } from '../kube/status-writer.ts';
+import type { Metrics } from '../observability/metrics.ts';
+import {
+  API_VERSION,
+  APIG_CERTIFICATE_KIND,
+  APIG_CERTIFICATE_RESOURCE,
+  type ApigCertificateResource,
+  type ApigCertificateStatus,
+} from '../api/v1alpha1.ts';
+import { READY } from './conditions.ts';
+import type { ReconcileOutcome } from './reconcile.ts';
+
+/** How a status write ended; any other failure is thrown. */
+export type StatusWrite =
+  /** Written, or already as desired (`resourceVersion` undefined: nothing was sent). */
+  | { kind: 'written'; resourceVersion: string | undefined }
+  /** The resource was deleted while the pass worked: nothing left to report on. */
+  | { kind: 'gone' }
+  /** The resource changed since the pass read it: nothing was written; read it again. */
+  | { kind: 'conflict' };
+
+export interface PublisherOptions {
+  client: KubeClient;
+  events: EventRecorder;
+  metrics: Metrics;
+}
+
+export class Publisher {
+  readonly #options: PublisherOptions;
+
+  constructor(options: PublisherOptions) {
+    this.#options = options;
+  }
+
+  /**
+   * Writes `status` as a merge patch on top of what `resource` holds, on
+   * condition that the resource is still at the version the pass read: with
+   * two writers (a replica that still believes it leads), neither silently
+   * overwrites the other.
+   */
+  async writeStatus(
+    resource: ApigCertificateResource,
+    status: ApigCertificateStatus,
+  ): Promise<StatusWrite> {
+    try {
+      const resourceVersion = await writeStatus(
+        this.#options.client,
+        APIG_CERTIFICATE_RESOURCE,
+        resource,
+        resource.status,
+        status,
+        { resourceVersion: resource.metadata.resourceVersion },
+      );
+      return { kind: 'written', resourceVersion };
+    } catch (error) {
+      if (isKubeApiError(error, 404)) return { kind: 'gone' };
+      if (isKubeApiError(error, 409)) return { kind: 'conflict' };
+      throw error;
+    }
+  }
+
+  /** The event, the log line and the metrics of an outcome whose status is written. */
+  async report(
+    resource: ApigCertificateResource,
+    outcome: ReconcileOutcome,
+    logger: Logger,
+  ): Promise<void> {
+    const { namespace, name } = resource.metadata;
+    if (outcome.event) {
+      const { type, reason, message } = outcome.event;
+      const involved = {
+        apiVersion: API_VERSION,
+        kind: APIG_CERTIFICATE_KIND,
+        metadata: resource.metadata,
+      };
+      await this.#options.events.record(involved, type, reason, message);
+    }
+    const ready = outcome.status.conditions?.find((c) => c.type === READY);
+    const fields = {
+      result: outcome.result,
+      reason: ready?.reason,
+      message: ready?.message,
+      certificateId: resource.spec.certificateId,
+    };
+    if (outcome.result === 'synced') logger.info(fields, 'reconciled');
+    else if (ready?.status === 'True') logger.debug(fields, 'reconciled');
+    else logger.warn(fields, 'reconciled');
+    const notAfter = outcome.status.notAfter ? new Date(outcome.status.notAfter) : undefined;
+    this.#options.metrics.setResourceState(namespace, name, {
+      certificateId: resource.spec.certificateId,
+      ready: ready?.status === 'True',
+      notAfter,
+    });
+  }
+}
