@@ -3,8 +3,8 @@
 // each example as a strict server-side dry run (CRDs we do not ship get
 // stand-ins from stand-in-crds/). kustomize is kubectl's own, as
 // `kubectl apply -k` runs it. The container environment each build gives the
-// operator is checked against config.ts, and the alert rules against the
-// metrics the operator exports.
+// operator is checked against src/config/ (loadConfig), and the alert rules
+// against the metrics the operator exports.
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError, loadConfig } from '../../../src/config/index.ts';
