@@ -35,6 +35,10 @@ function loadConfigOrExit() {
 const config = loadConfigOrExit();
 const logger = createLogger({ level: config.logLevel });
 for (const warning of config.warnings) logger.warn(warning);
+logger.info(
+  { decidedBy: config.leaderElection.decidedBy },
+  config.leaderElection.enabled ? 'leader election on' : 'leader election off',
+);
 logger.info({ config: describeConfig(config) }, 'starting apig-cert-operator');
 
 const kubeConfig = new KubeConfig();
@@ -76,8 +80,12 @@ let leading: Promise<void> | undefined;
 const http = new OperatorHttpServer({
   metrics,
   logger,
-  isReady: () =>
-    controller.hasSynced() ? { ready: true } : { ready: false, reason: 'caches not synced' },
+  isReady: () => {
+    // A replica that can never lead is not ready: say why instead of idling.
+    const blocked = elector?.blocked;
+    if (blocked !== undefined) return { ready: false, reason: blocked };
+    return controller.hasSynced() ? { ready: true } : { ready: false, reason: 'caches not synced' };
+  },
 });
 const address = await http.start(config.http.port, config.http.host);
 logger.info({ port: address.port }, 'serving /healthz, /readyz and /metrics');

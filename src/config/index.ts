@@ -37,7 +37,6 @@ export type {
 
 export const SERVICE_ACCOUNT_NAMESPACE_FILE =
   '/var/run/secrets/kubernetes.io/serviceaccount/namespace';
-export const DEFAULT_LEADER_ELECTION_NAMESPACE = 'apig-cert-operator';
 export const DEFAULT_LEADER_ELECTION_ID = 'apig-cert-operator-leader';
 
 const LOG_LEVELS: readonly LevelWithSilent[] = [
@@ -128,22 +127,46 @@ function logLevel(env: Environment): LevelWithSilent {
   return level ?? fail('LOG_LEVEL', `${quote(raw)} is not one of ${LOG_LEVELS.join(', ')}`);
 }
 
-/** LEADER_ELECTION_NAMESPACE, else the pod's own namespace, else a fixed default. */
-function leaderElectionNamespace(env: Environment): string {
-  const explicit = env.text('LEADER_ELECTION_NAMESPACE');
-  if (explicit !== undefined) return parseNamespace('LEADER_ELECTION_NAMESPACE', explicit);
-  const podNamespace = env.text('POD_NAMESPACE');
-  if (podNamespace !== undefined) return parseNamespace('POD_NAMESPACE', podNamespace);
+/** The pod's own namespace: POD_NAMESPACE, else the ServiceAccount's file. Undefined outside a cluster. */
+function podNamespace(env: Environment): string | undefined {
+  const fromEnv = env.text('POD_NAMESPACE');
+  if (fromEnv !== undefined) return parseNamespace('POD_NAMESPACE', fromEnv);
   const fromServiceAccount = env.optionalFile(SERVICE_ACCOUNT_NAMESPACE_FILE)?.trim();
   if (fromServiceAccount) return parseNamespace(SERVICE_ACCOUNT_NAMESPACE_FILE, fromServiceAccount);
-  return DEFAULT_LEADER_ELECTION_NAMESPACE;
+  return undefined;
 }
 
+const OUTSIDE_A_CLUSTER =
+  'outside a cluster (no ServiceAccount namespace file, no POD_NAMESPACE): leader election is off by default; run one replica, or set LEADER_ELECT=true and LEADER_ELECTION_NAMESPACE';
+
+/**
+ * In a cluster leader election is on by default and the Lease lives in the
+ * pod's namespace. Outside one (`node dist/main.js` with a kubeconfig) there
+ * is no namespace to assume, so it is off unless asked for, and then the
+ * Lease's namespace must be named.
+ */
 function leaderElection(env: Environment, warnings: string[]): LeaderElectionSettings {
+  const ownNamespace = podNamespace(env);
+  const explicit = env.text('LEADER_ELECTION_NAMESPACE');
+  const namespace =
+    explicit !== undefined ? parseNamespace('LEADER_ELECTION_NAMESPACE', explicit) : ownNamespace;
   const elect = env.text('LEADER_ELECT');
-  const enabled = elect === undefined ? true : parseBoolean('LEADER_ELECT', elect);
-  if (!enabled) {
+  const enabled =
+    elect === undefined ? ownNamespace !== undefined : parseBoolean('LEADER_ELECT', elect);
+  const decidedBy =
+    elect !== undefined
+      ? `LEADER_ELECT=${elect}`
+      : enabled
+        ? 'in a cluster: on by default'
+        : OUTSIDE_A_CLUSTER;
+  if (elect !== undefined && !enabled) {
     warnings.push('LEADER_ELECT is false: run one replica only, or several will all write to APIG');
+  }
+  if (enabled && namespace === undefined) {
+    fail(
+      'LEADER_ELECTION_NAMESPACE',
+      'must be set when LEADER_ELECT=true outside a cluster (no POD_NAMESPACE, no ServiceAccount namespace file): it names the namespace of the Lease',
+    );
   }
   const leaseName = env.text('LEADER_ELECTION_ID') ?? DEFAULT_LEADER_ELECTION_ID;
   if (leaseName.length > 253 || !DNS_SUBDOMAIN.test(leaseName)) {
@@ -156,12 +179,10 @@ function leaderElection(env: Environment, warnings: string[]): LeaderElectionSet
   if (podName !== undefined && CONTROL_CHARACTER.test(podName)) {
     fail('POD_NAME', 'contains a control character');
   }
-  return {
-    enabled,
-    namespace: leaderElectionNamespace(env),
-    leaseName,
-    identity: podName ?? hostname(),
-  };
+  const identity = podName ?? hostname();
+  return enabled && namespace !== undefined
+    ? { enabled, decidedBy, namespace, leaseName, identity }
+    : { enabled: false, decidedBy, leaseName, identity };
 }
 
 function httpSettings(env: Environment): HttpSettings {

@@ -21,14 +21,21 @@ export interface ApigSettings {
   readonly timeoutMs: number;
 }
 
-export interface LeaderElectionSettings {
-  readonly enabled: boolean;
-  readonly namespace: string;
+interface LeaderElectionCommon {
+  /** How `enabled` was decided, for the start-up log. */
+  readonly decidedBy: string;
   /** LEADER_ELECTION_ID: the Lease name. */
   readonly leaseName: string;
   /** POD_NAME or the host name; main appends a random suffix (leaderIdentity). */
   readonly identity: string;
 }
+
+/** On: the Lease lives in `namespace`. Off: this replica reconciles alone. */
+export type LeaderElectionSettings = LeaderElectionCommon &
+  (
+    | { readonly enabled: true; readonly namespace: string }
+    | { readonly enabled: false; readonly namespace?: undefined }
+  );
 
 export interface HttpSettings {
   /** 0 picks a free port (tests running several operators). */

@@ -14,6 +14,23 @@ interface Lease {
   spec?: LeaseSpec;
 }
 
+/** The Lease cannot be created because its namespace does not exist. */
+export class LeaseNamespaceMissing extends Error {
+  override readonly name = 'LeaseNamespaceMissing';
+  readonly kind = 'leaseNamespaceMissing';
+
+  constructor(namespace: string, cause: unknown) {
+    super(
+      `the Lease namespace "${namespace}" does not exist: create it, or set LEADER_ELECTION_NAMESPACE to an existing namespace; retrying`,
+      { cause },
+    );
+  }
+}
+
+function isLeaseNamespaceMissing(error: unknown): error is LeaseNamespaceMissing {
+  return error instanceof Error && (error as { kind?: unknown }).kind === 'leaseNamespaceMissing';
+}
+
 /** An identity unique per process: pod name (or host name) plus a random suffix. */
 export function leaderIdentity(base: string = hostname()): string {
   return `${base}_${randomBytes(4).toString('hex')}`;
@@ -75,6 +92,8 @@ export class LeaderElector {
   #observedAt = 0;
   #leader: string | undefined;
   #callbacks: LeaderCallbacks | undefined;
+  /** Why no attempt can succeed until someone acts (the Lease's namespace is missing). */
+  #blocked: string | undefined;
 
   constructor(options: LeaderElectorOptions) {
     this.#options = options;
@@ -106,6 +125,14 @@ export class LeaderElector {
   /** The holder last observed on the lease ('' when released). */
   get leader(): string | undefined {
     return this.#leader;
+  }
+
+  /**
+   * Set while the campaign cannot succeed until someone acts (today: the
+   * Lease's namespace does not exist), with a message that says what to do.
+   */
+  get blocked(): string | undefined {
+    return this.#blocked;
   }
 
   /**
@@ -193,9 +220,15 @@ export class LeaderElector {
     const onAbort = (): void => controller.abort();
     signal?.addEventListener('abort', onAbort, { once: true });
     try {
-      return await this.#tryAcquireOrRenew(controller.signal);
+      const acquired = await this.#tryAcquireOrRenew(controller.signal);
+      this.#blocked = undefined;
+      return acquired;
     } catch (error) {
-      if (!controller.signal.aborted) {
+      if (isLeaseNamespaceMissing(error)) {
+        // Logged when it starts, then visible on /readyz until it is fixed.
+        if (this.#blocked === undefined) this.#logger?.error({ err: error }, error.message);
+        this.#blocked = error.message;
+      } else if (!controller.signal.aborted) {
         const fields = { err: error };
         if (isKubeApiError(error, 403)) {
           this.#logger?.error(
@@ -240,21 +273,32 @@ export class LeaderElector {
             body: { ...current, spec: decision.spec },
             signal,
           })
-        : await client.json<Lease>({
-            method: 'POST',
-            path: collectionPath(LEASES, namespace),
-            body: {
-              apiVersion: 'coordination.k8s.io/v1',
-              kind: 'Lease',
-              metadata: { name, namespace },
-              spec: decision.spec,
-            },
-            signal,
-          });
+        : await this.#create(decision.spec, signal);
       this.#observe(written, now);
       return true;
     } catch (error) {
       if (isKubeApiError(error, 409)) return false; // lost the race; re-read next time
+      throw error;
+    }
+  }
+
+  async #create(spec: LeaseSpec, signal: AbortSignal): Promise<Lease> {
+    const { client, namespace, name } = this.#options;
+    try {
+      return await client.json<Lease>({
+        method: 'POST',
+        path: collectionPath(LEASES, namespace),
+        body: {
+          apiVersion: 'coordination.k8s.io/v1',
+          kind: 'Lease',
+          metadata: { name, namespace },
+          spec,
+        },
+        signal,
+      });
+    } catch (error) {
+      // A create answers 404 only when the namespace itself does not exist.
+      if (isKubeApiError(error, 404)) throw new LeaseNamespaceMissing(namespace, error);
       throw error;
     }
   }

@@ -117,6 +117,8 @@ export class BenchOperator {
         APIG_AUTH_TOKEN: apig.token,
         HUAWEICLOUD_SDK_PROJECT_ID: apig.projectId,
         WATCH_NAMESPACES: settings.namespace,
+        // Leader election on, as deploy/ runs it, so its cost is measured too.
+        LEADER_ELECT: 'true',
         LEADER_ELECTION_NAMESPACE: settings.namespace,
         APIG_RATE_LIMIT: String(settings.rateLimit),
         // The default; debug would add a redacted log line per APIG call and per

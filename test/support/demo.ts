@@ -84,7 +84,6 @@ async function main(): Promise<void> {
     APIG_ENDPOINT: simulator.url,
     APIG_AUTH_TOKEN: token,
     HUAWEICLOUD_SDK_PROJECT_ID: simulator.projectId,
-    LEADER_ELECTION_NAMESPACE: NAMESPACE,
   });
   atExit(async () => {
     await operator.stop('SIGTERM');

@@ -32,9 +32,22 @@ export interface OperatorProcess {
   ): Promise<{ code: number | null; signal: NodeJS.Signals | null; ms: number }>;
 }
 
-export function startOperator(env: Record<string, string>): OperatorProcess {
+export interface StartOptions {
+  /**
+   * false: the process gets PATH and `env` only, as a new user's shell would
+   * give it. Default true: also a free HTTP port on loopback, so that several
+   * operators can run side by side.
+   */
+  testDefaults?: boolean;
+}
+
+export function startOperator(
+  env: Record<string, string>,
+  { testDefaults = true }: StartOptions = {},
+): OperatorProcess {
+  const defaults = testDefaults ? { HTTP_PORT: '0', HTTP_BIND_ADDRESS: '127.0.0.1' } : {};
   const child = spawn(process.execPath, [MAIN], {
-    env: { PATH: process.env.PATH ?? '', HTTP_PORT: '0', HTTP_BIND_ADDRESS: '127.0.0.1', ...env },
+    env: { PATH: process.env.PATH ?? '', ...defaults, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   running.add(child);

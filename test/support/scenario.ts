@@ -90,6 +90,8 @@ export async function createScenario(
         APIG_AUTH_TOKEN: token,
         HUAWEICLOUD_SDK_PROJECT_ID: simulator.projectId,
         WATCH_NAMESPACES: namespace,
+        // As deploy/ runs it (election on), with the Lease in the test's namespace.
+        LEADER_ELECT: 'true',
         LEADER_ELECTION_NAMESPACE: namespace,
         LOG_LEVEL: 'debug',
         APIG_RATE_LIMIT: '50',

@@ -5,7 +5,7 @@
 import type { SimulatorOptions } from '../../support/apig-simulator/index.ts';
 import { startOperator, type OperatorProcess } from '../../support/operator.ts';
 import { createScenario, type Scenario } from '../../support/scenario.ts';
-import { startOwnControlPlane, type OwnControlPlane } from './cluster.ts';
+import { startOwnControlPlane, type OwnControlPlane } from '../../support/control-plane/own.ts';
 import { Fleet } from './fleet.ts';
 import { LeakScan } from './leaks.ts';
 import { HttpTap } from './tap.ts';

@@ -6,7 +6,9 @@
 // It stops, and removes every process and folder it made, on SIGINT, SIGTERM,
 // SIGHUP, and in --json mode also when its stdin closes: a parent killed with
 // SIGKILL cannot run its teardown, but its end of the pipe still closes.
-import { rm, writeFile, mkdir } from 'node:fs/promises';
+// Teardown never depends on being able to print: a parent that is gone has
+// closed our stdout and stderr too (EPIPE).
+import { readFile, rm, writeFile, mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { ensureBinaries } from './binaries.ts';
 import { ControlPlane } from './control-plane.ts';
@@ -17,12 +19,35 @@ const binaries = await ensureBinaries();
 const controlPlane = new ControlPlane(binaries);
 const started = Date.now();
 
+// A write to a closed pipe fails asynchronously on the stream: never fatal here.
+process.stdout.on('error', () => undefined);
+process.stderr.on('error', () => undefined);
+
+function say(text: string): void {
+  try {
+    process.stderr.write(text);
+  } catch {
+    // nobody is listening any more
+  }
+}
+
+/** Removes the state file only while it still announces this process, not a later dev cluster. */
+async function forgetState(): Promise<void> {
+  const state = devClusterStateFile();
+  try {
+    const { pid } = JSON.parse(await readFile(state, 'utf8')) as { pid?: number };
+    if (pid === process.pid) await rm(state, { force: true });
+  } catch {
+    // absent or unreadable: nothing of ours to remove
+  }
+}
+
 let stopping: Promise<void> | undefined;
 function stop(reason: string): Promise<void> {
   stopping ??= (async () => {
-    if (!json) process.stderr.write(`\n[control-plane] stopping (${reason})\n`);
+    if (!json) say(`\n[control-plane] stopping (${reason})\n`);
     await controlPlane.stop();
-    if (!json) await rm(devClusterStateFile(), { force: true });
+    if (!json) await forgetState();
     process.exit(0);
   })();
   return stopping;
@@ -59,6 +84,6 @@ try {
     );
   }
 } catch (error) {
-  process.stderr.write(`[control-plane] failed to start: ${(error as Error).message}\n`);
+  say(`[control-plane] failed to start: ${(error as Error).message}\n`);
   process.exit(1);
 }

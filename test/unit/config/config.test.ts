@@ -181,6 +181,12 @@ describe('loadConfig rejects a bad configuration with one line naming the variab
     ['LOG_LEVEL unknown', { LOG_LEVEL: 'verbose' }, {}, ['LOG_LEVEL', '"verbose"', 'debug']],
     ['LEADER_ELECT not a boolean', { LEADER_ELECT: 'maybe' }, {}, ['LEADER_ELECT', '"maybe"']],
     [
+      'LEADER_ELECT=true outside a cluster without a Lease namespace',
+      { LEADER_ELECT: 'true' },
+      {},
+      ['LEADER_ELECTION_NAMESPACE', 'outside a cluster'],
+    ],
+    [
       'LEADER_ELECTION_NAMESPACE invalid',
       { LEADER_ELECTION_NAMESPACE: 'Bad_NS' },
       {},
@@ -260,8 +266,10 @@ describe('loadConfig defaults', () => {
       watchNamespaces: [],
       logLevel: 'info',
       leaderElection: {
-        enabled: true,
-        namespace: 'apig-cert-operator',
+        enabled: false,
+        decidedBy: expect.stringMatching(
+          /^outside a cluster .*off by default.*LEADER_ELECT=true and LEADER_ELECTION_NAMESPACE/,
+        ) as string,
         leaseName: 'apig-cert-operator-leader',
         identity: hostname(),
       },
@@ -270,6 +278,18 @@ describe('loadConfig defaults', () => {
       watchInactivityTimeoutMs: 5 * 60_000,
       reconcileConcurrency: 4,
       warnings: [],
+    });
+  });
+
+  it('in a cluster, elects a leader with the Lease in the pod namespace', () => {
+    expect(
+      load({}, { [SERVICE_ACCOUNT_NAMESPACE_FILE]: 'apig-cert-operator\n' }).leaderElection,
+    ).toEqual({
+      enabled: true,
+      decidedBy: 'in a cluster: on by default',
+      namespace: 'apig-cert-operator',
+      leaseName: 'apig-cert-operator-leader',
+      identity: hostname(),
     });
   });
 
@@ -405,7 +425,34 @@ describe('loadConfig accepts', () => {
       ['my.lease-1', 'operator-7d9f-x2'],
     ],
     ['LEADER_ELECT=0', { LEADER_ELECT: '0' }, {}, (c) => c.leaderElection.enabled, false],
-    ['LEADER_ELECT=TRUE', { LEADER_ELECT: 'TRUE' }, {}, (c) => c.leaderElection.enabled, true],
+    [
+      'LEADER_ELECT=TRUE outside a cluster, with the Lease namespace named',
+      { LEADER_ELECT: 'TRUE', LEADER_ELECTION_NAMESPACE: 'ops' },
+      {},
+      (c) => [c.leaderElection.enabled, c.leaderElection.namespace],
+      [true, 'ops'],
+    ],
+    [
+      'outside a cluster a Lease namespace alone does not turn election on',
+      { LEADER_ELECTION_NAMESPACE: 'ops' },
+      {},
+      (c) => c.leaderElection.enabled,
+      false,
+    ],
+    [
+      'POD_NAMESPACE means in a cluster: election on',
+      { POD_NAMESPACE: 'pod-ns' },
+      {},
+      (c) => [c.leaderElection.enabled, c.leaderElection.namespace],
+      [true, 'pod-ns'],
+    ],
+    [
+      'LEADER_ELECT=false in a cluster',
+      { LEADER_ELECT: 'false' },
+      { [SERVICE_ACCOUNT_NAMESPACE_FILE]: 'sa-ns' },
+      (c) => c.leaderElection.enabled,
+      false,
+    ],
     [
       'port 0 and a bracketed IPv6 address',
       { HTTP_PORT: '0', HTTP_BIND_ADDRESS: '[::]' },

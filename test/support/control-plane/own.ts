@@ -1,11 +1,11 @@
-// Each fault-suite file runs its own etcd and kube-apiserver: some cases kill,
-// restart or freeze the API server, which must not disturb other files. The
+// A control plane of the calling test file's own. Fault-suite files kill,
+// restart or freeze it; the out-of-cluster test watches every namespace. The
 // test/support helpers (scenario, kube) find the control plane through the
 // APIG_TEST_* variables, which this sets for the file that calls it (Jest
 // gives every test file its own copy of process.env). Call stop() in afterAll;
 // it runs even when tests fail.
-import { ensureBinaries } from '../../support/control-plane/binaries.ts';
-import { ControlPlane, type ControlPlaneInfo } from '../../support/control-plane/control-plane.ts';
+import { ensureBinaries } from './binaries.ts';
+import { ControlPlane, type ControlPlaneInfo } from './control-plane.ts';
 
 export interface OwnControlPlane {
   controlPlane: ControlPlane;
