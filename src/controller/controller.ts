@@ -175,9 +175,7 @@ export class CertificateController {
     try {
       const resource = await this.#inputs.currentResource(key, signal);
       if (!resource) {
-        this.#ledger.recorded(key);
-        this.#inputs.forget(key);
-        this.#options.metrics.removeResource(namespace, name);
+        this.#forget(key, namespace, name);
         done('unchanged');
         return {};
       }
@@ -191,8 +189,13 @@ export class CertificateController {
       };
       outcome = await reconcile(input, this.#apig, signal);
       if (outcome.accepted) this.#ledger.accepted(key, outcome.accepted);
-      if (!(await this.#recordStatus(key, resource, outcome, logger))) {
-        return { requeueAfterMs: 0 };
+      const recorded = await this.#recordStatus(key, resource, outcome, logger);
+      if (recorded === 'conflict') return { requeueAfterMs: 0 };
+      if (recorded === 'gone') {
+        // Deleted while we worked: no event to attach, no series to keep.
+        this.#forget(key, namespace, name);
+        done(outcome.result);
+        return {};
       }
       await this.#publisher.report(resource, outcome, logger);
     } catch (error) {
@@ -213,16 +216,17 @@ export class CertificateController {
 
   /**
    * Writes the outcome's status and keeps the verified versions and the ledger
-   * in step. False when the resource changed since it was read (a spec edit,
-   * another writer): it is read again at once, which is neither a failure nor
-   * counted; the ledger keeps what APIG accepted, so that pass records it.
+   * in step. 'conflict' when the resource changed since it was read (a spec
+   * edit, another writer): it is read again at once, which is neither a
+   * failure nor counted; the ledger keeps what APIG accepted, so that pass
+   * records it. 'gone' when it was deleted meanwhile.
    */
   async #recordStatus(
     key: string,
     resource: ApigCertificateResource,
     outcome: ReconcileOutcome,
     logger: Logger,
-  ): Promise<boolean> {
+  ): Promise<'written' | 'conflict' | 'gone'> {
     let write: StatusWrite;
     try {
       write = await this.#publisher.writeStatus(resource, outcome.status);
@@ -233,11 +237,18 @@ export class CertificateController {
     if (write.kind === 'conflict') {
       this.#inputs.forget(key);
       logger.debug('status changed while reconciling; reading it again');
-      return false;
+      return 'conflict';
     }
-    if (write.kind === 'gone') this.#inputs.forget(key);
-    else if (write.resourceVersion !== undefined) this.#inputs.verified(key, write.resourceVersion);
+    if (write.kind === 'gone') return 'gone';
+    if (write.resourceVersion !== undefined) this.#inputs.verified(key, write.resourceVersion);
     this.#ledger.recorded(key);
-    return true;
+    return 'written';
+  }
+
+  /** A resource that no longer exists: nothing to remember, no metric series left. */
+  #forget(key: string, namespace: string, name: string): void {
+    this.#ledger.recorded(key);
+    this.#inputs.forget(key);
+    this.#options.metrics.removeResource(namespace, name);
   }
 }

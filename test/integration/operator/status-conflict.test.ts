@@ -1,6 +1,7 @@
 // A status write racing a spec change: the write carries the resourceVersion
 // the pass read, gets 409, and the pass reads again. The status still ends
-// right, and APIG gets one PUT per content.
+// right, and APIG gets one PUT per content. And one racing a delete: nothing
+// is reported about a resource that is gone.
 import { KubeClient } from '../../../src/kube/kube-client.ts';
 import { objectPath } from '../../../src/kube/resources.ts';
 import { APIG_CERTIFICATE_RESOURCE } from '../../../src/api/v1alpha1.ts';
@@ -25,11 +26,11 @@ const conflicts = () => operator.logs.filter(isConflictLine).length;
 const syncedLines = () =>
   operator.logs.filter((l) => l.msg === 'reconciled' && l.result === 'synced').length;
 
-function slowNextPut(): void {
+function slowNextPut(certificateId = ID): void {
   s.simulator.addFault({
     fault: { kind: 'latency', ms: PUT_LATENCY_MS },
     method: 'PUT',
-    certificateId: ID,
+    certificateId,
     times: 1,
   });
 }
@@ -91,5 +92,26 @@ describe('a status write racing a spec change', () => {
     expect(puts()).toHaveLength(3);
     // The rotation was superseded before any status recorded it: not reported as synced.
     expect(syncedLines()).toBe(2);
+  });
+});
+
+describe('a status write racing a delete', () => {
+  it('leaves no event and no metric series for a resource deleted while its PUT was on the way', async () => {
+    const id = 'cert-gone';
+    await s.writeTlsSecret('gone-tls', await s.issue());
+    slowNextPut(id);
+    await s.createCertificate('gone', { certificateId: id, secretRef: { name: 'gone-tls' } });
+    await sleep(1_500);
+    await s.objects.deleteNamespacedCustomObject({
+      ...APIG_CERTIFICATE_RESOURCE,
+      namespace: s.namespace,
+      name: 'gone',
+    });
+    await eventually('the delayed PUT to be answered', () =>
+      Promise.resolve(s.simulator.successfulPuts(id).length === 1 ? true : undefined),
+    );
+    await sleep(1_500);
+    expect(await operator.metrics()).not.toMatch(/name="gone"/);
+    expect((await s.events('gone')).map((e) => e.reason)).toEqual([]);
   });
 });
