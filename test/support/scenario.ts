@@ -48,7 +48,8 @@ export interface Scenario {
   createCertificate(
     name: string,
     spec: Partial<ApigCertificateSpec> & { certificateId: string },
-    options?: { seed?: boolean },
+    /** seed: false leaves APIG without it; namespace: another than the scenario's. */
+    options?: { seed?: boolean; namespace?: string },
   ): Promise<void>;
   getCertificate(name: string): Promise<ApigCertificateResource>;
   waitForReady(
@@ -138,7 +139,7 @@ export async function createScenario(
       }
       await objects.createNamespacedCustomObject({
         ...APIG_CERTIFICATE_RESOURCE,
-        namespace,
+        namespace: options.namespace ?? namespace,
         body: {
           apiVersion: API_VERSION,
           kind: APIG_CERTIFICATE_KIND,

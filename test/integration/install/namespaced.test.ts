@@ -9,11 +9,11 @@ import { createScenario, type Scenario } from '../../support/scenario.ts';
 import { RecordingProxy } from './recording-proxy.ts';
 import {
   DEPLOY_DIR,
-  LEASE_NAME,
   SERVICE_ACCOUNT,
   containerEnvironment,
   grantedPermissions,
   kubectlOk,
+  leaseHolder,
   kustomize,
   kustomizeComposition,
   parseManifests,
@@ -85,15 +85,7 @@ describe('deploy/namespaced', () => {
     await eventually('a Synced event', async () =>
       (await s.events('shop')).some((e) => e.reason === 'Synced'),
     );
-    const holder = kubectlOk([
-      '-n',
-      s.namespace,
-      'get',
-      'lease',
-      LEASE_NAME,
-      '-o',
-      'jsonpath={.spec.holderIdentity}',
-    ]).stdout;
+    const holder = leaseHolder(s.namespace);
     expect(holder.startsWith(`${POD_NAME}_`)).toBe(true);
     expect((await operator.stop('SIGTERM')).code).toBe(0);
   });

@@ -20,6 +20,7 @@ import {
   grantedPermissions,
   installDeploy,
   kubectlOk,
+  leaseHolder,
   kustomize,
   parseManifests,
   removeScratch,
@@ -54,18 +55,6 @@ afterAll(async () => {
 });
 
 const puts = (id: string) => s.simulator.successfulPuts(id).length;
-
-/** Who holds the operator's Lease ('' once released). */
-const leaseHolder = (): string =>
-  kubectlOk([
-    '-n',
-    OPERATOR_NAMESPACE,
-    'get',
-    'lease',
-    LEASE_NAME,
-    '-o',
-    'jsonpath={.spec.holderIdentity}',
-  ]).stdout;
 
 /** `wait`, or its error with the operator's last output lines, which say why. */
 async function explained<T>(wait: Promise<T>): Promise<T> {
@@ -141,7 +130,7 @@ describe('the operator with exactly the deploy/ RBAC', () => {
   });
 
   it('holds the leader Lease in the operator namespace', () => {
-    const holder = leaseHolder();
+    const holder = leaseHolder(OPERATOR_NAMESPACE);
     expect(holder.startsWith(`${POD_NAME}_`)).toBe(true);
   });
 
@@ -161,7 +150,7 @@ describe('the operator with exactly the deploy/ RBAC', () => {
   it('stops on SIGTERM and releases the Lease', async () => {
     const stopped = await operator.stop('SIGTERM');
     expect(stopped.code).toBe(0);
-    const holder = leaseHolder();
+    const holder = leaseHolder(OPERATOR_NAMESPACE);
     expect(holder).toBe('');
   });
 

@@ -1,7 +1,6 @@
 // What the operator touches and what it sends: suspend, WATCH_NAMESPACES,
 // trustedRootCA from a Secret or a ConfigMap on instance certificates, and the
 // project a certificate lives in.
-import type { ApigCertificateSpec } from '../../../src/api/v1alpha1.ts';
 import { DEFAULT_PROJECT_ID, type RequestLogEntry } from '../../support/apig-simulator/index.ts';
 import {
   createCA,
@@ -15,11 +14,7 @@ import type { OperatorProcess } from '../../support/operator.ts';
 import { eventually } from '../../support/eventually.ts';
 import { createScenario, sleep, type Scenario } from '../../support/scenario.ts';
 import { findLeaks } from './leak-scan.ts';
-import {
-  API_VERSION,
-  APIG_CERTIFICATE_KIND,
-  APIG_CERTIFICATE_RESOURCE,
-} from '../../../src/api/v1alpha1.ts';
+import { APIG_CERTIFICATE_RESOURCE } from '../../../src/api/v1alpha1.ts';
 
 const SECOND_PROJECT = '7f3c1b2a9e8d4c6b5a4f3e2d1c0b9a8f';
 const INSTANCE = 'eddc4d25480b4cd6b512f270a1b8b341';
@@ -64,22 +59,7 @@ async function createElsewhere(namespace: string, name: string, certificateId: s
       data: tlsSecretData(cert),
     },
   });
-  s.simulator.seedCertificate({ id: certificateId, name: 'shop_cert' });
-  const spec: ApigCertificateSpec = {
-    certificateId,
-    name: 'shop_cert',
-    secretRef: { name: `${name}-tls` },
-  };
-  await s.objects.createNamespacedCustomObject({
-    ...APIG_CERTIFICATE_RESOURCE,
-    namespace,
-    body: {
-      apiVersion: API_VERSION,
-      kind: APIG_CERTIFICATE_KIND,
-      metadata: { name },
-      spec,
-    },
-  });
+  await s.createCertificate(name, { certificateId }, { namespace });
 }
 
 async function getElsewhere(namespace: string, name: string) {
