@@ -2,7 +2,8 @@
 // HTTP probes and metrics, and an orderly exit on SIGTERM.
 import { KubeConfig } from '@kubernetes/client-node';
 import { createApigClient } from './apig/index.ts';
-import { apigClientOptions, ConfigError, describeConfig, loadConfig } from './config/index.ts';
+import { hasErrorKind } from './common/errors.ts';
+import { apigClientOptions, describeConfig, loadConfig } from './config/index.ts';
 import { CertificateController } from './controller/controller.ts';
 import { EventRecorder } from './kube/event-recorder.ts';
 import { KubeClient } from './kube/kube-client.ts';
@@ -23,7 +24,7 @@ function loadConfigOrExit() {
   try {
     return loadConfig(process.env);
   } catch (error) {
-    if (error instanceof ConfigError) {
+    if (hasErrorKind(error, 'config')) {
       // Before the logger exists: one line, the variable named, no value echoed.
       process.stderr.write(`apig-cert-operator: configuration error: ${error.message}\n`);
       process.exit(2);

@@ -27,13 +27,13 @@ import {
 import {
   ApigProtocolError,
   classifyApigResponse,
-  hasErrorKind,
   headerValue,
   networkError,
   type ApigOperation,
   type ResponseHeaders,
 } from './errors.ts';
 import { createTransport, readBodyText, type TransportOptions } from './http.ts';
+import { hasErrorKind } from '../common/errors.ts';
 import { KeyedMutex } from './keyed-mutex.ts';
 import { DEFAULT_RATE_LIMIT, type RateLimit } from './rate-limit.ts';
 import { rfc3986Encode } from './signer.ts';

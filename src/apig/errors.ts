@@ -132,14 +132,6 @@ export function isApigError(value: unknown): value is ApigError {
   return value instanceof ApigError;
 }
 
-/** Whether `value` is an error of this `kind` (an ApigError's or one of the client's internal ones). */
-export function hasErrorKind<K extends string>(
-  value: unknown,
-  kind: K,
-): value is Error & { kind: K } {
-  return value instanceof Error && 'kind' in value && value.kind === kind;
-}
-
 export type ResponseHeaders = Readonly<Record<string, string | string[] | undefined>>;
 
 export interface ClassifyContext {

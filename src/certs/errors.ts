@@ -1,6 +1,7 @@
 // Typed failures of the certificate input checks. A `reason` becomes the
 // Kubernetes condition reason and an event reason, so the values are stable
 // API: add new ones, never rename.
+import { hasErrorKind } from '../common/errors.ts';
 
 export const CERTIFICATE_INPUT_REASONS = [
   /** The Secret's `type` is not `kubernetes.io/tls`. */
@@ -78,6 +79,7 @@ export type InputField =
  */
 export class CertificateInputError extends Error {
   override readonly name = 'CertificateInputError';
+  readonly kind = 'certificateInput';
   readonly reason: CertificateInputReason;
   readonly field: InputField;
   /** Set when the input becomes valid by itself at that time (a certificate not yet valid). */
@@ -89,4 +91,8 @@ export class CertificateInputError extends Error {
     this.field = field;
     this.retryAt = retryAt;
   }
+}
+
+export function isCertificateInputError(value: unknown): value is CertificateInputError {
+  return hasErrorKind(value, 'certificateInput');
 }

@@ -4,7 +4,7 @@ import { createPublicKey } from 'node:crypto';
 import { ALGORITHM_TYPES, isAlgorithmType, type AlgorithmType } from '../api/v1alpha1.ts';
 import type { ParsedCertificate } from './certificate.ts';
 import { checkChainOrder, checkValidity, describeInChain } from './chain.ts';
-import { CertificateInputError } from './errors.ts';
+import { CertificateInputError, isCertificateInputError } from './errors.ts';
 import type { InputField, SecretField } from './errors.ts';
 import { decodeBase64, encodePem } from './pem.ts';
 import {
@@ -106,7 +106,7 @@ export function validateTlsInputs(inputs: TlsInputs): ValidationResult {
   try {
     return { ok: true, value: validate(inputs) };
   } catch (error) {
-    if (error instanceof CertificateInputError) return { ok: false, error };
+    if (isCertificateInputError(error)) return { ok: false, error };
     throw error;
   }
 }

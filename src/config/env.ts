@@ -5,6 +5,7 @@
 /** A setting that stops the operator at start. The message is one line and names the variable(s). */
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
+  readonly kind = 'config';
   readonly variables: readonly string[];
 
   constructor(message: string, variables: readonly string[]) {

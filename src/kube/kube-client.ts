@@ -3,6 +3,7 @@ import { bufferFromFileOrString, HttpMethod, RequestContext } from '@kubernetes/
 import type { KubeConfig } from '@kubernetes/client-node';
 import { fetch } from 'undici';
 import type { Dispatcher, Response } from 'undici';
+import { hasErrorKind } from '../common/errors.ts';
 import { parseRetryAfter } from '../common/retry-after.ts';
 
 /** A `metav1.Status` as the API server sends it with errors. */
@@ -40,8 +41,7 @@ export class KubeApiError extends Error {
 
 export function isKubeApiError(error: unknown, statusCode?: number): error is KubeApiError {
   return (
-    error instanceof Error &&
-    (error as Partial<KubeApiError>).kind === 'kubeApi' &&
+    hasErrorKind(error, 'kubeApi') &&
     (statusCode === undefined || (error as KubeApiError).statusCode === statusCode)
   );
 }

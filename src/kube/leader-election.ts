@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import { systemClock, type Clock, type TimerHandle } from '../common/clock.ts';
+import { hasErrorKind } from '../common/errors.ts';
 import { isKubeApiError } from './kube-client.ts';
 import type { KubeClient } from './kube-client.ts';
 import { decideLease, toMicroTime, type LeaseSpec } from './lease.ts';
@@ -25,10 +26,6 @@ export class LeaseNamespaceMissing extends Error {
       { cause },
     );
   }
-}
-
-function isLeaseNamespaceMissing(error: unknown): error is LeaseNamespaceMissing {
-  return error instanceof Error && (error as { kind?: unknown }).kind === 'leaseNamespaceMissing';
 }
 
 /** An identity unique per process: pod name (or host name) plus a random suffix. */
@@ -224,7 +221,7 @@ export class LeaderElector {
       this.#blocked = undefined;
       return acquired;
     } catch (error) {
-      if (isLeaseNamespaceMissing(error)) {
+      if (hasErrorKind(error, 'leaseNamespaceMissing')) {
         // Logged when it starts, then visible on /readyz until it is fixed.
         if (this.#blocked === undefined) this.#logger?.error({ err: error }, error.message);
         this.#blocked = error.message;

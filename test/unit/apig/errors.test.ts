@@ -8,7 +8,6 @@ import {
   ApigThrottledError,
   ApigUnauthorizedError,
   classifyApigResponse,
-  hasErrorKind,
   networkError,
   parseErrorBody,
   sanitizeServerText,
@@ -265,15 +264,5 @@ describe('error objects', () => {
       errorMessage: 'quota',
       httpStatus: 403,
     });
-  });
-
-  it.each([
-    [new ApigNotFoundError('not found', context), 'notFound', true],
-    [new ApigNotFoundError('not found', context), 'server', false],
-    [Object.assign(new Error('internal'), { kind: 'responseShape' }), 'responseShape', true],
-    [{ kind: 'notFound', message: 'not an Error' }, 'notFound', false],
-    [undefined, 'notFound', false],
-  ])('hasErrorKind(%p, %j) is %p', (value, kind, expected) => {
-    expect(hasErrorKind(value, kind)).toBe(expected);
   });
 });
