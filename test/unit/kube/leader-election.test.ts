@@ -1,5 +1,6 @@
 import { KubeConfig } from '@kubernetes/client-node';
-import { KubeClient } from '../../../src/kube/kube-client.ts';
+import { pino } from 'pino';
+import { KubeApiError, KubeClient } from '../../../src/kube/kube-client.ts';
 import { decideLease, toMicroTime } from '../../../src/kube/lease.ts';
 import type { LeaseDecisionInput, LeaseSpec } from '../../../src/kube/lease.ts';
 import { LeaderElector, leaderIdentity } from '../../../src/kube/leader-election.ts';
@@ -231,5 +232,62 @@ describe('LeaderElector stop', () => {
     await running;
     expect(aborted).toBe(true);
     expect(clock.now()).toBe(T0); // no timer had to fire
+  });
+});
+
+describe('LeaderElector with a Lease namespace that does not exist', () => {
+  it('is blocked with a message naming it, logs it once, and campaigns on once it exists', async () => {
+    const clock = new FakeClock(T0);
+    let namespaceExists = false;
+    let created: unknown;
+    const notFound = (what: string) =>
+      new KubeApiError(404, { reason: 'NotFound', message: what }, 'lease');
+    const client = {
+      json: (request: KubeRequest): Promise<unknown> => {
+        if (request.method === 'POST') {
+          if (!namespaceExists) return Promise.reject(notFound('namespaces "leases" not found'));
+          created = {
+            ...(request.body as object),
+            metadata: { name: 'lease', namespace: 'leases', resourceVersion: '1' },
+          };
+          return Promise.resolve(created);
+        }
+        return created
+          ? Promise.resolve(created)
+          : Promise.reject(notFound('leases "lease" not found'));
+      },
+    } as unknown as KubeClient;
+    const lines: { level: number; msg: string }[] = [];
+    const logger = pino(
+      {},
+      { write: (line: string) => lines.push(JSON.parse(line) as { level: number; msg: string }) },
+    );
+    const errors = () => lines.filter((l) => l.level >= 50).map((l) => l.msg);
+    const elector = new LeaderElector({
+      client,
+      namespace: 'leases',
+      name: 'lease',
+      identity: me,
+      clock,
+      random: () => 0,
+      logger,
+    });
+    let leading = false;
+    const running = elector.run({ onStartedLeading: () => (leading = true) });
+    for (let t = 0; t < 10_000; t += 2_000) await clock.advance(2_000);
+    expect(elector.blocked).toMatch(
+      /^the Lease namespace "leases" does not exist: create it, or set LEADER_ELECTION_NAMESPACE/,
+    );
+    expect(errors()).toEqual([elector.blocked]);
+    expect(leading).toBe(false);
+
+    namespaceExists = true;
+    await clock.advance(2_000);
+    expect(leading).toBe(true);
+    expect(elector.blocked).toBeUndefined();
+    const stopped = elector.stop();
+    await flushPromises();
+    await stopped;
+    await running;
   });
 });
