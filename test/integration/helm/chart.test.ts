@@ -8,13 +8,16 @@
 // README's values table lists exactly the schema's values.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { loadConfig } from '../../../src/config/index.ts';
 import { createTestNamespace } from '../../support/kube.ts';
 import {
   CRDS_DIR,
   OPERATOR_NAMESPACE,
   REPO_DIR,
+  containerEnvironment,
   kubectlOk,
   kustomizeComposition,
+  mountedSecretReader,
   parseManifests,
   removeScratch,
   runKubectl,
@@ -284,6 +287,84 @@ describe('every README combination is accepted by kube-apiserver', () => {
   });
 });
 
+describe('the environment the chart gives the operator', () => {
+  /** loadConfig as a pod of this render would run it, with the chart-made Secret mounted. */
+  function podConfig(values: Record<string, unknown>) {
+    // containerEnvironment looks the Deployment up by deploy/'s name.
+    const objects = parseManifests(
+      rendered(namespace, { ...values, fullnameOverride: 'apig-cert-operator' }),
+    );
+    const secret = values['credentials.data'] as Record<string, string>;
+    const env = containerEnvironment(objects, { name: 'apig-cert-operator-x', namespace });
+    return loadConfig(
+      env,
+      mountedSecretReader(objects, values['credentials.secretName'] as string, secret),
+    );
+  }
+
+  it('every value at once: loadConfig accepts each setting as set', () => {
+    const config = podConfig(EVERYTHING);
+    expect(config.apig).toMatchObject({
+      projectId: PROJECT_ID,
+      rateLimit: { requestsPerSecond: 2.5, burst: 10 },
+      timeoutMs: 20_000,
+      credentials: { kind: 'aksk', accessKey: 'AKEXAMPLE', secretKey: 'sk-example' },
+    });
+    expect(config).toMatchObject({
+      watchNamespaces: ['web', 'shop'],
+      logLevel: 'debug',
+      resyncPeriodMs: 2 * 3_600_000,
+      watchInactivityTimeoutMs: 3 * 60_000,
+      reconcileConcurrency: 8,
+      leaderElection: { enabled: true, leaseName: 'apig-everything-leader', namespace },
+    });
+  });
+
+  it.each([
+    {
+      method: 'securityToken',
+      data: {
+        HUAWEICLOUD_SDK_AK: 'AK',
+        HUAWEICLOUD_SDK_SK: 'SK',
+        HUAWEICLOUD_SDK_SECURITY_TOKEN: 'T',
+      },
+      expected: { kind: 'aksk', securityToken: 'T' },
+    },
+    {
+      method: 'iamPassword',
+      data: {
+        HUAWEICLOUD_IAM_ENDPOINT: 'https://iam.myhuaweicloud.com',
+        HUAWEICLOUD_DOMAIN_NAME: 'account',
+        HUAWEICLOUD_USERNAME: 'user',
+        HUAWEICLOUD_PASSWORD: 'password',
+        HUAWEICLOUD_PROJECT_NAME: 'cn-north-4',
+      },
+      expected: { kind: 'iamPassword', username: 'user' },
+    },
+  ])('auth.method=$method reads its keys from the mounted Secret', ({ method, data, expected }) => {
+    const config = podConfig({
+      'auth.method': method,
+      'config.projectId': PROJECT_ID,
+      'credentials.secretName': 'apig-cert-operator-credentials',
+      'credentials.create': true,
+      'credentials.data': data,
+    });
+    expect(config.apig.credentials).toMatchObject(expected);
+  });
+
+  it('namespaced: the operator watches the release namespace only', () => {
+    const config = podConfig({
+      namespaced: true,
+      'config.projectId': PROJECT_ID,
+      'config.watchNamespaces': ['ignored'],
+      'credentials.secretName': 'apig-cert-operator-credentials',
+      'credentials.create': true,
+      'credentials.data': { HUAWEICLOUD_SDK_AK: 'AK', HUAWEICLOUD_SDK_SK: 'SK' },
+    });
+    expect(config.watchNamespaces).toEqual([namespace]);
+  });
+});
+
 describe('values.schema.json refuses a wrong value, naming it', () => {
   it.each([
     { values: { 'image.pullPolicy': 'Sometimes' }, names: '/image/pullPolicy' },
@@ -291,6 +372,7 @@ describe('values.schema.json refuses a wrong value, naming it', () => {
     { values: { 'config.logLevel': 'verbose' }, names: '/config/logLevel' },
     { values: { 'config.resyncPeriod': '10 hours' }, names: '/config/resyncPeriod' },
     { values: { 'config.apigRateLimit': 0 }, names: '/config/apigRateLimit' },
+    { values: { 'config.reconcileConcurrency': 500 }, names: '/config/reconcileConcurrency' },
     { values: { 'auth.method': 'keyless' }, names: '/auth/method' },
     { values: { 'image.digest': 'sha256:short' }, names: '/image/digest' },
     { values: { replicaCount: 2 }, names: 'replicaCount' },
