@@ -7,13 +7,13 @@ import type { OperatorProcess } from '../../support/operator.ts';
 import { eventually } from '../../support/eventually.ts';
 import { createScenario, type Scenario } from '../../support/scenario.ts';
 import { RecordingProxy } from './recording-proxy.ts';
+import { leaseHolder } from './rbac-proof.ts';
 import {
   DEPLOY_DIR,
   SERVICE_ACCOUNT,
   containerEnvironment,
   grantedPermissions,
   kubectlOk,
-  leaseHolder,
   kustomize,
   kustomizeComposition,
   parseManifests,
@@ -85,8 +85,7 @@ describe('deploy/namespaced', () => {
     await eventually('a Synced event', async () =>
       (await s.events('shop')).some((e) => e.reason === 'Synced'),
     );
-    const holder = leaseHolder(s.namespace);
-    expect(holder.startsWith(`${POD_NAME}_`)).toBe(true);
+    expect(leaseHolder(s.namespace).startsWith(`${POD_NAME}_`)).toBe(true);
     expect((await operator.stop('SIGTERM')).code).toBe(0);
   });
 

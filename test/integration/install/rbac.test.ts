@@ -10,8 +10,13 @@ import { testKubeConfig } from '../../support/kube.ts';
 import type { OperatorProcess } from '../../support/operator.ts';
 import { eventually } from '../../support/eventually.ts';
 import { createScenario, sleep, type Scenario } from '../../support/scenario.ts';
-import { createCA } from '../../support/certs.ts';
 import { RecordingProxy } from './recording-proxy.ts';
+import {
+  createTrustedRootCertificate,
+  expectExactlyGranted,
+  explained as explained_,
+  leaseHolder,
+} from './rbac-proof.ts';
 import {
   DEPLOY_DIR,
   LEASE_NAME,
@@ -20,18 +25,12 @@ import {
   grantedPermissions,
   installDeploy,
   kubectlOk,
-  leaseHolder,
   kustomize,
   parseManifests,
   removeScratch,
-  permission,
   serviceAccountKubeconfig,
 } from './support.ts';
-import {
-  API_VERSION,
-  APIG_CERTIFICATE_KIND,
-  APIG_CERTIFICATE_RESOURCE,
-} from '../../../src/api/v1alpha1.ts';
+import { APIG_CERTIFICATE_RESOURCE } from '../../../src/api/v1alpha1.ts';
 
 const POD_NAME = 'apig-cert-operator-rbac-test';
 const INSTANCE_ID = 'inst-rbac';
@@ -56,17 +55,8 @@ afterAll(async () => {
 
 const puts = (id: string) => s.simulator.successfulPuts(id).length;
 
-/** `wait`, or its error with the operator's last output lines, which say why. */
-async function explained<T>(wait: Promise<T>): Promise<T> {
-  try {
-    return await wait;
-  } catch (error) {
-    const output = operator.output().split('\n').slice(-30).join('\n');
-    throw new Error(`${(error as Error).message}\noperator output:\n${output}`, {
-      cause: error,
-    });
-  }
-}
+const operatorProcess = () => operator;
+const explained = <T>(wait: Promise<T>) => explained_(operatorProcess, wait);
 
 describe('the operator with exactly the deploy/ RBAC', () => {
   let clientCaPem = '';
@@ -75,39 +65,7 @@ describe('the operator with exactly the deploy/ RBAC', () => {
     await s.writeTlsSecret('shop-tls', await s.issue());
     await s.createCertificate('shop', { certificateId: 'cert-shop', name: 'shop_cert' });
 
-    // An instance certificate whose trustedRootCA comes from a ConfigMap:
-    // the one path on which the operator reads ConfigMaps.
-    const clientCa = await createCA({ commonName: 'Partner Client CA', key: { kind: 'EC' } });
-    clientCaPem = clientCa.certPem;
-    s.simulator.addInstance(INSTANCE_ID);
-    s.simulator.seedCertificate({
-      id: 'cert-mtls',
-      name: 'mtls_cert',
-      type: 'instance',
-      instanceId: INSTANCE_ID,
-    });
-    await s.core.createNamespacedConfigMap({
-      namespace: s.namespace,
-      body: { metadata: { name: 'partner-client-ca' }, data: { 'ca.crt': clientCaPem } },
-    });
-    await s.writeTlsSecret('mtls-tls', await s.issue('partner.example.com'));
-    await s.objects.createNamespacedCustomObject({
-      ...APIG_CERTIFICATE_RESOURCE,
-      namespace: s.namespace,
-      body: {
-        apiVersion: API_VERSION,
-        kind: APIG_CERTIFICATE_KIND,
-        metadata: { name: 'mtls' },
-        spec: {
-          certificateId: 'cert-mtls',
-          name: 'mtls_cert',
-          type: 'instance',
-          instanceId: INSTANCE_ID,
-          secretRef: { name: 'mtls-tls' },
-          trustedRootCA: { configMapRef: { name: 'partner-client-ca', key: 'ca.crt' } },
-        },
-      },
-    });
+    clientCaPem = await createTrustedRootCertificate(s, INSTANCE_ID);
 
     const kubeconfig = await serviceAccountKubeconfig(
       OPERATOR_NAMESPACE,
@@ -155,19 +113,7 @@ describe('the operator with exactly the deploy/ RBAC', () => {
   });
 
   it('was never refused, and used every permission deploy/ grants: none is spare', () => {
-    const refused = proxy.requests.filter((r) => r.status === 401 || r.status === 403);
-    expect(refused).toEqual([]);
-
-    const granted = grantedPermissions(parseManifests(kustomize(DEPLOY_DIR)));
-    const used = new Set(proxy.requests.map((r) => permission(r.verb, r.group, r.resource)));
-    expect([...used].sort()).toEqual([...granted.keys()].sort());
-
-    // Role permissions were used in the Role's namespace, on the names it allows.
-    for (const request of proxy.requests) {
-      const grant = granted.get(permission(request.verb, request.group, request.resource))!;
-      if (grant.kind === 'Role') expect(request.namespace).toBe(grant.namespace);
-      if (grant.resourceNames) expect(grant.resourceNames).toContain(request.name);
-    }
+    expectExactlyGranted(proxy.requests, grantedPermissions(parseManifests(kustomize(DEPLOY_DIR))));
   });
 });
 

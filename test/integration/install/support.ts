@@ -51,19 +51,6 @@ export function kubectlOk(args: readonly string[], input?: string): KubectlResul
 }
 
 /** `kubectl kustomize DIR`: kubectl's built-in kustomize, as `kubectl apply -k` runs it. */
-/** Who holds the operator's Lease in `namespace` ('' once released). */
-export function leaseHolder(namespace: string): string {
-  return kubectlOk([
-    '-n',
-    namespace,
-    'get',
-    'lease',
-    LEASE_NAME,
-    '-o',
-    'jsonpath={.spec.holderIdentity}',
-  ]).stdout;
-}
-
 export function kustomize(dir: string): string {
   return kubectlOk(['kustomize', dir]).stdout;
 }

@@ -1,0 +1,414 @@
+// The Helm chart (deploy/helm/apig-cert-operator) cannot drift from deploy/:
+// its default render is, object by object, what `kubectl kustomize deploy/`
+// builds (less the Namespace, which Helm does not own, see below), and each
+// documented switch renders what the matching kustomize component or
+// deploy/namespaced builds. Each README combination is accepted by the real
+// kube-apiserver (strict server-side dry run); `helm lint --strict` passes;
+// a wrong value is refused by the schema with a message naming it; the
+// README's values table lists exactly the schema's values.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadConfig } from '../../../src/config/index.ts';
+import { createTestNamespace } from '../../support/kube.ts';
+import {
+  CRDS_DIR,
+  OPERATOR_NAMESPACE,
+  REPO_DIR,
+  containerEnvironment,
+  kubectlOk,
+  kustomizeComposition,
+  mountedSecretReader,
+  parseManifests,
+  removeScratch,
+  runKubectl,
+  type Composition,
+  type ManifestObject,
+} from '../install/support.ts';
+import { CHART_DIR, helmOk, removeHelmHome, template } from './helm.ts';
+
+const STAND_IN_CRDS = join(REPO_DIR, 'test/integration/install/stand-in-crds');
+const PROJECT_ID = '0123456789abcdef0123456789abcdef';
+
+/** Each switch of the chart and the deploy/ build it must equal. */
+const EQUIVALENTS: { name: string; values: Record<string, unknown>; kustomize: Composition }[] = [
+  { name: 'defaults', values: {}, kustomize: { resources: [''] } },
+  {
+    name: 'auth.method=iamPassword',
+    values: { 'auth.method': 'iamPassword' },
+    kustomize: { resources: [''], components: ['iam-password'] },
+  },
+  {
+    name: 'auth.method=securityToken',
+    values: { 'auth.method': 'securityToken' },
+    kustomize: { resources: [''], components: ['security-token'] },
+  },
+  {
+    name: 'ROMA Connect',
+    values: {
+      'config.apigService': 'roma',
+      'config.apigEndpoint': 'https://roma.cn-north-4.myhuaweicloud.com',
+    },
+    kustomize: { resources: [''], components: ['roma-connect'] },
+  },
+  {
+    name: 'prometheus',
+    values: { 'prometheus.serviceMonitor.enabled': true, 'prometheus.rules.enabled': true },
+    kustomize: { resources: [''], components: ['prometheus'] },
+  },
+  {
+    name: 'networkPolicy.enabled',
+    values: { 'networkPolicy.enabled': true },
+    kustomize: { resources: [''], components: ['network-policy'] },
+  },
+  { name: 'namespaced', values: { namespaced: true }, kustomize: { resources: ['namespaced'] } },
+];
+
+/** Every value the README's values table documents, set at once. */
+const EVERYTHING: Record<string, unknown> = {
+  fullnameOverride: 'apig-everything',
+  'image.repository': 'registry.example.com/platform/apig-cert-operator',
+  'image.tag': '0.1.0',
+  'image.digest': `sha256:${'a'.repeat(64)}`,
+  'image.pullPolicy': 'Always',
+  'image.pullSecrets': ['registry-credentials'],
+  replicas: 3,
+  'leaderElection.id': 'apig-everything-leader',
+  'config.projectId': PROJECT_ID,
+  'config.logLevel': 'debug',
+  'config.watchNamespaces': ['web', 'shop'],
+  'config.resyncPeriod': '2h',
+  'config.watchInactivityTimeout': '3m',
+  'config.apigTimeout': '20s',
+  'config.apigRateLimit': 2.5,
+  'config.apigRateBurst': 10,
+  'config.reconcileConcurrency': 8,
+  'credentials.secretName': 'apig-everything-credentials',
+  'credentials.create': true,
+  'credentials.data': { HUAWEICLOUD_SDK_AK: 'AKEXAMPLE', HUAWEICLOUD_SDK_SK: 'sk-example' },
+  resources: { requests: { cpu: '100m', memory: '160Mi' }, limits: { memory: '320Mi' } },
+  nodeSelector: { 'kubernetes.io/os': 'linux' },
+  tolerations: [{ key: 'dedicated', operator: 'Equal', value: 'platform', effect: 'NoSchedule' }],
+  affinity: {
+    nodeAffinity: {
+      requiredDuringSchedulingIgnoredDuringExecution: {
+        nodeSelectorTerms: [
+          { matchExpressions: [{ key: 'kubernetes.io/arch', operator: 'In', values: ['amd64'] }] },
+        ],
+      },
+    },
+  },
+  topologySpreadConstraints: [
+    {
+      maxSkew: 1,
+      topologyKey: 'topology.kubernetes.io/zone',
+      whenUnsatisfiable: 'DoNotSchedule',
+      labelSelector: { matchLabels: { 'app.kubernetes.io/name': 'apig-cert-operator' } },
+    },
+  ],
+  priorityClassName: 'system-cluster-critical',
+  'podDisruptionBudget.minAvailable': '50%',
+  'serviceAccount.annotations': { 'example.com/owner': 'platform' },
+  commonLabels: { team: 'platform' },
+  commonAnnotations: { 'example.com/contact': 'platform@example.com' },
+  podLabels: { tier: 'operators' },
+  podAnnotations: { 'example.com/scrape': 'true' },
+  'prometheus.serviceMonitor.enabled': true,
+  'prometheus.serviceMonitor.interval': '30s',
+  'prometheus.serviceMonitor.labels': { release: 'kube-prometheus-stack' },
+  'prometheus.rules.enabled': true,
+  'prometheus.rules.labels': { release: 'kube-prometheus-stack' },
+  'networkPolicy.enabled': true,
+};
+
+/** The combinations the README documents, each rendered and dry-run on the API server. */
+const README_COMBINATIONS: { name: string; values: Record<string, unknown> }[] = [
+  ...EQUIVALENTS,
+  { name: 'every value at once', values: EVERYTHING },
+  {
+    name: 'one replica without leader election',
+    values: { replicas: 1, 'leaderElection.enabled': false },
+  },
+  {
+    name: 'namespaced with iamPassword and the chart-made Secret',
+    values: {
+      namespaced: true,
+      'auth.method': 'iamPassword',
+      'credentials.create': true,
+      'credentials.data': {
+        HUAWEICLOUD_IAM_ENDPOINT: 'https://iam.myhuaweicloud.com',
+        HUAWEICLOUD_DOMAIN_NAME: 'account',
+        HUAWEICLOUD_USERNAME: 'user',
+        HUAWEICLOUD_PASSWORD: 'password',
+        HUAWEICLOUD_PROJECT_NAME: 'cn-north-4',
+      },
+    },
+  },
+  { name: 'PodDisruptionBudget off', values: { 'podDisruptionBudget.enabled': false } },
+];
+
+const key = (o: ManifestObject) => `${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`;
+
+/** Objects by kind/namespace/name; a duplicate is a render bug, not something to hide. */
+function byKey(objects: readonly ManifestObject[]): Map<string, ManifestObject> {
+  const map = new Map<string, ManifestObject>();
+  for (const object of objects) {
+    if (map.has(key(object))) throw new Error(`${key(object)} is rendered twice`);
+    map.set(key(object), object);
+  }
+  return map;
+}
+
+function rendered(namespace: string, values: Record<string, unknown> = {}): string {
+  const result = template(namespace, values);
+  if (result.status !== 0) throw new Error(`helm template failed:\n${result.stderr}`);
+  return result.stdout;
+}
+
+let namespace: string;
+
+beforeAll(async () => {
+  kubectlOk(['apply', '--server-side', '--force-conflicts', '-f', CRDS_DIR]);
+  kubectlOk(['apply', '--server-side', '--force-conflicts', '-f', STAND_IN_CRDS]);
+  kubectlOk([
+    'wait',
+    '--for=condition=Established',
+    '--timeout=60s',
+    'crd/apigcertificates.apig.certsync.io',
+    'crd/servicemonitors.monitoring.coreos.com',
+    'crd/prometheusrules.monitoring.coreos.com',
+  ]);
+  namespace = await createTestNamespace('helm-chart');
+});
+
+afterAll(() => {
+  removeScratch();
+  removeHelmHome();
+});
+
+describe('no drift from deploy/', () => {
+  it.each(EQUIVALENTS)('$name renders, object by object, what kustomize builds', (c) => {
+    const chart = byKey(parseManifests(rendered(OPERATOR_NAMESPACE, c.values)));
+    // Helm does not own the release namespace (`--create-namespace` or an
+    // existing one): the README says how to label it restricted.
+    const kustomized = byKey(
+      parseManifests(kustomizeComposition(c.kustomize)).filter((o) => o.kind !== 'Namespace'),
+    );
+    expect([...chart.keys()].sort()).toEqual([...kustomized.keys()].sort());
+    for (const [name, object] of kustomized) {
+      expect({ [name]: chart.get(name) }).toEqual({ [name]: object });
+    }
+  });
+
+  it('ships crds/ unchanged in the chart (Helm installs it on first install and never deletes it)', () => {
+    const name = 'apig.certsync.io_apigcertificates.yaml';
+    expect(readFileSync(join(CHART_DIR, 'crds', name), 'utf8')).toBe(
+      readFileSync(join(CRDS_DIR, name), 'utf8'),
+    );
+  });
+});
+
+describe('helm lint --strict', () => {
+  it.each([
+    { name: 'defaults', args: [] as string[] },
+    {
+      name: 'namespaced, prometheus, network policy',
+      args: [
+        '--set',
+        'namespaced=true,prometheus.serviceMonitor.enabled=true,prometheus.rules.enabled=true,networkPolicy.enabled=true',
+      ],
+    },
+  ])('passes with $name', ({ args }) => {
+    const result = helmOk(['lint', '--strict', CHART_DIR, ...args]);
+    expect(result.stdout).toContain('1 chart(s) linted, 0 chart(s) failed');
+  });
+});
+
+describe('every README combination is accepted by kube-apiserver', () => {
+  it.each(README_COMBINATIONS)('$name: helm template | kubectl apply --dry-run=server', (c) => {
+    const yaml = rendered(namespace, c.values);
+    expect(parseManifests(yaml).length).toBeGreaterThan(5);
+    const result = runKubectl(['apply', '--dry-run=server', '--server-side', '-f', '-'], yaml);
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(0);
+    expect(result.stdout).toContain('deployment.apps/');
+  });
+
+  it('every value at once reaches the objects it is for', () => {
+    const objects = byKey(parseManifests(rendered(namespace, EVERYTHING)));
+    const deployment = objects.get(`Deployment/${namespace}/apig-everything`) as unknown as {
+      spec: {
+        replicas: number;
+        template: {
+          metadata: { labels: Record<string, string> };
+          spec: {
+            containers: { image: string; env: { name: string; value?: string }[] }[];
+            imagePullSecrets: { name: string }[];
+            volumes: { secret: { secretName: string } }[];
+          };
+        };
+      };
+    };
+    expect(deployment.spec.replicas).toBe(3);
+    const pod = deployment.spec.template.spec;
+    expect(pod.containers[0]!.image).toBe(
+      `registry.example.com/platform/apig-cert-operator:0.1.0@sha256:${'a'.repeat(64)}`,
+    );
+    expect(pod.imagePullSecrets).toEqual([{ name: 'registry-credentials' }]);
+    expect(pod.volumes[0]!.secret.secretName).toBe('apig-everything-credentials');
+    expect(pod.containers[0]!.env).toContainEqual({
+      name: 'LEADER_ELECTION_ID',
+      value: 'apig-everything-leader',
+    });
+    expect(deployment.spec.template.metadata.labels).toMatchObject({
+      team: 'platform',
+      tier: 'operators',
+    });
+    const config = objects.get(`ConfigMap/${namespace}/apig-everything-config`)!.data;
+    expect(config).toEqual({
+      APIG_ENDPOINT: 'https://apig.cn-north-4.myhuaweicloud.com',
+      APIG_SERVICE: 'apig',
+      HUAWEICLOUD_SDK_PROJECT_ID: PROJECT_ID,
+      LOG_LEVEL: 'debug',
+      WATCH_NAMESPACES: 'web,shop',
+      RESYNC_PERIOD: '2h',
+      WATCH_INACTIVITY_TIMEOUT: '3m',
+      APIG_TIMEOUT: '20s',
+      APIG_RATE_LIMIT: '2.5',
+      APIG_RATE_BURST: '10',
+      RECONCILE_CONCURRENCY: '8',
+    });
+    const leaderRole = objects.get(
+      `Role/${namespace}/apig-everything-leader-election`,
+    ) as unknown as { rules: { resourceNames?: string[] }[] };
+    expect(leaderRole.rules[1]!.resourceNames).toEqual(['apig-everything-leader']);
+    for (const object of objects.values()) {
+      expect(object.metadata.labels?.team).toBe('platform');
+    }
+  });
+});
+
+describe('the environment the chart gives the operator', () => {
+  /** loadConfig as a pod of this render would run it, with the chart-made Secret mounted. */
+  function podConfig(values: Record<string, unknown>) {
+    // containerEnvironment looks the Deployment up by deploy/'s name.
+    const objects = parseManifests(
+      rendered(namespace, { ...values, fullnameOverride: 'apig-cert-operator' }),
+    );
+    const secret = values['credentials.data'] as Record<string, string>;
+    const env = containerEnvironment(objects, { name: 'apig-cert-operator-x', namespace });
+    return loadConfig(
+      env,
+      mountedSecretReader(objects, values['credentials.secretName'] as string, secret),
+    );
+  }
+
+  it('every value at once: loadConfig accepts each setting as set', () => {
+    const config = podConfig(EVERYTHING);
+    expect(config.apig).toMatchObject({
+      projectId: PROJECT_ID,
+      rateLimit: { requestsPerSecond: 2.5, burst: 10 },
+      timeoutMs: 20_000,
+      credentials: { kind: 'aksk', accessKey: 'AKEXAMPLE', secretKey: 'sk-example' },
+    });
+    expect(config).toMatchObject({
+      watchNamespaces: ['web', 'shop'],
+      logLevel: 'debug',
+      resyncPeriodMs: 2 * 3_600_000,
+      watchInactivityTimeoutMs: 3 * 60_000,
+      reconcileConcurrency: 8,
+      leaderElection: { enabled: true, leaseName: 'apig-everything-leader', namespace },
+    });
+  });
+
+  it.each([
+    {
+      method: 'securityToken',
+      data: {
+        HUAWEICLOUD_SDK_AK: 'AK',
+        HUAWEICLOUD_SDK_SK: 'SK',
+        HUAWEICLOUD_SDK_SECURITY_TOKEN: 'T',
+      },
+      expected: { kind: 'aksk', securityToken: 'T' },
+    },
+    {
+      method: 'iamPassword',
+      data: {
+        HUAWEICLOUD_IAM_ENDPOINT: 'https://iam.myhuaweicloud.com',
+        HUAWEICLOUD_DOMAIN_NAME: 'account',
+        HUAWEICLOUD_USERNAME: 'user',
+        HUAWEICLOUD_PASSWORD: 'password',
+        HUAWEICLOUD_PROJECT_NAME: 'cn-north-4',
+      },
+      expected: { kind: 'iamPassword', username: 'user' },
+    },
+  ])('auth.method=$method reads its keys from the mounted Secret', ({ method, data, expected }) => {
+    const config = podConfig({
+      'auth.method': method,
+      'config.projectId': PROJECT_ID,
+      'credentials.secretName': 'apig-cert-operator-credentials',
+      'credentials.create': true,
+      'credentials.data': data,
+    });
+    expect(config.apig.credentials).toMatchObject(expected);
+  });
+
+  it('namespaced: the operator watches the release namespace only', () => {
+    const config = podConfig({
+      namespaced: true,
+      'config.projectId': PROJECT_ID,
+      'config.watchNamespaces': ['ignored'],
+      'credentials.secretName': 'apig-cert-operator-credentials',
+      'credentials.create': true,
+      'credentials.data': { HUAWEICLOUD_SDK_AK: 'AK', HUAWEICLOUD_SDK_SK: 'SK' },
+    });
+    expect(config.watchNamespaces).toEqual([namespace]);
+  });
+});
+
+describe('values.schema.json refuses a wrong value, naming it', () => {
+  it.each([
+    { values: { 'image.pullPolicy': 'Sometimes' }, names: '/image/pullPolicy' },
+    { values: { 'config.apigService': 'apic' }, names: '/config/apigService' },
+    { values: { 'config.logLevel': 'verbose' }, names: '/config/logLevel' },
+    { values: { 'config.resyncPeriod': '10 hours' }, names: '/config/resyncPeriod' },
+    { values: { 'config.apigRateLimit': 0 }, names: '/config/apigRateLimit' },
+    { values: { 'config.reconcileConcurrency': 500 }, names: '/config/reconcileConcurrency' },
+    { values: { 'auth.method': 'keyless' }, names: '/auth/method' },
+    { values: { 'image.digest': 'sha256:short' }, names: '/image/digest' },
+    { values: { replicaCount: 2 }, names: 'replicaCount' },
+    { values: { replicas: 2, 'leaderElection.enabled': false }, names: '/replicas' },
+  ])('$names', ({ values, names }) => {
+    const result = template(namespace, values);
+    expect(result.status).not.toBe(0);
+    expect(result.stderr).toContain("values don't meet the specifications of the schema");
+    expect(result.stderr).toContain(names);
+  });
+
+  it('a chart-made Secret without data is refused by name', () => {
+    const result = template(namespace, { 'credentials.create': true });
+    expect(result.status).not.toBe(0);
+    expect(result.stderr).toContain('credentials.create is true but credentials.data is empty');
+  });
+});
+
+/** Dotted paths of the schema's leaves: what the README's table must list. */
+function schemaLeaves(schema: Record<string, unknown>, prefix = ''): string[] {
+  const properties = schema.properties as Record<string, Record<string, unknown>> | undefined;
+  if (!properties) return [prefix];
+  return Object.entries(properties).flatMap(([name, child]) =>
+    schemaLeaves(child, prefix ? `${prefix}.${name}` : name),
+  );
+}
+
+describe("README's Helm values table", () => {
+  it('lists exactly the values of values.schema.json', () => {
+    const schema = JSON.parse(
+      readFileSync(join(CHART_DIR, 'values.schema.json'), 'utf8'),
+    ) as Record<string, unknown>;
+    const readme = readFileSync(join(REPO_DIR, 'README.md'), 'utf8');
+    const section = readme.split('\n### Helm values\n')[1]?.split('\n#')[0];
+    if (!section) throw new Error('README.md has no "### Helm values" section');
+    const documented = [...section.matchAll(/^\| `([^`]+)`/gm)].map((m) => m[1]);
+    expect(documented.sort()).toEqual(schemaLeaves(schema).sort());
+  });
+});
