@@ -112,9 +112,9 @@ func run(ctx context.Context, kubeconfig, namespace, clusterResourceNamespace st
 		return fmt.Errorf("controllers not registered by the imported cert-manager packages: %s", strings.Join(missing, ", "))
 	}
 
-	// Defaults as cert-manager's controller configuration sets them
-	// (internal/apis/config/controller/v1alpha1/defaults.go), except the
-	// namespace flags, which the tests choose.
+	// The values cert-manager's controller configuration defaults to, so the
+	// controllers behave as in a real install; only the namespaces come from
+	// flags, which the tests choose.
 	factory, err := controller.NewContextFactory(ctx, controller.ContextOptions{
 		Kubeconfig:         kubeconfig,
 		KubernetesAPIQPS:   20,
