@@ -8,13 +8,14 @@
 // A script rather than a Jest project so that `npm test` keeps working on a
 // machine without podman; .ci/run always runs it. Needs root (podman image
 // mount, chown of the mounted files) and podman, buildah, runc, debootstrap.
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { X509Certificate, randomBytes } from 'node:crypto';
 import { rootCertificates } from 'node:tls';
 import { promisify } from 'node:util';
 import {
   chownSync,
   existsSync,
+  mkdirSync,
   mkdtempSync,
   readFileSync,
   readdirSync,
@@ -98,14 +99,10 @@ async function timed<T>(what: string, f: () => Promise<T>): Promise<T> {
 }
 
 function requireTools(): void {
-  const missing = ['podman', 'buildah', 'runc', 'debootstrap'].filter((tool) => {
-    try {
-      execFileSync('sh', ['-c', `command -v ${tool}`], { stdio: 'ignore' });
-      return false;
-    } catch {
-      return true;
-    }
-  });
+  const path = (process.env.PATH ?? '').split(':').filter((dir) => dir !== '');
+  const missing = ['podman', 'buildah', 'runc', 'debootstrap'].filter(
+    (tool) => !path.some((dir) => existsSync(join(dir, tool))),
+  );
   if (missing.length > 0) {
     throw new Error(
       `${missing.join(', ')} not found: the image test needs them (Debian/Ubuntu: apt-get install -y podman buildah runc debootstrap uidmap fuse-overlayfs)`,
@@ -352,7 +349,7 @@ async function runImage(work: string): Promise<void> {
   // group 65532 as fsGroup gives it), and a kubeconfig of the container's own
   // (dev:cluster's is 0600 root, unreadable to uid 65532).
   const credentials = join(work, 'credentials');
-  execFileSync('mkdir', ['-p', credentials]);
+  mkdirSync(credentials, { recursive: true });
   for (const [name, value] of [
     ['HUAWEICLOUD_SDK_AK', AK],
     ['HUAWEICLOUD_SDK_SK', SK],
