@@ -41,7 +41,7 @@ const IMAGE = 'localhost/apig-cert-operator:ci';
 const BASE = 'docker.io/library/node:24-bookworm-slim';
 const CERTIFICATE_ID = 'image-cert-0001';
 const AK = 'IMAGETESTACCESSKEY01';
-const SK = randomBytesHex(20);
+const SK = randomBytes(20).toString('hex');
 const UID = 65532;
 // podman needs these on our machines: crun refuses the hybrid cgroup layout,
 // and the default ulimits need CAP_SYS_RESOURCE, which the machine lacks.
@@ -62,10 +62,6 @@ const say = (text: string) =>
   process.stdout.write(`[${seconds(Date.now() - started).padStart(7)}] ${text}\n`);
 const results: { name: string; ok: boolean; detail: string }[] = [];
 const measured: string[] = [];
-
-function randomBytesHex(n: number): string {
-  return randomBytes(n).toString('hex');
-}
 
 function check(name: string, ok: boolean, detail: string): void {
   results.push({ name, ok, detail });
