@@ -28,7 +28,8 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN --mount=type=secret,id=npm_ca,target=/run/secrets/npm_ca \
     if [ -f /run/secrets/npm_ca ]; then export NPM_CONFIG_CAFILE=/run/secrets/npm_ca; fi; \
-    npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
+    npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force && \
+    rm -rf /root/.npm /tmp/node-compile-cache
 COPY --from=build /app/dist ./dist
 USER 65532:65532
 # Node itself is PID 1 and handles SIGTERM (src/main.ts), so no init wrapper is needed.

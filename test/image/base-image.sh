@@ -78,6 +78,8 @@ if [[ ! -f $tarball ]]; then
   [[ $got_node == "$node_version" && $got_npm == "$npm_version" ]] ||
     { log "the rootfs runs node $got_node and npm $got_npm, expected $node_version and $npm_version"; exit 1; }
 
+  # What those checks left behind: npm's logs and Node's compile cache.
+  rm -rf "$rootfs"/root/.npm "$rootfs"/tmp/* "$rootfs"/home/node/.npm
   tar --numeric-owner --xattrs -C "$rootfs" -cf "$tarball.partial" .
   mv "$tarball.partial" "$tarball"
   rm -rf "$work"
