@@ -6,7 +6,12 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 # The `node` dev dependency only provisions Node 24 on machines that lack it;
 # this image has it, so skip install scripts and unlink that copy.
-RUN npm ci --ignore-scripts --no-audit --no-fund && rm -f node_modules/.bin/node
+# Behind a TLS-intercepting proxy, pass its CA bundle as the optional build
+# secret npm_ca (README, "Container image"): mounted for this step only, never
+# written to a layer.
+RUN --mount=type=secret,id=npm_ca,target=/run/secrets/npm_ca \
+    if [ -f /run/secrets/npm_ca ]; then export NPM_CONFIG_CAFILE=/run/secrets/npm_ca; fi; \
+    npm ci --ignore-scripts --no-audit --no-fund && rm -f node_modules/.bin/node
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 RUN npm run build
@@ -21,7 +26,10 @@ LABEL org.opencontainers.image.title="apig-cert-operator" \
 ENV NODE_ENV=production
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
+RUN --mount=type=secret,id=npm_ca,target=/run/secrets/npm_ca \
+    if [ -f /run/secrets/npm_ca ]; then export NPM_CONFIG_CAFILE=/run/secrets/npm_ca; fi; \
+    npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force && \
+    rm -rf /root/.npm /tmp/node-compile-cache
 COPY --from=build /app/dist ./dist
 USER 65532:65532
 # Node itself is PID 1 and handles SIGTERM (src/main.ts), so no init wrapper is needed.
