@@ -12,6 +12,7 @@ import { RecordingProxy } from '../install/recording-proxy.ts';
 import {
   createTrustedRootCertificate,
   expectExactlyGranted,
+  expectFirstSync,
   explained as explained_,
   leaseHolder,
 } from '../install/rbac-proof.ts';
@@ -66,13 +67,7 @@ describe("the operator with exactly the chart's RBAC", () => {
       KUBECONFIG: await serviceAccountKubeconfig(s.namespace, NAME, proxy.url),
       POD_NAME,
     });
-    const shop = await explained(s.waitForReady('shop'));
-    expect(shop.status?.serialNumber).toBe(s.simulator.certificate('cert-shop')!.serialNumber);
-    await explained(s.waitForReady('mtls'));
-    expect(s.simulator.certificate('cert-mtls')!.trustedRootCa?.trim()).toBe(clientCaPem.trim());
-    await eventually('a Synced event', async () =>
-      (await s.events('shop')).some((e) => e.reason === 'Synced'),
-    );
+    await expectFirstSync(s, () => operator, clientCaPem);
     expect(leaseHolder(s.namespace).startsWith(`${POD_NAME}_`)).toBe(true);
   });
 

@@ -1,13 +1,15 @@
 // What the least-privilege proofs (deploy/ and the Helm chart) share: the
 // certificate that makes the operator use every permission, the Lease
-// holder, the operator's own words when a wait fails, and the check that
-// the recorded requests used exactly the permissions granted.
+// holder, the operator's own words when a wait fails, the first sync both
+// expect, and the check that the recorded requests used exactly the
+// permissions granted.
 import {
   API_VERSION,
   APIG_CERTIFICATE_KIND,
   APIG_CERTIFICATE_RESOURCE,
 } from '../../../src/api/v1alpha1.ts';
 import { createCA } from '../../support/certs.ts';
+import { eventually } from '../../support/eventually.ts';
 import type { OperatorProcess } from '../../support/operator.ts';
 import type { Scenario } from '../../support/scenario.ts';
 import type { RecordedRequest } from './recording-proxy.ts';
@@ -72,6 +74,24 @@ export async function explained<T>(operator: () => OperatorProcess, wait: Promis
       cause: error,
     });
   }
+}
+
+/**
+ * The first sync of a proof: `shop` synced, `mtls` sent with the trusted root
+ * CA read from its ConfigMap, and a Synced event written.
+ */
+export async function expectFirstSync(
+  s: Scenario,
+  operator: () => OperatorProcess,
+  clientCaPem: string,
+): Promise<void> {
+  const shop = await explained(operator, s.waitForReady('shop'));
+  expect(shop.status?.serialNumber).toBe(s.simulator.certificate('cert-shop')!.serialNumber);
+  await explained(operator, s.waitForReady('mtls'));
+  expect(s.simulator.certificate('cert-mtls')!.trustedRootCa?.trim()).toBe(clientCaPem.trim());
+  await eventually('a Synced event', async () =>
+    (await s.events('shop')).some((e) => e.reason === 'Synced'),
+  );
 }
 
 /**

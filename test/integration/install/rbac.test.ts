@@ -14,7 +14,7 @@ import { RecordingProxy } from './recording-proxy.ts';
 import {
   createTrustedRootCertificate,
   expectExactlyGranted,
-  explained as explained_,
+  expectFirstSync,
   leaseHolder,
 } from './rbac-proof.ts';
 import {
@@ -56,7 +56,6 @@ afterAll(async () => {
 const puts = (id: string) => s.simulator.successfulPuts(id).length;
 
 const operatorProcess = () => operator;
-const explained = <T>(wait: Promise<T>) => explained_(operatorProcess, wait);
 
 describe('the operator with exactly the deploy/ RBAC', () => {
   let clientCaPem = '';
@@ -78,13 +77,7 @@ describe('the operator with exactly the deploy/ RBAC', () => {
       LEADER_ELECTION_NAMESPACE: OPERATOR_NAMESPACE,
     });
 
-    const shop = await explained(s.waitForReady('shop'));
-    expect(shop.status?.serialNumber).toBe(s.simulator.certificate('cert-shop')!.serialNumber);
-    await explained(s.waitForReady('mtls'));
-    expect(s.simulator.certificate('cert-mtls')!.trustedRootCa?.trim()).toBe(clientCaPem.trim());
-    await eventually('a Synced event', async () =>
-      (await s.events('shop')).some((e) => e.reason === 'Synced'),
-    );
+    await expectFirstSync(s, operatorProcess, clientCaPem);
   });
 
   it('holds the leader Lease in the operator namespace', () => {
