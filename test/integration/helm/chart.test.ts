@@ -9,6 +9,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig } from '../../../src/config/index.ts';
+import { createCA } from '../../support/certs.ts';
 import { createTestNamespace } from '../../support/kube.ts';
 import {
   CRDS_DIR,
@@ -82,6 +83,11 @@ const EVERYTHING: Record<string, unknown> = {
   'config.apigRateLimit': 2.5,
   'config.apigRateBurst': 10,
   'config.reconcileConcurrency': 8,
+  'config.driftCheckInterval': '30m',
+  'config.dryRun': true,
+  rollOnConfigChange: true,
+  'apigCA.secretName': 'apig-everything-ca',
+  'apigCA.key': 'bundle.pem',
   'credentials.secretName': 'apig-everything-credentials',
   'credentials.create': true,
   'credentials.data': { HUAWEICLOUD_SDK_AK: 'AKEXAMPLE', HUAWEICLOUD_SDK_SK: 'sk-example' },
@@ -118,6 +124,18 @@ const EVERYTHING: Record<string, unknown> = {
   'prometheus.rules.enabled': true,
   'prometheus.rules.labels': { release: 'kube-prometheus-stack' },
   'networkPolicy.enabled': true,
+  extraEnv: [{ name: 'TZ', value: 'UTC' }],
+  extraVolumes: [{ name: 'scratch', emptyDir: { sizeLimit: '16Mi' } }],
+  extraVolumeMounts: [{ name: 'scratch', mountPath: '/var/tmp/scratch' }],
+};
+
+/** Keyless: the values the schema requires for it, and no credentials Secret. */
+const KEYLESS: Record<string, unknown> = {
+  'auth.method': 'keyless',
+  'auth.keyless.idpId': 'apig-cert-operator-idp',
+  'auth.keyless.iamEndpoint': 'https://iam.cn-north-4.myhuaweicloud.com',
+  'auth.keyless.audience': 'apig-cert-operator',
+  'auth.keyless.expirationSeconds': 7200,
 };
 
 /** The combinations the README documents, each rendered and dry-run on the API server. */
@@ -144,6 +162,13 @@ const README_COMBINATIONS: { name: string; values: Record<string, unknown> }[] =
     },
   },
   { name: 'PodDisruptionBudget off', values: { 'podDisruptionBudget.enabled': false } },
+  { name: 'keyless', values: KEYLESS },
+  { name: 'keyless, namespaced', values: { ...KEYLESS, namespaced: true } },
+  { name: 'CA bundle from a ConfigMap', values: { 'apigCA.configMapName': 'private-ca' } },
+  {
+    name: 'drift check off, dry run',
+    values: { 'config.driftCheckInterval': '0', 'config.dryRun': true },
+  },
 ];
 
 const key = (o: ManifestObject) => `${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`;
@@ -265,6 +290,8 @@ describe('every README combination is accepted by kube-apiserver', () => {
     });
     const config = objects.get(`ConfigMap/${namespace}/apig-everything-config`)!.data;
     expect(config).toEqual({
+      DRIFT_CHECK_INTERVAL: '30m',
+      DRY_RUN: 'true',
       APIG_ENDPOINT: 'https://apig.cn-north-4.myhuaweicloud.com',
       APIG_SERVICE: 'apig',
       HUAWEICLOUD_SDK_PROJECT_ID: PROJECT_ID,
@@ -288,24 +315,35 @@ describe('every README combination is accepted by kube-apiserver', () => {
 });
 
 describe('the environment the chart gives the operator', () => {
-  /** loadConfig as a pod of this render would run it, with the chart-made Secret mounted. */
-  function podConfig(values: Record<string, unknown>) {
+  /** loadConfig as a pod of this render would run it, with the chart-made Secret (and the CA Secret) mounted. */
+  function podConfig(values: Record<string, unknown>, caPem?: string) {
     // containerEnvironment looks the Deployment up by deploy/'s name.
     const objects = parseManifests(
       rendered(namespace, { ...values, fullnameOverride: 'apig-cert-operator' }),
     );
     const secret = values['credentials.data'] as Record<string, string>;
     const env = containerEnvironment(objects, { name: 'apig-cert-operator-x', namespace });
-    return loadConfig(
-      env,
-      mountedSecretReader(objects, values['credentials.secretName'] as string, secret),
+    const credentials = mountedSecretReader(
+      objects,
+      values['credentials.secretName'] as string,
+      secret,
+    );
+    // apigCA mounts its key as ca.crt.
+    const ca =
+      caPem === undefined
+        ? undefined
+        : mountedSecretReader(objects, values['apigCA.secretName'] as string, { 'ca.crt': caPem });
+    return loadConfig(env, (path) =>
+      ca && path === env.APIG_CA_FILE ? ca(path) : credentials(path),
     );
   }
 
-  it('every value at once: loadConfig accepts each setting as set', () => {
-    const config = podConfig(EVERYTHING);
+  it('every value at once: loadConfig accepts each setting as set', async () => {
+    const ca = await createCA({ commonName: 'Private APIG CA', key: { kind: 'EC' } });
+    const config = podConfig(EVERYTHING, ca.certPem);
     expect(config.apig).toMatchObject({
       projectId: PROJECT_ID,
+      caPem: ca.certPem,
       rateLimit: { requestsPerSecond: 2.5, burst: 10 },
       timeoutMs: 20_000,
       credentials: { kind: 'aksk', accessKey: 'AKEXAMPLE', secretKey: 'sk-example' },
@@ -373,7 +411,38 @@ describe('values.schema.json refuses a wrong value, naming it', () => {
     { values: { 'config.resyncPeriod': '10 hours' }, names: '/config/resyncPeriod' },
     { values: { 'config.apigRateLimit': 0 }, names: '/config/apigRateLimit' },
     { values: { 'config.reconcileConcurrency': 500 }, names: '/config/reconcileConcurrency' },
-    { values: { 'auth.method': 'keyless' }, names: '/auth/method' },
+    { values: { 'auth.method': 'oidc' }, names: '/auth/method' },
+    { values: { 'auth.method': 'keyless' }, names: '/auth/keyless/idpId' },
+    {
+      values: {
+        'auth.method': 'keyless',
+        'auth.keyless.idpId': 'idp',
+        'auth.keyless.iamEndpoint': 'https://iam.cn-north-4.myhuaweicloud.com',
+        'auth.keyless.audience': 'client',
+        'credentials.create': true,
+        'credentials.data': { HUAWEICLOUD_SDK_AK: 'AK' },
+      },
+      names: '/credentials/create',
+    },
+    { values: { 'auth.keyless.expirationSeconds': 60 }, names: '/auth/keyless/expirationSeconds' },
+    {
+      values: { 'auth.keyless.iamEndpoint': 'iam.example.com' },
+      names: '/auth/keyless/iamEndpoint',
+    },
+    {
+      values: { 'apigCA.configMapName': 'ca', 'apigCA.secretName': 'ca' },
+      names: '/apigCA/secretName',
+    },
+    { values: { 'apigCA.key': 'ca/crt' }, names: '/apigCA/key' },
+    { values: { 'config.driftCheckInterval': '1 hour' }, names: '/config/driftCheckInterval' },
+    { values: { 'config.dryRun': 'yes' }, names: '/config/dryRun' },
+    { values: { rollOnConfigChange: 'true' }, names: '/rollOnConfigChange' },
+    { values: { extraEnv: [{ value: 'x' }] }, names: '/extraEnv/0' },
+    { values: { extraVolumes: [{ emptyDir: {} }] }, names: '/extraVolumes/0' },
+    {
+      values: { extraVolumeMounts: [{ name: 'x', mountPath: 'tmp' }] },
+      names: '/extraVolumeMounts/0/mountPath',
+    },
     { values: { 'image.digest': 'sha256:short' }, names: '/image/digest' },
     { values: { replicaCount: 2 }, names: 'replicaCount' },
     { values: { replicas: 2, 'leaderElection.enabled': false }, names: '/replicas' },

@@ -67,3 +67,20 @@ rules:
   value: {{ $path }}/{{ . }}
 {{- end }}
 {{- end -}}
+
+{{/*
+The volume source of the APIG_CA_FILE bundle (apigCA), its key mounted as
+ca.crt; empty when neither a ConfigMap nor a Secret is named.
+*/}}
+{{- define "apig.caSource" -}}
+{{- $items := list (dict "key" .Values.apigCA.key "path" "ca.crt") -}}
+{{- if .Values.apigCA.configMapName -}}
+configMap:
+  name: {{ .Values.apigCA.configMapName }}
+  items: {{ toJson $items }}
+{{- else if .Values.apigCA.secretName -}}
+secret:
+  secretName: {{ .Values.apigCA.secretName }}
+  items: {{ toJson $items }}
+{{- end -}}
+{{- end -}}
