@@ -242,6 +242,13 @@ describe('helm lint --strict', () => {
         'namespaced=true,prometheus.serviceMonitor.enabled=true,prometheus.rules.enabled=true,networkPolicy.enabled=true',
       ],
     },
+    {
+      name: 'keyless, CA bundle, roll on config change',
+      args: [
+        '--set',
+        'auth.method=keyless,auth.keyless.idpId=idp,auth.keyless.audience=client,auth.keyless.iamEndpoint=https://iam.cn-north-4.myhuaweicloud.com,apigCA.configMapName=private-ca,rollOnConfigChange=true',
+      ],
+    },
   ])('passes with $name', ({ args }) => {
     const result = helmOk(['lint', '--strict', CHART_DIR, ...args]);
     expect(result.stdout).toContain('1 chart(s) linted, 0 chart(s) failed');

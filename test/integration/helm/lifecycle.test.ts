@@ -142,6 +142,29 @@ describe('helm install, upgrade, uninstall', () => {
     ]);
   });
 
+  it('a settings-only upgrade changes the pod template only with rollOnConfigChange', () => {
+    const upgrade = (values: Record<string, unknown>) =>
+      helmOk(['upgrade', RELEASE, CHART_DIR, '--namespace', namespace, ...valueArgs(values)]);
+    const generation = () => jsonpath(`deployment/${NAME}`, '{.metadata.generation}');
+    const checksum = () =>
+      jsonpath(`deployment/${NAME}`, "{.spec.template.metadata.annotations['checksum/config']}");
+
+    // Off (the default): the ConfigMap changes, the Deployment does not, so no pod restarts.
+    const before = generation();
+    upgrade({ ...base, 'config.logLevel': 'warn' });
+    expect(jsonpath(`configmap/${NAME}-config`, '{.data.LOG_LEVEL}')).toBe('warn');
+    expect(generation()).toBe(before);
+
+    // On: each settings change is a new pod template, which the Deployment rolls out.
+    upgrade({ ...base, 'config.logLevel': 'warn', rollOnConfigChange: true });
+    const first = checksum();
+    expect(first).toMatch(/^[0-9a-f]{64}$/);
+    const rolled = generation();
+    upgrade({ ...base, 'config.logLevel': 'debug', rollOnConfigChange: true });
+    expect(checksum()).not.toBe(first);
+    expect(Number(generation())).toBe(Number(rolled) + 1);
+  });
+
   it('uninstall removes every object of the release; the CRD and your Secret stay', () => {
     helmOk(['uninstall', RELEASE, '--namespace', namespace]);
     for (const object of NAMESPACED)
