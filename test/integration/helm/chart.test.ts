@@ -460,6 +460,38 @@ describe('values.schema.json refuses a wrong value, naming it', () => {
     expect(result.stderr).toContain(names);
   });
 
+  // Server-side apply would refuse the duplicate too, without naming the value.
+  it.each([
+    {
+      values: {
+        extraEnv: [
+          { name: 'TZ', value: 'UTC' },
+          { name: 'HTTP_PORT', value: '9090' },
+        ],
+      },
+      names: 'extraEnv[1].name "HTTP_PORT" is set by the chart already',
+    },
+    {
+      values: { 'apigCA.configMapName': 'ca', extraEnv: [{ name: 'APIG_CA_FILE', value: '/x' }] },
+      names: 'extraEnv[0].name "APIG_CA_FILE" is set by the chart already',
+    },
+    {
+      values: { extraVolumes: [{ name: 'credentials', emptyDir: {} }] },
+      names: 'extraVolumes[0].name "credentials" is set by the chart already',
+    },
+    {
+      values: {
+        extraVolumeMounts: [{ name: 'x', mountPath: '/etc/apig-cert-operator/credentials' }],
+      },
+      names:
+        'extraVolumeMounts[0].mountPath "/etc/apig-cert-operator/credentials" is set by the chart already',
+    },
+  ])("an extra entry that collides with the chart's is refused: $names", ({ values, names }) => {
+    const result = template(namespace, values);
+    expect(result.status).not.toBe(0);
+    expect(result.stderr).toContain(names);
+  });
+
   it('a chart-made Secret without data is refused by name', () => {
     const result = template(namespace, { 'credentials.create': true });
     expect(result.status).not.toBe(0);
