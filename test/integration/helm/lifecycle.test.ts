@@ -165,6 +165,47 @@ describe('helm install, upgrade, uninstall', () => {
     expect(Number(generation())).toBe(Number(rolled) + 1);
   });
 
+  it('upgrade to keyless and back swaps the credentials volume for a projected token', () => {
+    const volumes = () =>
+      JSON.parse(jsonpath(`deployment/${NAME}`, '{.spec.template.spec.volumes}')) as {
+        name: string;
+        projected?: unknown;
+        secret?: { secretName: string };
+      }[];
+    const keyless = {
+      'auth.method': 'keyless',
+      'auth.keyless.idpId': 'apig-cert-operator-idp',
+      'auth.keyless.iamEndpoint': 'https://iam.cn-north-4.myhuaweicloud.com',
+      'auth.keyless.audience': 'apig-idp-client',
+    };
+    helmOk(['upgrade', RELEASE, CHART_DIR, '-n', namespace, ...valueArgs({ ...base, ...keyless })]);
+    expect(volumes()).toEqual([
+      {
+        name: 'id-token',
+        projected: {
+          defaultMode: 288,
+          sources: [
+            {
+              serviceAccountToken: {
+                audience: 'apig-idp-client',
+                expirationSeconds: 3600,
+                path: 'token',
+              },
+            },
+          ],
+        },
+      },
+    ]);
+    expect(jsonpath(`deployment/${NAME}`, '{.spec.template.spec.containers[0].env}')).toContain(
+      'HUAWEICLOUD_SDK_ID_TOKEN_FILE',
+    );
+
+    helmOk(['upgrade', RELEASE, CHART_DIR, '-n', namespace, ...valueArgs(base)]);
+    expect(volumes()).toEqual([
+      { name: 'credentials', secret: { secretName: SECRET, defaultMode: 288 } },
+    ]);
+  });
+
   it('uninstall removes every object of the release; the CRD and your Secret stay', () => {
     helmOk(['uninstall', RELEASE, '--namespace', namespace]);
     for (const object of NAMESPACED)
