@@ -64,7 +64,10 @@ const EQUIVALENTS: { name: string; values: Record<string, unknown>; kustomize: C
   { name: 'namespaced', values: { namespaced: true }, kustomize: { resources: ['namespaced'] } },
 ];
 
-/** Every value the README's values table documents, set at once. */
+/**
+ * Every value of the README's values table, set at once; keyless, which
+ * excludes credentials.create, is a combination of its own.
+ */
 const EVERYTHING: Record<string, unknown> = {
   fullnameOverride: 'apig-everything',
   'image.repository': 'registry.example.com/platform/apig-cert-operator',
