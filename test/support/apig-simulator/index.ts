@@ -13,6 +13,7 @@ import type { AuthMethod, HttpReply } from './auth.ts';
 import { CertificateStore } from './certificates.ts';
 import { ApigError, apiNotFound, throttled } from './errors.ts';
 import { FaultInjector } from './faults.ts';
+import { exchangeIdToken, ID_TOKEN_EXCHANGE_PATH } from './iam-id-token.ts';
 import { SlidingWindowLimiter } from './rate-limit.ts';
 import type { SignedRequestParts } from './signature.ts';
 import type {
@@ -37,11 +38,12 @@ interface Route {
   projectId?: string;
   certificateId?: string;
   /** certificate collection, one certificate, its attached domains, or the IAM token endpoint */
-  resource: 'collection' | 'certificate' | 'attached-domains' | 'token' | 'unknown';
+  resource: 'collection' | 'certificate' | 'attached-domains' | 'token' | 'idToken' | 'unknown';
 }
 
 function route(pathname: string): Route {
   if (pathname === '/v3/auth/tokens') return { service: 'iam', resource: 'token' };
+  if (pathname === ID_TOKEN_EXCHANGE_PATH) return { service: 'iam', resource: 'idToken' };
   const match =
     /^\/v2\/([^/]+)\/(apigw|apic)\/certificates(?:\/([^/]+)(\/attached-domains)?)?\/?$/.exec(
       pathname,
@@ -160,6 +162,24 @@ export async function startApigSimulator(opts: SimulatorOptions = {}): Promise<A
         };
       }
       return { reply: authenticator.issueToken(body, query.get('nocatalog') !== 'true') };
+    }
+    if (r.resource === 'idToken') {
+      if (method !== 'POST') return { reply: errorReply(apiNotFound()) };
+      const idpId = parts.headers['x-idp-id'];
+      let body: unknown;
+      try {
+        body = parseJson(
+          Buffer.from(parts.body),
+          parts.headers['content-type'] as string | undefined,
+        );
+      } catch {
+        body = undefined; // refused by the exchange as a body without auth.id_token.id
+      }
+      const providers = opts.identityProviders ?? [];
+      const exchange = { providers, knownProjects: new Set(projects), authenticator, now };
+      return {
+        reply: exchangeIdToken(exchange, typeof idpId === 'string' ? idpId : undefined, body),
+      };
     }
     if (r.resource === 'unknown' || r.projectId === undefined)
       return { reply: errorReply(apiNotFound()) };
