@@ -123,6 +123,13 @@ function workloadIdentity(
   };
 }
 
+/** A secret from X or X_FILE; the ID token file's variable holds a path, kept as it is. */
+function settingValue(env: Environment, name: string): SecretValue | undefined {
+  if (name !== ID_TOKEN_FILE) return env.secret(name);
+  const path = env.text(name);
+  return path === undefined ? undefined : { value: path, source: name };
+}
+
 /**
  * Exactly one method, complete: anything else is one error naming the
  * variables. `projectId` is HUAWEICLOUD_SDK_PROJECT_ID, already validated.
@@ -135,17 +142,17 @@ export function credentials(
   const values = new Map<string, SecretValue>();
   for (const method of CREDENTIAL_METHODS) {
     for (const name of method.variables) {
-      const path = name === ID_TOKEN_FILE ? env.text(name) : undefined;
-      const value =
-        name === ID_TOKEN_FILE ? path && { value: path, source: name } : env.secret(name);
+      const value = settingValue(env, name);
       if (value) values.set(name, value);
     }
   }
   const isSetFor = (v: string): boolean => values.has(v) && !SHARED_VARIABLES.has(v);
   const configured = CREDENTIAL_METHODS.filter((m) => m.variables.some(isSetFor));
   if (configured.length === 0) {
+    const shared = [...SHARED_VARIABLES].filter((v) => values.has(v));
+    const alone = shared.length > 0 ? ` (${shared.join(', ')} alone is not enough)` : '';
     throw new ConfigError(
-      `no APIG credentials: set HUAWEICLOUD_SDK_AK and HUAWEICLOUD_SDK_SK, or HUAWEICLOUD_IAM_ENDPOINT, HUAWEICLOUD_USERNAME, HUAWEICLOUD_PASSWORD, HUAWEICLOUD_DOMAIN_NAME and HUAWEICLOUD_PROJECT_NAME, or HUAWEICLOUD_IAM_ENDPOINT, HUAWEICLOUD_SDK_IDP_ID and ${ID_TOKEN_FILE} (keyless), or APIG_AUTH_TOKEN (each but ${ID_TOKEN_FILE} also as <name>_FILE)`,
+      `no APIG credentials${alone}: set HUAWEICLOUD_SDK_AK and HUAWEICLOUD_SDK_SK, or HUAWEICLOUD_IAM_ENDPOINT, HUAWEICLOUD_USERNAME, HUAWEICLOUD_PASSWORD, HUAWEICLOUD_DOMAIN_NAME and HUAWEICLOUD_PROJECT_NAME, or HUAWEICLOUD_IAM_ENDPOINT, HUAWEICLOUD_SDK_IDP_ID and ${ID_TOKEN_FILE} (keyless), or APIG_AUTH_TOKEN (each but ${ID_TOKEN_FILE} also as <name>_FILE)`,
       [...new Set(CREDENTIAL_METHODS.flatMap((m) => m.required))],
     );
   }
