@@ -1,6 +1,6 @@
 // Keyless: a workload's OpenID Connect ID token (a Kubernetes ServiceAccount
 // token) exchanged at IAM for a project-scoped X-Auth-Token
-// (CreateTokenWithIdToken, docs/architecture.md §6.4). The ID token is never
+// (CreateTokenWithIdToken, docs/architecture.md §6.3). The ID token is never
 // logged and never part of an error message.
 import { createTokenAuth, type ApigAuth } from './auth.ts';
 import { ApigUnauthorizedError } from './errors.ts';
