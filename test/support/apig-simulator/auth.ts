@@ -186,6 +186,11 @@ export class Authenticator {
     return until;
   }
 
+  /** Every X-Auth-Token IAM issued (password or ID-token exchange), for leak scans. */
+  issuedTokens(): string[] {
+    return [...this.#tokens.keys()];
+  }
+
   expireTokens(): void {
     for (const token of this.#tokens.values()) token.revoked = true;
   }

@@ -1,6 +1,7 @@
 // IAM's CreateTokenWithIdToken: `POST /v3.0/OS-AUTH/id-token/tokens` with
 // `X-Idp-Id`, an OpenID Connect ID token in the body and a project scope;
 // answers a project-scoped X-Subject-Token that APIG accepts.
+import { createHash } from 'node:crypto';
 import type { Authenticator, HttpReply } from './auth.ts';
 import { iamTime } from './auth.ts';
 import { verifyIdToken, type JwtProblem } from './jwt.ts';
@@ -46,6 +47,14 @@ function stringAt(value: unknown, ...path: string[]): string | undefined {
     current = (current as Record<string, unknown>)[key];
   }
   return typeof current === 'string' && current !== '' ? current : undefined;
+}
+
+/** Which ID token a request presented, as its SHA-256 (hex) for the request log. */
+export function presentedIdToken(body: unknown): { idTokenSha256?: string } {
+  const idToken = stringAt(body, 'auth', 'id_token', 'id');
+  return idToken === undefined
+    ? {}
+    : { idTokenSha256: createHash('sha256').update(idToken).digest('hex') };
 }
 
 export function exchangeIdToken(

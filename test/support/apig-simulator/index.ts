@@ -13,7 +13,7 @@ import type { AuthMethod, HttpReply } from './auth.ts';
 import { CertificateStore } from './certificates.ts';
 import { ApigError, apiNotFound, throttled } from './errors.ts';
 import { FaultInjector } from './faults.ts';
-import { exchangeIdToken, ID_TOKEN_EXCHANGE_PATH } from './iam-id-token.ts';
+import { exchangeIdToken, ID_TOKEN_EXCHANGE_PATH, presentedIdToken } from './iam-id-token.ts';
 import { SlidingWindowLimiter } from './rate-limit.ts';
 import type { SignedRequestParts } from './signature.ts';
 import type {
@@ -144,7 +144,7 @@ export async function startApigSimulator(opts: SimulatorOptions = {}): Promise<A
     method: string,
     parts: SignedRequestParts,
     query: URLSearchParams,
-  ): { reply: HttpReply; auth?: AuthMethod } {
+  ): { reply: HttpReply; auth?: AuthMethod; idTokenSha256?: string } {
     if (r.resource === 'token') {
       if (method !== 'POST') return { reply: errorReply(apiNotFound()) };
       const contentType = parts.headers['content-type'] as string | undefined;
@@ -177,9 +177,8 @@ export async function startApigSimulator(opts: SimulatorOptions = {}): Promise<A
       }
       const providers = opts.identityProviders ?? [];
       const exchange = { providers, knownProjects: new Set(projects), authenticator, now };
-      return {
-        reply: exchangeIdToken(exchange, typeof idpId === 'string' ? idpId : undefined, body),
-      };
+      const reply = exchangeIdToken(exchange, typeof idpId === 'string' ? idpId : undefined, body);
+      return { reply, ...presentedIdToken(body) };
     }
     if (r.resource === 'unknown' || r.projectId === undefined)
       return { reply: errorReply(apiNotFound()) };
@@ -286,6 +285,7 @@ export async function startApigSimulator(opts: SimulatorOptions = {}): Promise<A
       const handled = handle(r, method, parts, new URLSearchParams(rawQuery));
       reply = handled.reply;
       if (handled.auth) entry.auth = handled.auth;
+      if (handled.idTokenSha256) entry.idTokenSha256 = handled.idTokenSha256;
       entry.applied = method !== 'GET' && reply.status >= 200 && reply.status < 300;
     }
     if (picked.fault !== undefined) {
@@ -349,6 +349,7 @@ export async function startApigSimulator(opts: SimulatorOptions = {}): Promise<A
     addFault: (rule) => faults.add(rule),
     clearFaults: () => faults.clear(),
     expireTokens: () => authenticator.expireTokens(),
+    issuedTokens: () => authenticator.issuedTokens(),
     accessKeyLockedUntil: (ak) => authenticator.accessKeyLockedUntil(ak),
     close: () =>
       new Promise<void>((resolve, reject) => {

@@ -64,6 +64,8 @@ export interface RequestLogEntry {
   applied: boolean;
   /** How the caller authenticated, when it did. */
   auth?: 'aksk' | 'token' | 'static-token';
+  /** An ID-token exchange: SHA-256 (hex) of the ID token presented, to tell rotated tokens apart. */
+  idTokenSha256?: string;
 }
 
 export type Fault =
@@ -152,6 +154,8 @@ export interface ApigSimulator {
   successfulPuts(certificateId?: string): RequestLogEntry[];
   addFault(rule: FaultRule): void;
   clearFaults(): void;
+  /** Every X-Auth-Token IAM issued so far (leak scans look for them). */
+  issuedTokens(): string[];
   /** Every issued IAM token becomes invalid (401 APIGW.0307). */
   expireTokens(): void;
   /** When the AK is locked after failed signatures, until when; undefined when it is not. */
