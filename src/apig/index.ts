@@ -8,6 +8,7 @@ export type {
   CertificateTarget,
 } from './client.ts';
 export type { ApigCertificate, CertificateBody } from './certificate.ts';
+export type { WorkloadIdentityCredentials } from './workload-identity.ts';
 export {
   ApigError,
   ApigForbiddenError,
