@@ -62,7 +62,7 @@ export type Fault =
   | { kind: 'reset' } // destroy the socket without answering
   | { kind: 'malformed' } // 200 with a non-JSON body
   /**
-   * PUT only: the request is checked and held, answered with a reset
+   * PUT only: the request is authenticated and admitted, then held, answered with a reset
    * (default) or a 500, and applied right after the next PUT that takes
    * effect on the same certificate (a late write overtaking a newer one).
    */
