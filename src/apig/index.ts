@@ -7,7 +7,13 @@ export type {
   ApigService,
   CertificateTarget,
 } from './client.ts';
-export type { ApigCertificate, CertificateBody } from './certificate.ts';
+export type {
+  ApigCertificate,
+  CertificateBody,
+  CertificateQuery,
+  CertificateScope,
+} from './certificate.ts';
+export type { AttachedDomain, DomainBinding } from './domains.ts';
 export type { WorkloadIdentityCredentials } from './workload-identity.ts';
 export {
   ApigError,
@@ -21,4 +27,6 @@ export {
   isApigError,
 } from './errors.ts';
 export type { ApigErrorKind, ApigOperation } from './errors.ts';
+export { apigRefusal } from './refusals.ts';
+export type { ApigRefusal } from './refusals.ts';
 export type { RateLimit } from './rate-limit.ts';
