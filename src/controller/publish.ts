@@ -85,16 +85,20 @@ export class Publisher {
       result: outcome.result,
       reason: ready?.reason,
       message: ready?.message,
-      certificateId: resource.spec.certificateId,
+      certificateId: outcome.status.certificateId ?? resource.spec.certificateId,
     };
     if (outcome.result === 'synced') logger.info(fields, 'reconciled');
     else if (ready?.status === 'True') logger.debug(fields, 'reconciled');
     else logger.warn(fields, 'reconciled');
     const notAfter = outcome.status.notAfter ? new Date(outcome.status.notAfter) : undefined;
+    const certificateId = outcome.status.certificateId ?? resource.spec.certificateId ?? '';
     this.#options.metrics.setResourceState(namespace, name, {
-      certificateId: resource.spec.certificateId,
+      certificateId,
       ready: ready?.status === 'True',
       notAfter,
+      attachedDomains: resource.spec.domains
+        ? (outcome.status.domains ?? []).filter((domain) => domain.bound).length
+        : undefined,
     });
   }
 }
