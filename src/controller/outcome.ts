@@ -1,7 +1,7 @@
 // The outcomes reconcile and the lifecycle steps return: the Ready condition,
 // lastError and failedHash rules, and the status a sync records. Pure.
 import type { ApigError, ApigThrottledError } from '../apig/index.ts';
-import type { ApigCertificateStatus, LastError } from '../api/v1alpha1.ts';
+import type { ApigCertificateResource, ApigCertificateStatus, LastError } from '../api/v1alpha1.ts';
 import { READY, REASONS, setCondition } from './conditions.ts';
 import type {
   AcceptedContent,
@@ -91,6 +91,7 @@ export function syncedStatus(
 ): ApigCertificateStatus {
   const { answer, digest, at } = accepted;
   return {
+    ...(accepted.created ? { created: true } : {}),
     ...ready(input, true, REASONS.synced, syncedMessage(answer.serialNumber, answer.notAfter)),
     notAfter: answer.notAfter,
     notBefore: answer.notBefore,
@@ -112,13 +113,7 @@ export function apigFailure(
   digest: string,
 ): ReconcileOutcome {
   const reason = REASONS.apig[error.kind];
-  const lastError: LastError = {
-    code: error.errorCode ?? reason,
-    message: error.message,
-    ...(error.httpStatus === undefined ? {} : { httpStatus: error.httpStatus }),
-    ...(error.requestId === undefined ? {} : { requestId: error.requestId }),
-    time: input.now.toISOString(),
-  };
+  const lastError = lastErrorOf(error, input.now);
   let message = error.message;
   if (error.kind === 'unauthorized') {
     message = `${message}; credentials were refreshed once and refused again: check them, next attempt in ${UNAUTHORIZED_RETRY_MS / 60_000} minutes`;
@@ -135,4 +130,47 @@ export function apigFailure(
   }
   if (error.retryable) return { result: 'apig_error', status, event, error };
   return { result: 'refused', status: { ...status, failedHash: digest }, event };
+}
+
+/**
+ * Deletion with the Delete policy, refused by APIG: the resource keeps its
+ * finalizer, says why, and the queue retries with backoff.
+ */
+export function cleanupFailed(
+  resource: ApigCertificateResource,
+  error: ApigError,
+  now: Date,
+): ReconcileOutcome {
+  const message = `cleaning up APIG before deletion failed: ${error.message}; retrying with backoff (annotate apig.certsync.io/skip-cleanup: "true" to delete without touching APIG)`;
+  const generation = resource.metadata.generation;
+  const status: ApigCertificateStatus = {
+    ...resource.status,
+    conditions: setCondition(
+      resource.status?.conditions,
+      {
+        type: READY,
+        status: 'False',
+        reason: REASONS.cleanupFailed,
+        message,
+        observedGeneration: generation,
+      },
+      now,
+    ),
+    lastError: lastErrorOf(error, now),
+  };
+  return {
+    result: 'apig_error',
+    status,
+    event: { type: 'Warning', reason: REASONS.cleanupFailed, message },
+  };
+}
+
+export function lastErrorOf(error: ApigError, now: Date): LastError {
+  return {
+    code: error.errorCode ?? REASONS.apig[error.kind],
+    message: error.message,
+    ...(error.httpStatus === undefined ? {} : { httpStatus: error.httpStatus }),
+    ...(error.requestId === undefined ? {} : { requestId: error.requestId }),
+    time: now.toISOString(),
+  };
 }

@@ -42,6 +42,8 @@ export interface AcceptedContent {
   digest: string;
   answer: ApigCertificate;
   at: Date;
+  /** The content arrived by a create (POST): status.created. */
+  created?: boolean;
 }
 
 /** The one APIG call reconcile needs; not sent once `signal` has aborted. */
@@ -78,6 +80,8 @@ export interface ReconcileOutcome {
   error?: ApigError;
   /** Set when APIG accepted the content: keep it until the status is written. */
   accepted?: AcceptedContent;
+  /** What a read-back found different from the Secret (and corrected): the drift counter. */
+  drift?: readonly string[];
 }
 
 /** Inputs that passed every check: what APIG would be sent. */
@@ -166,23 +170,17 @@ export function digestFor(
  * an earlier refusal says it need not be; status.certificateId is set.
  */
 export async function syncContent(
-  input: ReconcileInput,
+  known: ReconcileInput,
   checked: CheckedInputs,
   certificateId: string,
   apig: ApigUpdater,
   signal?: AbortSignal,
 ): Promise<ReconcileOutcome> {
-  const outcome = await sendIfNeeded(input, checked, certificateId, apig, signal);
-  return { ...outcome, status: { ...outcome.status, certificateId } };
-}
-
-async function sendIfNeeded(
-  input: ReconcileInput,
-  checked: CheckedInputs,
-  certificateId: string,
-  apig: ApigUpdater,
-  signal?: AbortSignal,
-): Promise<ReconcileOutcome> {
+  // Every outcome is built on the read status: with the ID in it, each records it.
+  const input: ReconcileInput = {
+    ...known,
+    resource: { ...known.resource, status: { ...known.resource.status, certificateId } },
+  };
   const { resource, now } = input;
   const { spec } = resource;
   const generation = resource.metadata.generation;

@@ -8,8 +8,14 @@ export interface ListedCertificate {
   name: string;
 }
 
+export interface KnownCertificate {
+  kind: 'known';
+  certificateId: string;
+  created: boolean;
+}
+
 export type CertificateChoice =
-  | { kind: 'known'; certificateId: string; created: boolean }
+  | KnownCertificate
   | { kind: 'adopt'; certificateId: string }
   | { kind: 'create' }
   | { kind: 'ambiguous'; certificateIds: string[] };
@@ -40,7 +46,7 @@ export function chooseCertificate(
 export function knownCertificate(
   specId: string | undefined,
   status: { certificateId?: string | undefined; created?: boolean | undefined } | undefined,
-): CertificateChoice | undefined {
+): KnownCertificate | undefined {
   if (specId) return { kind: 'known', certificateId: specId, created: false };
   if (status?.certificateId) {
     return { kind: 'known', certificateId: status.certificateId, created: status.created === true };

@@ -1,5 +1,8 @@
 // deletionPolicy: when the finalizer is added or removed, and what a deletion
 // cleans up in APIG. Pure: the resource in, a decision out.
+import { apigRefusal, isApigError, type ApigError } from '../../apig/index.ts';
+import { hasErrorKind } from '../../common/errors.ts';
+import type { LifecycleApig } from './content-step.ts';
 import {
   CLEANUP_FINALIZER,
   SKIP_CLEANUP_ANNOTATION,
@@ -45,4 +48,51 @@ export function finalizersAfter(
 ): string[] {
   const others = (resource.metadata.finalizers ?? []).filter((f) => f !== CLEANUP_FINALIZER);
   return step === 'add' ? [...others, CLEANUP_FINALIZER] : others;
+}
+
+/** What the Delete policy's APIG calls need: a subset of LifecycleApig. */
+export type CleanupApig = Pick<LifecycleApig, 'detachDomains' | 'deleteCertificate'>;
+
+/**
+ * Detaches the domains this resource attached, then deletes the certificate
+ * if it created it. Undefined when APIG is clean (a certificate or domain
+ * already gone counts as done); else the refusal, for the resource's
+ * condition and event (the caller retries with backoff).
+ */
+export async function cleanUpApig(
+  step: Extract<FinalizerStep, { kind: 'cleanUp' }>,
+  certificateId: string | undefined,
+  projectId: string | undefined,
+  apig: CleanupApig,
+  signal?: AbortSignal,
+): Promise<ApigError | undefined> {
+  if (certificateId === undefined) return undefined;
+  const target = { certificateId, projectId };
+  try {
+    if (step.detach.length > 0) {
+      await apig.detachDomains(
+        target,
+        step.detach.map((domain) => ({ domain })),
+        signal,
+      );
+    }
+  } catch (error) {
+    const refusal = apigRefusal(error);
+    if (refusal !== 'alreadyDetached' && refusal !== 'certificateNotFound')
+      return asApigError(error);
+  }
+  if (step.deleteCertificateId === undefined) return undefined;
+  try {
+    await apig.deleteCertificate(target, signal);
+  } catch (error) {
+    if (apigRefusal(error) !== 'certificateNotFound' && !hasErrorKind(error, 'notFound')) {
+      return asApigError(error);
+    }
+  }
+  return undefined;
+}
+
+function asApigError(error: unknown): ApigError {
+  if (isApigError(error)) return error;
+  throw error;
 }

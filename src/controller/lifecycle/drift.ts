@@ -42,7 +42,8 @@ export function spreadFraction(identity: string): number {
  * Milliseconds until the next drift check (0: due now); undefined when checks
  * are off (interval 0). Checks fall at `last + interval × (0.75 + 0.5 ×
  * spread)`: ±25 % jitter, fixed per resource, so resources synced together
- * drift apart. With no check recorded yet, the last sync is the base.
+ * drift apart. With no check recorded yet, the last sync is the base; with
+ * neither, now.
  */
 export function driftCheckInMs(
   lastCheck: string | undefined,
@@ -52,12 +53,22 @@ export function driftCheckInMs(
   identity: string,
 ): number | undefined {
   if (intervalMs <= 0) return undefined;
-  const base = Date.parse(lastCheck ?? lastSync ?? '');
-  if (Number.isNaN(base)) return 0;
+  const parsed = Date.parse(lastCheck ?? lastSync ?? '');
+  // Never synced: the first write is about to happen; there is nothing to compare yet.
+  const base = Number.isNaN(parsed) ? now.getTime() : parsed;
   const due = base + intervalMs * (0.75 + 0.5 * spreadFraction(identity));
   return Math.max(0, due - now.getTime());
 }
 
 export function describeDrift(kinds: readonly DriftKind[], detail: string): string {
   return `APIG differed from the Secret (${kinds.join(', ')}): ${detail}`;
+}
+
+/** What spreads a resource's checks: its uid, else its key. */
+export function driftIdentity(metadata: {
+  uid?: string | undefined;
+  namespace: string;
+  name: string;
+}): string {
+  return metadata.uid ?? `${metadata.namespace}/${metadata.name}`;
 }

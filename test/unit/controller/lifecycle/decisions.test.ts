@@ -181,8 +181,15 @@ describe('driftCheckInMs', () => {
     expect(driftCheckInMs(undefined, undefined, NOW, 0, 'uid')).toBeUndefined();
   });
 
-  it('is due at once when nothing was ever checked or synced', () => {
-    expect(driftCheckInMs(undefined, undefined, NOW, HOUR, 'uid')).toBe(0);
+  it('is a whole (jittered) interval away when nothing was ever checked or synced', () => {
+    const wait = driftCheckInMs(undefined, undefined, NOW, HOUR, 'uid');
+    expect(wait).toBeGreaterThanOrEqual(0.75 * HOUR);
+    expect(wait).toBeLessThanOrEqual(1.25 * HOUR);
+  });
+
+  it('is due at once when the interval has passed', () => {
+    const last = new Date(NOW.getTime() - 2 * HOUR).toISOString();
+    expect(driftCheckInMs(last, undefined, NOW, HOUR, 'uid')).toBe(0);
   });
 
   it('falls within ±25 % of the interval after the last check, from the last sync when never checked', () => {
