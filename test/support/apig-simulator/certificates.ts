@@ -1,16 +1,23 @@
-// The certificate resource: in-memory store and the six operations.
+// The certificate resource: in-memory store, its operations, and the console's
+// edits; the domains it is attached to live in domains.ts.
 import { randomBytes } from 'node:crypto';
 import type { HttpReply } from './auth.ts';
 import { EMPTY_DETAILS, apigTime, describeCertificate } from './certificate-details.ts';
 import { checkCertificateContent, readCertificateRequest } from './certificate-checks.ts';
 import type { CertificateRequest } from './certificate-checks.ts';
-import { certificateNotFound, instanceNotFound, invalidParameter } from './errors.ts';
+import { DomainStore } from './domains.ts';
+import {
+  certificateAttached,
+  certificateNotFound,
+  instanceNotFound,
+  invalidParameter,
+  missingParameter,
+} from './errors.ts';
+import { page } from './paging.ts';
 import { pemBlocks } from './pem.ts';
-import type { SeedCertificate, StoredCertificate } from './types.ts';
+import type { ConsoleEdit, SeedCertificate, StoredCertificate } from './types.ts';
 
 export const GLOBAL_INSTANCE_ID = 'common';
-const MAX_PAGE_SIZE = 500;
-const DEFAULT_PAGE_SIZE = 20;
 
 function toResponse(c: StoredCertificate): Record<string, unknown> {
   // Never cert_content, private_key or trusted_root_ca.
@@ -40,32 +47,32 @@ function toResponse(c: StoredCertificate): Record<string, unknown> {
   };
 }
 
-function pageParameter(
-  query: URLSearchParams,
-  name: string,
-  fallback: number,
-  min: number,
-  max: number,
-): number {
-  const raw = query.get(name);
-  if (raw === null || raw === '') return fallback;
-  if (!/^\d+$/.test(raw)) throw invalidParameter(name);
-  const value = Number(raw);
-  if (value < min || value > max) throw invalidParameter(name);
-  return value;
-}
+/** A list item is APIG's CertBase: no serial_number, not_before, subject or issuer fields. */
+const SUMMARY_FIELDS = [
+  'id',
+  'name',
+  'type',
+  'instance_id',
+  'project_id',
+  'common_name',
+  'san',
+  'not_after',
+  'signature_algorithm',
+  'create_time',
+  'update_time',
+  'is_has_trusted_root_ca',
+];
 
-/** The requested page of `items`; offset and limit are validated like APIG does. */
-function page<T>(items: T[], query: URLSearchParams): T[] {
-  const offset = pageParameter(query, 'offset', 0, 0, Number.MAX_SAFE_INTEGER);
-  const limit = pageParameter(query, 'limit', DEFAULT_PAGE_SIZE, 1, MAX_PAGE_SIZE);
-  return items.slice(offset, offset + limit);
+function toSummary(c: StoredCertificate): Record<string, unknown> {
+  const full = toResponse(c);
+  return Object.fromEntries(SUMMARY_FIELDS.map((field) => [field, full[field]]));
 }
 
 export class CertificateStore {
   readonly #certificates = new Map<string, StoredCertificate>();
   readonly #instances = new Set<string>();
   readonly #now: () => Date;
+  readonly domains = new DomainStore(this.#instances);
 
   constructor(now: () => Date) {
     this.#now = now;
@@ -165,14 +172,45 @@ export class CertificateStore {
     return { status: 200, body: toResponse(this.#find(projectId, id)) };
   }
 
-  /** Domains are not modelled, so a certificate is never bound and DELETE always succeeds. */
+  /** Refused while the certificate is attached to a domain. */
   remove(projectId: string, id: string): HttpReply {
     this.#find(projectId, id);
+    if (this.domains.attachedTo(id).length > 0) throw certificateAttached(id);
     this.#certificates.delete(id);
     return { status: 204 };
   }
 
-  list(projectId: string, query: URLSearchParams): HttpReply {
+  attach(projectId: string, id: string, body: unknown): HttpReply {
+    return this.domains.attach(this.#find(projectId, id), body);
+  }
+
+  detach(projectId: string, id: string, body: unknown): HttpReply {
+    return this.domains.detach(this.#find(projectId, id), body);
+  }
+
+  consoleEdit(id: string, edit: ConsoleEdit): void {
+    const existing = this.#certificates.get(id);
+    if (existing === undefined) throw certificateNotFound(id);
+    const request: CertificateRequest = {
+      name: edit.name ?? existing.name,
+      certContent: edit.certContent,
+      privateKey: edit.privateKey,
+      type: existing.type,
+      ...(existing.type === 'instance' ? { instanceId: existing.instanceId } : {}),
+      ...(existing.trustedRootCa !== undefined ? { trustedRootCa: existing.trustedRootCa } : {}),
+    };
+    this.#store(request, { id, projectId: existing.projectId, createTime: existing.createTime });
+  }
+
+  consoleDelete(id: string): void {
+    if (!this.#certificates.has(id)) throw certificateNotFound(id);
+    this.domains.detachAll(id);
+    this.#certificates.delete(id);
+  }
+
+  /** ROMA Connect (`apic`) requires `instance_id`; `name` matches any part of the name. */
+  list(projectId: string, query: URLSearchParams, service: 'apigw' | 'apic'): HttpReply {
+    if (service === 'apic' && !query.get('instance_id')) throw missingParameter('instance_id');
     const name = query.get('name');
     const type = query.get('type');
     const instanceId = query.get('instance_id');
@@ -190,13 +228,11 @@ export class CertificateStore {
     const items = page(matching, query);
     return {
       status: 200,
-      body: { size: items.length, total: matching.length, certs: items.map(toResponse) },
+      body: { size: items.length, total: matching.length, certs: items.map(toSummary) },
     };
   }
 
   attachedDomains(projectId: string, id: string, query: URLSearchParams): HttpReply {
-    this.#find(projectId, id);
-    page([], query); // only validates offset and limit
-    return { status: 200, body: { size: 0, total: 0, bound_domains: [] } };
+    return this.domains.list(this.#find(projectId, id), query);
   }
 }

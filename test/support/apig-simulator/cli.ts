@@ -26,6 +26,15 @@ const seeds = setting('SIM_SEED', '')
   .split(',')
   .map((id) => id.trim())
   .filter((id) => id !== '');
+const domains = setting('SIM_DOMAINS', '')
+  .split(',')
+  .map((entry) => entry.trim())
+  .filter((entry) => entry !== '')
+  .map((entry) => entry.split('/'));
+if (domains.some((parts) => parts.length !== 3 || parts.some((part) => part === ''))) {
+  console.error(`SIM_DOMAINS must be gateway/group/domain,..., got ${env.SIM_DOMAINS}`);
+  process.exit(2);
+}
 if (!Number.isInteger(port) || port < 0 || port > 65535) {
   console.error(`SIM_PORT must be a port number, got ${env.SIM_PORT}`);
   process.exit(2);
@@ -51,9 +60,13 @@ const sim = await startApigSimulator({
   onRequest: (entry) => console.log(logLine(entry)),
 });
 seeds.forEach((id, i) => sim.seedCertificate({ id, name: `seeded_certificate_${i + 1}` }));
+for (const [instanceId, groupId, domain] of domains) {
+  sim.seedDomain({ instanceId: instanceId!, groupId: groupId!, domain: domain! });
+}
 
 console.log(`APIG simulator listening on ${sim.url} (APIG /apigw/ and ROMA /apic/, IAM /v3/auth/tokens)
 project ${projectId} (${projectName}); seeded certificates: ${seeds.length > 0 ? seeds.join(', ') : 'none (set SIM_SEED=id1,id2)'}
+domains: ${domains.length > 0 ? domains.map((parts) => parts.join('/')).join(', ') : 'none (set SIM_DOMAINS=gateway/group/domain,...)'}
 
 Point the operator at it with the common lines and ONE of the three credential blocks:
   APIG_ENDPOINT=${sim.url}

@@ -36,6 +36,19 @@ export function certificateNotFound(id: string): ApigError {
   return new ApigError(404, 'APIG.3025', `The certificate does not exist;id:${id}`);
 }
 
+export function domainNotFound(domain: string): ApigError {
+  return new ApigError(404, 'APIG.3020', `The URL domain does not exist;domain:${domain}`);
+}
+
+/** Inferred code (Huawei documents the refusal, not its code); the client names it too. */
+export function certificateAttached(id: string): ApigError {
+  return new ApigError(
+    403,
+    'APIG.3472',
+    `The certificate cannot be deleted because it has been bound to domain names;id:${id}`,
+  );
+}
+
 export function instanceNotFound(id: string): ApigError {
   return new ApigError(404, 'APIG.3030', `The instance does not exist;id:${id}`);
 }

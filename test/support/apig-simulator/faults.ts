@@ -36,6 +36,9 @@ export class FaultInjector {
     if (rule.times !== undefined && !(Number.isInteger(rule.times) && rule.times > 0)) {
       throw new RangeError(`fault times must be a positive integer, got ${rule.times}`);
     }
+    if (rule.fault.kind === 'applyLate' && (rule.method?.toUpperCase() !== 'PUT' || rule.after)) {
+      throw new RangeError('an applyLate fault needs method PUT and no `after`');
+    }
     this.#rules.push({ rule, remaining: rule.times ?? Infinity });
   }
 

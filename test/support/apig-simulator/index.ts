@@ -14,104 +14,23 @@ import { CertificateStore } from './certificates.ts';
 import { ApigError, apiNotFound, throttled } from './errors.ts';
 import { FaultInjector } from './faults.ts';
 import { SlidingWindowLimiter } from './rate-limit.ts';
+import {
+  certificateOperation,
+  errorReply,
+  faultReply,
+  parseJson,
+  readBody,
+  route,
+  type Route,
+} from './routes.ts';
 import type { SignedRequestParts } from './signature.ts';
-import type {
-  ApigSimulator,
-  Fault,
-  RequestLogEntry,
-  ServiceName,
-  SimulatorOptions,
-} from './types.ts';
+import type { ApigSimulator, RequestLogEntry, SimulatorOptions } from './types.ts';
 
 export type * from './types.ts';
 export { MAX_CLOCK_SKEW_MS, FAILURES_BEFORE_LOCK, LOCK_DURATION_MS } from './auth.ts';
 
 export const DEFAULT_PROJECT_ID = '05041fffa40025702f6dc009cc6f8f33';
 export const DEFAULT_PROJECT_NAME = 'cn-north-4';
-const MAX_BODY_BYTES = 1024 * 1024;
-/** Limit shown in the message of an injected 429, in APIG's default per-minute form. */
-const INJECTED_THROTTLE_LIMIT = 60;
-
-interface Route {
-  service: ServiceName;
-  projectId?: string;
-  certificateId?: string;
-  /** certificate collection, one certificate, its attached domains, or the IAM token endpoint */
-  resource: 'collection' | 'certificate' | 'attached-domains' | 'token' | 'unknown';
-}
-
-function route(pathname: string): Route {
-  if (pathname === '/v3/auth/tokens') return { service: 'iam', resource: 'token' };
-  const match =
-    /^\/v2\/([^/]+)\/(apigw|apic)\/certificates(?:\/([^/]+)(\/attached-domains)?)?\/?$/.exec(
-      pathname,
-    );
-  if (!match) return { service: 'apigw', resource: 'unknown' };
-  const [, projectId, service, certificateId, domains] = match;
-  return {
-    service: service as 'apigw' | 'apic',
-    projectId: decodeURIComponent(projectId!),
-    ...(certificateId !== undefined ? { certificateId: decodeURIComponent(certificateId) } : {}),
-    resource: domains
-      ? 'attached-domains'
-      : certificateId !== undefined
-        ? 'certificate'
-        : 'collection',
-  };
-}
-
-function errorReply(error: ApigError): HttpReply {
-  return { status: error.status, body: { error_code: error.code, error_msg: error.message } };
-}
-
-function faultReply(
-  fault: Exclude<Fault, { kind: 'latency' | 'reset' }>,
-  certificateId: string | undefined,
-): HttpReply {
-  switch (fault.kind) {
-    case 'serverError':
-      return errorReply(new ApigError(500, 'APIG.9999', 'System error'));
-    case 'throttle500':
-      return errorReply(new ApigError(500, 'APIG.9008', 'Too many requests'));
-    case 'unauthorized':
-      return errorReply(new ApigError(401, 'APIGW.0307', 'The token must be updated'));
-    case 'throttle429': {
-      const reply = errorReply(throttled(INJECTED_THROTTLE_LIMIT, 'minute'));
-      return fault.retryAfterSeconds === undefined
-        ? reply
-        : { ...reply, headers: { 'Retry-After': String(fault.retryAfterSeconds) } };
-    }
-    case 'malformed':
-      // Cut short, as a proxy dropping the connection mid-body would leave it.
-      return { status: 200, body: `{"id":"${certificateId ?? ''}","name":` };
-  }
-}
-
-function isJsonContentType(value: string | undefined): boolean {
-  return value !== undefined && /^application\/json\s*(;|$)/i.test(value.trim());
-}
-
-async function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > MAX_BODY_BYTES) return undefined;
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks);
-}
-
-function parseJson(body: Buffer, contentType: string | undefined): unknown {
-  if (!isJsonContentType(contentType)) {
-    throw new ApigError(400, 'APIG.2000', 'Parameter error: Content-Type must be application/json');
-  }
-  try {
-    return JSON.parse(body.toString('utf8')) as unknown;
-  } catch {
-    throw new ApigError(400, 'APIG.2000', 'Parameter error: the request body is not valid JSON');
-  }
-}
 
 export async function startApigSimulator(opts: SimulatorOptions = {}): Promise<ApigSimulator> {
   const now = opts.now ?? (() => new Date());
@@ -135,6 +54,15 @@ export async function startApigSimulator(opts: SimulatorOptions = {}): Promise<A
       ? undefined
       : new SlidingWindowLimiter(opts.rateLimitPerSecond);
   const log: RequestLogEntry[] = [];
+  /** PUTs held by an applyLate fault, per certificate, in arrival order. */
+  const heldPuts = new Map<string, (() => void)[]>();
+
+  /** Applies the PUTs held for a certificate, right after a newer one took effect. */
+  function applyHeldPuts(certificateId: string): void {
+    const held = heldPuts.get(certificateId) ?? [];
+    heldPuts.delete(certificateId);
+    for (const apply of held) apply();
+  }
 
   /** The answer to one request, and how the caller authenticated when it did. */
   function handle(
@@ -142,6 +70,7 @@ export async function startApigSimulator(opts: SimulatorOptions = {}): Promise<A
     method: string,
     parts: SignedRequestParts,
     query: URLSearchParams,
+    admitted = false,
   ): { reply: HttpReply; auth?: AuthMethod } {
     if (r.resource === 'token') {
       if (method !== 'POST') return { reply: errorReply(apiNotFound()) };
@@ -163,40 +92,19 @@ export async function startApigSimulator(opts: SimulatorOptions = {}): Promise<A
     }
     if (r.resource === 'unknown' || r.projectId === undefined)
       return { reply: errorReply(apiNotFound()) };
-    const operation = certificateOperation(r, method);
+    const operation = certificateOperation(store, r, method);
     if (operation === undefined) return { reply: errorReply(apiNotFound()) };
     let auth: AuthMethod | undefined;
     try {
       auth = authenticator.authenticate(parts, r.projectId);
-      if (limiter && !limiter.admit(now().getTime())) throw throttled(limiter.limit, 'second');
+      if (!admitted && limiter && !limiter.admit(now().getTime()))
+        throw throttled(limiter.limit, 'second');
       return { reply: operation(r.projectId, parts, query), auth };
     } catch (error) {
       if (error instanceof ApigError)
         return { reply: errorReply(error), ...(auth ? { auth } : {}) };
       throw error;
     }
-  }
-
-  function certificateOperation(
-    r: Route,
-    method: string,
-  ):
-    | ((projectId: string, parts: SignedRequestParts, query: URLSearchParams) => HttpReply)
-    | undefined {
-    const id = r.certificateId;
-    const json = (parts: SignedRequestParts): unknown =>
-      parseJson(Buffer.from(parts.body), parts.headers['content-type'] as string | undefined);
-    if (r.resource === 'collection') {
-      if (method === 'GET') return (projectId, _parts, query) => store.list(projectId, query);
-      if (method === 'POST') return (projectId, parts) => store.create(projectId, json(parts));
-    } else if (r.resource === 'certificate' && id !== undefined) {
-      if (method === 'GET') return (projectId) => store.show(projectId, id);
-      if (method === 'PUT') return (projectId, parts) => store.modify(projectId, id, json(parts));
-      if (method === 'DELETE') return (projectId) => store.remove(projectId, id);
-    } else if (r.resource === 'attached-domains' && id !== undefined && method === 'GET') {
-      return (projectId, _parts, query) => store.attachedDomains(projectId, id, query);
-    }
-    return undefined;
   }
 
   function send(res: ServerResponse, reply: HttpReply, requestId: string): void {
@@ -260,13 +168,35 @@ export async function startApigSimulator(opts: SimulatorOptions = {}): Promise<A
       await sleep(picked.latencyMs);
     }
 
+    const parts: SignedRequestParts = { method, rawPath, rawQuery, headers: req.headers, body };
+    const query = new URLSearchParams(rawQuery);
+    if (picked.fault?.kind === 'applyLate' && r.certificateId !== undefined) {
+      entry.fault = 'applyLate';
+      const held = heldPuts.get(r.certificateId) ?? [];
+      held.push(() => {
+        const late = handle(r, method, parts, query, true);
+        entry.applied = late.reply.status >= 200 && late.reply.status < 300;
+      });
+      heldPuts.set(r.certificateId, held);
+      if (picked.fault.answer === 'serverError') {
+        const reply = faultReply({ kind: 'serverError' }, r.certificateId);
+        record(reply.status, reply);
+        send(res, reply, requestId);
+      } else {
+        record(0);
+        req.socket.destroy();
+      }
+      return;
+    }
+
     let reply: HttpReply | undefined;
     if (picked.fault === undefined || picked.after) {
-      const parts: SignedRequestParts = { method, rawPath, rawQuery, headers: req.headers, body };
-      const handled = handle(r, method, parts, new URLSearchParams(rawQuery));
+      const handled = handle(r, method, parts, query);
       reply = handled.reply;
       if (handled.auth) entry.auth = handled.auth;
       entry.applied = method !== 'GET' && reply.status >= 200 && reply.status < 300;
+      if (entry.applied && method === 'PUT' && r.certificateId !== undefined)
+        applyHeldPuts(r.certificateId);
     }
     if (picked.fault !== undefined) {
       entry.fault = picked.fault.kind;
@@ -275,7 +205,7 @@ export async function startApigSimulator(opts: SimulatorOptions = {}): Promise<A
         req.socket.destroy();
         return;
       }
-      reply = faultReply(picked.fault, r.certificateId);
+      if (picked.fault.kind !== 'applyLate') reply = faultReply(picked.fault, r.certificateId);
     }
     record(reply!.status, reply);
     send(res, reply!, requestId);
@@ -315,7 +245,12 @@ export async function startApigSimulator(opts: SimulatorOptions = {}): Promise<A
     projectId: defaultProjectId,
     seedCertificate: (c) => store.seed(c, defaultProjectId),
     addInstance: (id) => store.addInstance(id),
+    seedDomain: (d) => store.domains.seed(d),
+    domains: () => store.domains.all(),
     certificate: (id) => store.get(id),
+    consoleEdit: (id, edit) => store.consoleEdit(id, edit),
+    consoleDelete: (id) => store.consoleDelete(id),
+    consoleDetach: (id, domain) => store.domains.consoleDetach(id, domain),
     requests: () => log.map((e) => ({ ...e })),
     successfulPuts: (certificateId) =>
       log

@@ -57,7 +57,13 @@ export type Fault =
   | { kind: 'throttle500' } // 500 APIG.9008
   | { kind: 'unauthorized' } // 401 APIGW.0307 token must be updated
   | { kind: 'reset' } // destroy the socket without answering
-  | { kind: 'malformed' }; // 200 with a non-JSON body
+  | { kind: 'malformed' } // 200 with a non-JSON body
+  /**
+   * PUT only: the request is checked and held, answered with a reset
+   * (default) or a 500, and applied right after the next PUT that takes
+   * effect on the same certificate (a late write overtaking a newer one).
+   */
+  | { kind: 'applyLate'; answer?: 'reset' | 'serverError' };
 
 export interface FaultRule {
   fault: Fault;
@@ -121,6 +127,35 @@ export interface SeedCertificate {
   privateKey?: string;
 }
 
+/** A domain bound to an API group on a gateway, ready for certificates to attach. */
+export interface SeedDomain {
+  instanceId: string;
+  groupId: string;
+  /** Default: groupId. */
+  groupName?: string;
+  domain: string;
+  /** Default: random. */
+  domainId?: string;
+}
+
+export interface StoredDomain {
+  id: string;
+  domain: string;
+  instanceId: string;
+  groupId: string;
+  groupName: string;
+  /** The one certificate attached, if any. */
+  certificateId?: string;
+  verifiedClientCertificateEnabled: boolean;
+}
+
+/** New content put in through the console (checked like a PUT; type and instance stay). */
+export interface ConsoleEdit {
+  certContent: string;
+  privateKey: string;
+  name?: string;
+}
+
 export interface ApigSimulator {
   /** e.g. http://127.0.0.1:PORT — APIG, ROMA Connect and IAM (/v3/...) on the same server. */
   url: string;
@@ -130,7 +165,17 @@ export interface ApigSimulator {
   projectId: string;
   seedCertificate(c: SeedCertificate): void;
   addInstance(instanceId: string): void;
+  /** Binds a domain to an API group on a gateway (the gateway becomes known); returns the record. */
+  seedDomain(d: SeedDomain): StoredDomain;
+  /** Every seeded domain with its attachment state. */
+  domains(): StoredDomain[];
   certificate(id: string): StoredCertificate | undefined;
+  /** A person replacing the content in the console; throws the APIG error when APIG would refuse. */
+  consoleEdit(id: string, edit: ConsoleEdit): void;
+  /** A person unbinding the certificate's domains and deleting it in the console. */
+  consoleDelete(id: string): void;
+  /** A person unbinding one domain from the certificate in the console. */
+  consoleDetach(id: string, domain: string): void;
   requests(): RequestLogEntry[];
   /** PUTs that stored a certificate (status 200, or applied before an `after` fault). */
   successfulPuts(certificateId?: string): RequestLogEntry[];

@@ -223,7 +223,7 @@ describe('request log', () => {
   it('records method, path, query, service, project, certificate, status, error code and auth', async () => {
     await get();
     await send(sim.url, {
-      path: `/v2/${sim.projectId}/apic/certificates?limit=5&name=cert`,
+      path: `/v2/${sim.projectId}/apic/certificates?limit=5&name=cert&instance_id=common`,
       headers: { 'X-Auth-Token': TOKEN },
     });
     await get('missing');
@@ -240,7 +240,11 @@ describe('request log', () => {
       auth: 'static-token',
     });
     expect(first?.time).toBeInstanceOf(Date);
-    expect(second).toMatchObject({ service: 'apic', query: 'limit=5&name=cert', status: 200 });
+    expect(second).toMatchObject({
+      service: 'apic',
+      query: 'limit=5&name=cert&instance_id=common',
+      status: 200,
+    });
     expect(second).not.toHaveProperty('certificateId');
     expect(third).toMatchObject({ status: 404, errorCode: 'APIG.3025', certificateId: 'missing' });
   });
