@@ -10,6 +10,7 @@ import {
   type ApigError,
   type CertificateTarget,
 } from '../../apig/index.ts';
+import { hasErrorKind } from '../../common/errors.ts';
 import { REASONS } from '../conditions.ts';
 import { apigFailure, invalid, ready, synced } from '../outcome.ts';
 import {
@@ -139,28 +140,22 @@ async function readBack(
   const target = targetOf(checked, certificateId);
   const digest = digestFor(input, checked, certificateId);
   const status = input.resource.status ?? {};
-  let held: ApigCertificate;
+  let held: ApigCertificate | undefined;
   try {
     held = await apig.showCertificate(target, signal);
   } catch (error) {
-    if (signal?.aborted || !isGone(error)) throw error;
-    if (input.resource.spec.certificateId) {
-      const outcome = apigFailure(input, error, digest);
-      return {
-        outcome: withDrift(outcome, ['deleted'], status.syncedHash !== undefined),
-        certificateId,
-        checked: true,
-      };
-    }
-    // Found by name (or created) earlier and deleted since: start over by name.
-    const { certificateId: _gone, created: _created, syncedHash: _hash, ...rest } = status;
-    const fresh: LifecycleInput = {
-      ...input,
-      acceptedEarlier: undefined,
-      resource: { ...input.resource, status: rest },
+    // An answer without serial or not-after (a certificate never given
+    // content) says nothing to compare: the content is sent, as for a difference.
+    if (!signal?.aborted && hasErrorKind(error, 'protocol')) held = undefined;
+    else if (signal?.aborted || !isGone(error)) throw error;
+    else return await gone(input, checked, certificateId, error, apig, signal);
+  }
+  if (!held) {
+    return {
+      outcome: await resend(input, checked, certificateId, apig, signal),
+      certificateId,
+      checked: true,
     };
-    const step = await findOrCreate(fresh, checked, apig, signal);
-    return { ...step, outcome: withDrift(step.outcome, ['deleted'], true), checked: true };
   }
   const kinds = certificateDrift(held, checked.validated.leaf);
   if (kinds.length === 0) {
@@ -175,14 +170,7 @@ async function readBack(
           );
     return { outcome, certificateId, checked: true };
   }
-  // APIG holds something else: send the content once more, whatever status said.
-  const { syncedHash: _stale, ...rest } = status;
-  const resend: LifecycleInput = {
-    ...input,
-    acceptedEarlier: undefined,
-    resource: { ...input.resource, status: rest },
-  };
-  const outcome = await syncContent(resend, checked, certificateId, apig, signal);
+  const outcome = await resend(input, checked, certificateId, apig, signal);
   const drifted = status.syncedHash === digest;
   return {
     outcome: withDrift(
@@ -194,6 +182,52 @@ async function readBack(
     certificateId,
     checked: true,
   };
+}
+
+/** The certificate is gone from APIG (deleted in the console). */
+async function gone(
+  input: LifecycleInput,
+  checked: CheckedInputs,
+  certificateId: string,
+  error: ApigError,
+  apig: LifecycleApig,
+  signal?: AbortSignal,
+): Promise<ContentStep> {
+  const status = input.resource.status ?? {};
+  if (input.resource.spec.certificateId) {
+    const outcome = apigFailure(input, error, digestFor(input, checked, certificateId));
+    return {
+      outcome: withDrift(outcome, ['deleted'], status.syncedHash !== undefined),
+      certificateId,
+      checked: true,
+    };
+  }
+  // Found by name (or created) earlier and deleted since: start over by name.
+  const { certificateId: _gone, created: _created, syncedHash: _hash, ...rest } = status;
+  const fresh: LifecycleInput = {
+    ...input,
+    acceptedEarlier: undefined,
+    resource: { ...input.resource, status: rest },
+  };
+  const step = await findOrCreate(fresh, checked, apig, signal);
+  return { ...step, outcome: withDrift(step.outcome, ['deleted'], true), checked: true };
+}
+
+/** APIG holds something else: send the content once more, whatever status said. */
+function resend(
+  input: LifecycleInput,
+  checked: CheckedInputs,
+  certificateId: string,
+  apig: LifecycleApig,
+  signal?: AbortSignal,
+): Promise<ReconcileOutcome> {
+  const { syncedHash: _stale, ...rest } = input.resource.status ?? {};
+  const fresh: LifecycleInput = {
+    ...input,
+    acceptedEarlier: undefined,
+    resource: { ...input.resource, status: rest },
+  };
+  return syncContent(fresh, checked, certificateId, apig, signal);
 }
 
 /** No ID known: the one certificate of the scope named spec.name, or a new one. */
