@@ -119,6 +119,21 @@ describe('create, adopt, ambiguous, rename', () => {
     expect(creates()).toHaveLength(1);
   });
 
+  it('does not POST twice when the status write after a POST fails (409 from a spec edit)', async () => {
+    await withSecret('racing', 'racing.example.com');
+    s.simulator.addFault({ fault: { kind: 'latency', ms: 3_000 }, method: 'POST', times: 1 });
+    const createsBefore = creates().length;
+    await create('racing', {});
+    await sleep(1_500);
+    // A new generation while the POST is on its way: the status write gets 409.
+    await patchSpec('racing', { suspend: false });
+    const ready = await s.waitForReady('racing');
+    expect(ready.metadata.generation).toBe(2);
+    await sleep(1_000);
+    expect(creates()).toHaveLength(createsBefore + 1);
+    expect(ready.status?.created).toBe(true);
+  });
+
   it('adopts the one certificate of that name, sending the content once', async () => {
     s.simulator.seedCertificate({ id: 'adopt-1', name: 'adopted_cert' });
     const cert = await withSecret('adopted', 'adopted.example.com');
@@ -289,10 +304,50 @@ describe('drift', () => {
         Promise.resolve(s.simulator.certificate(id)?.serialNumber === decimal(cert.serialNumber)),
       20_000,
     );
-    const drifted = (await s.events('edited')).find((e) => e.reason === 'Drifted');
-    expect(drifted?.message).toContain('serial');
+    const drifted = await eventually('a Drifted event', async () =>
+      (await s.events('edited')).find((e) => e.reason === 'Drifted'),
+    );
+    expect(drifted.message).toContain('serial');
     const status = (await s.getCertificate('edited')).status;
     expect(status?.lastDriftCheckTime).toBeDefined();
+  });
+
+  it('corrects a late PUT that overtook a newer one within a drift interval', async () => {
+    s.simulator.seedCertificate({ id: 'late-1', name: 'late_cert' });
+    await withSecret('late', 'late.example.com');
+    await create('late', { certificateId: 'late-1', name: 'late_cert' });
+    await s.waitForReady('late');
+    s.simulator.addFault({
+      fault: { kind: 'applyLate' },
+      method: 'PUT',
+      certificateId: 'late-1',
+      times: 1,
+    });
+    const older = await withSecret('late', 'late.example.com');
+    await eventually('the held PUT', () =>
+      Promise.resolve(
+        s.simulator.requests().some((r) => r.certificateId === 'late-1' && r.fault === 'applyLate'),
+      ),
+    );
+    // While the operator backs off, the Secret changes again: the newer PUT goes
+    // first, and the held older one is applied after it.
+    const newer = await withSecret('late', 'late.example.com');
+    await eventually('the older content applied last', () =>
+      Promise.resolve(
+        s.simulator.certificate('late-1')?.serialNumber === decimal(older.serialNumber),
+      ),
+    );
+    await eventually(
+      'the newer content back within a drift interval',
+      () =>
+        Promise.resolve(
+          s.simulator.certificate('late-1')?.serialNumber === decimal(newer.serialNumber),
+        ),
+      20_000,
+    );
+    await eventually('a Drifted event', async () =>
+      (await s.events('late')).some((e) => e.reason === 'Drifted'),
+    );
   });
 
   it('recreates a certificate it created and that was deleted in the console', async () => {
