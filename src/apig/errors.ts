@@ -80,7 +80,8 @@ export abstract class ApigError extends Error {
   readonly requestId: string | undefined;
   /**
    * A write whose request may have reached APIG and taken effect: a timeout,
-   * reset or 5xx after it was sent, or a 2xx answer that could not be read.
+   * reset or 5xx after it was sent, a 2xx answer that could not be read, or
+   * an undocumented 1xx/3xx.
    * The caller must read the certificate back (GET) before writing again.
    * Always false for reads, for a refusal (4xx, throttling) and for a
    * request that never left (connection refused, DNS, TLS).
@@ -262,7 +263,7 @@ export function classifyApigResponse(
   if (status === 403) return new ApigForbiddenError('forbidden', details);
   if (status === 404) return new ApigNotFoundError('not found', details);
   if (status >= 400) return new ApigInvalidInputError('request rejected', details);
-  return new ApigProtocolError('unexpected HTTP status', details);
+  return new ApigProtocolError('unexpected HTTP status', afterDispatch);
 }
 
 /** Network failures that happen before any byte of the request is sent. */

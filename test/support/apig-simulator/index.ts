@@ -70,7 +70,7 @@ export async function startApigSimulator(opts: SimulatorOptions = {}): Promise<A
     method: string,
     parts: SignedRequestParts,
     query: URLSearchParams,
-    admitted = false,
+    hold?: (apply: () => HttpReply) => HttpReply,
   ): { reply: HttpReply; auth?: AuthMethod } {
     if (r.resource === 'token') {
       if (method !== 'POST') return { reply: errorReply(apiNotFound()) };
@@ -97,9 +97,11 @@ export async function startApigSimulator(opts: SimulatorOptions = {}): Promise<A
     let auth: AuthMethod | undefined;
     try {
       auth = authenticator.authenticate(parts, r.projectId);
-      if (!admitted && limiter && !limiter.admit(now().getTime()))
-        throw throttled(limiter.limit, 'second');
-      return { reply: operation(r.projectId, parts, query), auth };
+      if (limiter && !limiter.admit(now().getTime())) throw throttled(limiter.limit, 'second');
+      const projectId = r.projectId;
+      const apply = (): HttpReply => operation(projectId, parts, query);
+      // Authenticated and admitted now; a held request takes effect later.
+      return { reply: hold ? hold(apply) : apply(), auth };
     } catch (error) {
       if (error instanceof ApigError)
         return { reply: errorReply(error), ...(auth ? { auth } : {}) };
@@ -171,21 +173,32 @@ export async function startApigSimulator(opts: SimulatorOptions = {}): Promise<A
     const parts: SignedRequestParts = { method, rawPath, rawQuery, headers: req.headers, body };
     const query = new URLSearchParams(rawQuery);
     if (picked.fault?.kind === 'applyLate' && r.certificateId !== undefined) {
-      entry.fault = 'applyLate';
-      const held = heldPuts.get(r.certificateId) ?? [];
-      held.push(() => {
-        const late = handle(r, method, parts, query, true);
-        entry.applied = late.reply.status >= 200 && late.reply.status < 300;
+      const { answer } = picked.fault;
+      const certificateId = r.certificateId;
+      let held = false;
+      const handled = handle(r, method, parts, query, (apply) => {
+        held = true;
+        const queue = heldPuts.get(certificateId) ?? [];
+        queue.push(() => {
+          try {
+            const late = apply();
+            entry.applied = late.status >= 200 && late.status < 300;
+          } catch (error) {
+            if (!(error instanceof ApigError)) throw error;
+          }
+        });
+        heldPuts.set(certificateId, queue);
+        return faultReply({ kind: 'serverError' }, certificateId);
       });
-      heldPuts.set(r.certificateId, held);
-      if (picked.fault.answer === 'serverError') {
-        const reply = faultReply({ kind: 'serverError' }, r.certificateId);
-        record(reply.status, reply);
-        send(res, reply, requestId);
-      } else {
+      if (handled.auth) entry.auth = handled.auth;
+      if (held) entry.fault = 'applyLate';
+      if (held && answer !== 'serverError') {
         record(0);
         req.socket.destroy();
+        return;
       }
+      record(handled.reply.status, handled.reply);
+      send(res, handled.reply, requestId);
       return;
     }
 

@@ -44,7 +44,10 @@ export interface RequestLogEntry {
   errorCode?: string;
   /** Kind of the injected fault, when one applied. */
   fault?: string;
-  /** True when the request took effect in the simulator's state (e.g. a PUT that stored the certificate). */
+  /**
+   * True when the request took effect in the simulator's state (e.g. a PUT that stored the
+   * certificate); a PUT held by `applyLate` turns true when it is applied.
+   */
   applied: boolean;
   /** How the caller authenticated, when it did. */
   auth?: 'aksk' | 'token' | 'static-token';
@@ -59,7 +62,7 @@ export type Fault =
   | { kind: 'reset' } // destroy the socket without answering
   | { kind: 'malformed' } // 200 with a non-JSON body
   /**
-   * PUT only: the request is checked and held, answered with a reset
+   * PUT only: the request is authenticated and admitted, then held, answered with a reset
    * (default) or a 500, and applied right after the next PUT that takes
    * effect on the same certificate (a late write overtaking a newer one).
    */
@@ -177,7 +180,7 @@ export interface ApigSimulator {
   /** A person unbinding one domain from the certificate in the console. */
   consoleDetach(id: string, domain: string): void;
   requests(): RequestLogEntry[];
-  /** PUTs that stored a certificate (status 200, or applied before an `after` fault). */
+  /** PUTs that stored a certificate (status 200, applied before an `after` fault, or applied late). */
   successfulPuts(certificateId?: string): RequestLogEntry[];
   addFault(rule: FaultRule): void;
   clearFaults(): void;

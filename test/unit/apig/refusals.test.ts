@@ -66,6 +66,8 @@ describe('outcomeUnknown', () => {
     ['updateCertificate', 500, 'APIG.9008', false],
     ['updateCertificate', 429, 'APIGW.0308', false],
     ['deleteCertificate', 400, 'APIG.2012', false],
+    ['detachDomains', 302, 'x', true],
+    ['listCertificates', 302, 'x', false],
   ] as const)('%s answered %i %s: %s', (operation, status, code, unknown) => {
     expect(answer(operation, status, code)?.outcomeUnknown).toBe(unknown);
   });

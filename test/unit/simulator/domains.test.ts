@@ -336,6 +336,23 @@ describe('applyLate fault', () => {
     expect(sim.certificate('global-1')?.certContent).toBe(f.rsa.chainPem);
   });
 
+  it('answers a request that fails authentication at once and holds nothing', async () => {
+    sim.addFault({ fault: { kind: 'applyLate' }, method: 'PUT', times: 1 });
+    const refused = await send(sim.url, {
+      method: 'PUT',
+      path: path('/global-1'),
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({
+        name: 'global_one',
+        cert_content: f.rsa.chainPem,
+        private_key: f.rsa.keyPem,
+      }),
+    });
+    expect([refused.status, errorOf(refused).error_code]).toEqual([401, 'APIG.1000']);
+    await put(f.ec);
+    expect(sim.certificate('global-1')?.certContent).toBe(f.ec.chainPem);
+  });
+
   it('is only for PUTs', () => {
     expect(() => sim.addFault({ fault: { kind: 'applyLate' } })).toThrow(RangeError);
     expect(() =>
