@@ -2,7 +2,6 @@
 // name, queues `namespace/name` keys, and runs reconcile for each key while
 // this replica leads. Watch handlers only enqueue; all I/O happens in workers.
 import type { Logger } from 'pino';
-import type { ApigOperation } from '../apig/index.ts';
 import { systemClock, type Clock } from '../common/clock.ts';
 import type { EventRecorder } from '../kube/event-recorder.ts';
 import type { KubeClient } from '../kube/kube-client.ts';
@@ -23,6 +22,7 @@ import { cleanupFailed } from './outcome.ts';
 import { Publisher, type StatusWrite } from './publish.ts';
 import { referencesOf, type ReferencedKind } from './references.ts';
 import type { ReconcileInput, ReconcileOutcome } from './reconcile.ts';
+import { timedApig } from './timed-apig.ts';
 
 export interface ControllerOptions {
   client: KubeClient;
@@ -337,28 +337,4 @@ export class CertificateController {
 
 function ownerKey(owner: ApigCertificateResource | undefined): string | undefined {
   return owner ? storeKey(owner.metadata) : undefined;
-}
-
-/** Each APIG call counted and timed by operation (metrics.timeApigCall). */
-function timedApig(apig: LifecycleApig, metrics: Metrics): LifecycleApig {
-  const time = <T>(operation: ApigOperation, call: () => Promise<T>, signal?: AbortSignal) =>
-    metrics.timeApigCall(operation, call, signal);
-  return {
-    updateCertificate: (target, body, signal) =>
-      time('updateCertificate', () => apig.updateCertificate(target, body, signal), signal),
-    createCertificate: (scope, body, signal) =>
-      time('createCertificate', () => apig.createCertificate(scope, body, signal), signal),
-    showCertificate: (target, signal) =>
-      time('showCertificate', () => apig.showCertificate(target, signal), signal),
-    listCertificates: (query, signal) =>
-      time('listCertificates', () => apig.listCertificates(query, signal), signal),
-    deleteCertificate: (target, signal) =>
-      time('deleteCertificate', () => apig.deleteCertificate(target, signal), signal),
-    attachDomains: (target, domains, signal) =>
-      time('attachDomains', () => apig.attachDomains(target, domains, signal), signal),
-    detachDomains: (target, domains, signal) =>
-      time('detachDomains', () => apig.detachDomains(target, domains, signal), signal),
-    listAttachedDomains: (target, signal) =>
-      time('listAttachedDomains', () => apig.listAttachedDomains(target, signal), signal),
-  };
 }
