@@ -61,6 +61,8 @@ const controller = new CertificateController({
   metrics,
   logger,
   resyncPeriodMs: config.resyncPeriodMs,
+  driftCheckIntervalMs: config.driftCheckIntervalMs,
+  dryRun: config.dryRun,
   concurrency: config.reconcileConcurrency,
   watchInactivityMs: config.watchInactivityTimeoutMs,
 });

@@ -26,6 +26,15 @@ export function isAlgorithmType(value: string): value is AlgorithmType {
   return (ALGORITHM_TYPES as readonly string[]).includes(value);
 }
 
+/** What deleting the resource does in APIG: `Retain` (default) leaves it alone. */
+export const DELETION_POLICIES = ['Retain', 'Delete'] as const;
+export type DeletionPolicy = (typeof DELETION_POLICIES)[number];
+
+/** The finalizer a `Delete` policy adds; removed once APIG is cleaned up. */
+export const CLEANUP_FINALIZER = `${GROUP}/cleanup`;
+/** `"true"`: a resource being deleted goes without touching APIG. */
+export const SKIP_CLEANUP_ANNOTATION = `${GROUP}/skip-cleanup`;
+
 export const CONDITION_STATUSES = ['True', 'False', 'Unknown'] as const;
 export type ConditionStatus = (typeof CONDITION_STATUSES)[number];
 
@@ -38,8 +47,28 @@ export interface KeyReference {
   key: string;
 }
 
+/** A domain (already bound to an API group) the certificate must be attached to. */
+export interface DomainSpec {
+  name: string;
+  /** Instances whose binding of this domain gets the certificate; all when absent. */
+  instanceIds?: string[];
+  verifiedClientCertificateEnabled?: boolean;
+}
+
+/** A declared domain as APIG's attached-domains reports it. */
+export interface DomainStatus {
+  name: string;
+  /** The certificate is attached to this domain. */
+  bound: boolean;
+  instanceId?: string;
+  apiGroupName?: string;
+  /** APIG's domain status (e.g. the CNAME resolution state). */
+  status?: string;
+}
+
 export interface ApigCertificateSpec {
-  certificateId: string;
+  /** Absent: the certificate named `name` in the scope is adopted or created. */
+  certificateId?: string;
   name: string;
   secretRef: NameReference;
   type?: CertificateType;
@@ -49,6 +78,8 @@ export interface ApigCertificateSpec {
   trustedRootCA?: { secretRef?: KeyReference; configMapRef?: KeyReference };
   projectId?: string;
   suspend?: boolean;
+  domains?: DomainSpec[];
+  deletionPolicy?: DeletionPolicy;
 }
 
 /** metav1.Condition */
@@ -85,6 +116,14 @@ export interface ApigCertificateStatus {
   /** Digest of content APIG refused permanently: not sent again until something changes. */
   failedHash?: string;
   lastError?: LastError;
+  /** The APIG certificate ID, once known (also when the spec names it). */
+  certificateId?: string;
+  /** This resource created the certificate (so a Delete policy deletes it). */
+  created?: boolean;
+  domains?: DomainStatus[];
+  /** Domains this resource attached: the only ones it ever detaches. */
+  attachedDomains?: string[];
+  lastDriftCheckTime?: string;
 }
 
 export interface ApigCertificateResource {
@@ -96,6 +135,10 @@ export interface ApigCertificateResource {
     uid?: string;
     generation?: number;
     resourceVersion?: string;
+    creationTimestamp?: string;
+    deletionTimestamp?: string;
+    finalizers?: string[];
+    annotations?: Record<string, string>;
   };
   spec: ApigCertificateSpec;
   status?: ApigCertificateStatus;
@@ -111,7 +154,7 @@ type FieldPresence<T> = {
 };
 
 export const APIG_CERTIFICATE_SPEC_FIELDS = {
-  certificateId: 'required',
+  certificateId: 'optional',
   name: 'required',
   secretRef: 'required',
   type: 'optional',
@@ -121,7 +164,23 @@ export const APIG_CERTIFICATE_SPEC_FIELDS = {
   trustedRootCA: 'optional',
   projectId: 'optional',
   suspend: 'optional',
+  domains: 'optional',
+  deletionPolicy: 'optional',
 } as const satisfies FieldPresence<ApigCertificateSpec>;
+
+export const DOMAIN_SPEC_FIELDS = {
+  name: 'required',
+  instanceIds: 'optional',
+  verifiedClientCertificateEnabled: 'optional',
+} as const satisfies FieldPresence<DomainSpec>;
+
+export const DOMAIN_STATUS_FIELDS = {
+  name: 'required',
+  bound: 'required',
+  instanceId: 'optional',
+  apiGroupName: 'optional',
+  status: 'optional',
+} as const satisfies FieldPresence<DomainStatus>;
 
 export const NAME_REFERENCE_FIELDS = {
   name: 'required',
@@ -152,6 +211,11 @@ export const APIG_CERTIFICATE_STATUS_FIELDS = {
   syncedHash: 'optional',
   failedHash: 'optional',
   lastError: 'optional',
+  certificateId: 'optional',
+  created: 'optional',
+  domains: 'optional',
+  attachedDomains: 'optional',
+  lastDriftCheckTime: 'optional',
 } as const satisfies FieldPresence<ApigCertificateStatus>;
 
 export const CONDITION_FIELDS = {

@@ -47,5 +47,7 @@ export function describeConfig(config: OperatorConfig): Record<string, unknown> 
     resyncPeriodMs: config.resyncPeriodMs,
     watchInactivityTimeoutMs: config.watchInactivityTimeoutMs,
     reconcileConcurrency: config.reconcileConcurrency,
+    driftCheckIntervalMs: config.driftCheckIntervalMs,
+    dryRun: config.dryRun,
   };
 }

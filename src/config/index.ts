@@ -217,6 +217,8 @@ export function loadConfig(
   const resync = environment.text('RESYNC_PERIOD');
   const inactivity = environment.text('WATCH_INACTIVITY_TIMEOUT');
   const concurrency = environment.text('RECONCILE_CONCURRENCY');
+  const driftInterval = environment.text('DRIFT_CHECK_INTERVAL');
+  const dryRun = environment.text('DRY_RUN');
   const config: OperatorConfig = {
     apig: apigSettings(environment, warnings),
     watchNamespaces: watchNamespaces(environment),
@@ -231,6 +233,11 @@ export function loadConfig(
         : parseDurationSetting('WATCH_INACTIVITY_TIMEOUT', inactivity, 1_000),
     reconcileConcurrency:
       concurrency === undefined ? 4 : parseInteger('RECONCILE_CONCURRENCY', concurrency, 1, 100),
+    driftCheckIntervalMs:
+      driftInterval === undefined
+        ? 3_600_000
+        : parseDurationSetting('DRIFT_CHECK_INTERVAL', driftInterval, 1_000, { allowZero: true }),
+    dryRun: dryRun === undefined ? false : parseBoolean('DRY_RUN', dryRun),
     warnings,
   };
   return deepFreeze(config);

@@ -95,11 +95,18 @@ export function parseBoolean(variable: string, raw: string): boolean {
   return fail(variable, `${quote(raw)} is not true or false`);
 }
 
-export function parseDurationSetting(variable: string, raw: string, minMs: number): number {
+/** `allowZero`: 0 (any unit) is accepted below `minMs`, for settings where it means "off". */
+export function parseDurationSetting(
+  variable: string,
+  raw: string,
+  minMs: number,
+  { allowZero = false }: { allowZero?: boolean } = {},
+): number {
   const ms = parseDuration(raw);
   if (ms === undefined) {
     fail(variable, `${quote(raw)} is not a duration; use a number and a unit, e.g. 10h, 30m, 90s`);
   }
+  if (allowZero && ms === 0) return 0;
   if (ms < minMs || ms > MAX_DURATION_MS) {
     fail(variable, `${quote(raw)} must be from ${formatMs(minMs)} to ${formatMs(MAX_DURATION_MS)}`);
   }

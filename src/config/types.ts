@@ -54,6 +54,10 @@ export interface OperatorConfig {
   /** A watch that delivers nothing for this long is restarted (ListWatch `watchdogMs`). */
   readonly watchInactivityTimeoutMs: number;
   readonly reconcileConcurrency: number;
+  /** DRIFT_CHECK_INTERVAL: APIG is read back this often per resource; 0 turns it off. */
+  readonly driftCheckIntervalMs: number;
+  /** DRY_RUN: every decision computed and reported, no APIG write. */
+  readonly dryRun: boolean;
   /** Accepted but worth a warning in the log at start. */
   readonly warnings: readonly string[];
 }

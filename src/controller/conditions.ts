@@ -1,6 +1,8 @@
 import type { Condition } from '../api/v1alpha1.ts';
 
 export const READY = 'Ready';
+/** Dry run: the condition that names the APIG writes that would be made. */
+export const PLANNED = 'Planned';
 
 /** Reasons of the Ready condition that are not certificate input reasons. */
 export const REASONS = {
@@ -10,6 +12,16 @@ export const REASONS = {
   signSecretNotFound: 'SignSecretNotFound',
   trustedRootCANotFound: 'TrustedRootCANotFound',
   projectIdMissing: 'ProjectIdMissing',
+  ambiguousName: 'AmbiguousName',
+  domainNotCovered: 'DomainNotCovered',
+  domainRefused: 'DomainAttachRefused',
+  duplicateTarget: 'DuplicateTarget',
+  cleanupFailed: 'CleanupFailed',
+  /** Event reason (with Ready unchanged): a read-back found APIG different and it was corrected. */
+  drifted: 'Drifted',
+  /** Planned condition reasons under DRY_RUN. */
+  dryRunWrites: 'WritesPlanned',
+  dryRunNothing: 'NothingToWrite',
   apig: {
     invalidInput: 'ApigRejected',
     notFound: 'ApigCertificateNotFound',

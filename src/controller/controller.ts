@@ -2,7 +2,6 @@
 // name, queues `namespace/name` keys, and runs reconcile for each key while
 // this replica leads. Watch handlers only enqueue; all I/O happens in workers.
 import type { Logger } from 'pino';
-import type { CertificateBody, CertificateTarget } from '../apig/index.ts';
 import { systemClock, type Clock } from '../common/clock.ts';
 import type { EventRecorder } from '../kube/event-recorder.ts';
 import type { KubeClient } from '../kube/kube-client.ts';
@@ -16,18 +15,18 @@ import type { Metrics } from '../observability/metrics.ts';
 import { APIG_CERTIFICATE_RESOURCE, type ApigCertificateResource } from '../api/v1alpha1.ts';
 import { InputReader } from './inputs.ts';
 import { AcceptedContentLedger } from './ledger.ts';
+import { cleanUpApig, finalizersAfter, finalizerStep } from './lifecycle/cleanup.ts';
+import { ownershipIndex, type OwnershipIndex } from './lifecycle/ownership.ts';
+import { reconcileLifecycle, type LifecycleApig, type LifecycleInput } from './lifecycle/run.ts';
+import { cleanupFailed } from './outcome.ts';
 import { Publisher, type StatusWrite } from './publish.ts';
 import { referencesOf, type ReferencedKind } from './references.ts';
-import {
-  reconcile,
-  type ApigUpdater,
-  type ReconcileInput,
-  type ReconcileOutcome,
-} from './reconcile.ts';
+import type { ReconcileInput, ReconcileOutcome } from './reconcile.ts';
+import { timedApig } from './timed-apig.ts';
 
 export interface ControllerOptions {
   client: KubeClient;
-  apig: ApigUpdater;
+  apig: LifecycleApig;
   target: ReconcileInput['apig'];
   /** WATCH_NAMESPACES; empty means all namespaces. */
   namespaces: readonly string[];
@@ -39,6 +38,10 @@ export interface ControllerOptions {
   concurrency: number;
   /** No-events watchdog of each watch. */
   watchInactivityMs: number;
+  /** DRIFT_CHECK_INTERVAL: each resource's certificate is read back this often; 0 off. */
+  driftCheckIntervalMs: number;
+  /** DRY_RUN: decisions reported, no APIG write. */
+  dryRun: boolean;
   /** Default systemClock. */
   clock?: Clock;
 }
@@ -50,11 +53,15 @@ export class CertificateController {
   readonly #certificates: ResourceWatch<ApigCertificateResource>;
   readonly #secrets: ResourceWatch<MetadataStub>;
   readonly #configMaps: ResourceWatch<MetadataStub>;
-  readonly #apig: ApigUpdater;
+  readonly #apig: LifecycleApig;
   readonly #inputs: InputReader;
   readonly #publisher: Publisher;
   /** See ledger.ts for the one-PUT-per-content guarantee this takes part in. */
   readonly #ledger = new AcceptedContentLedger();
+  /** Keys whose last write ended with an unknown outcome: read back before writing again. */
+  readonly #readBack = new Set<string>();
+  /** Who owns which APIG certificate; rebuilt after any ApigCertificate event. */
+  #ownership: OwnershipIndex | undefined;
   /** Exists while this replica leads. */
   #queue: WorkQueue | undefined;
 
@@ -85,14 +92,7 @@ export class CertificateController {
     this.#inputs = new InputReader({ client, cached: (key) => this.#certificates.get(key) });
     const { metrics, apig, events } = options;
     this.#publisher = new Publisher({ client, events, metrics });
-    this.#apig = {
-      updateCertificate: (target: CertificateTarget, body: CertificateBody, signal?: AbortSignal) =>
-        metrics.timeApigCall(
-          'updateCertificate',
-          () => apig.updateCertificate(target, body, signal),
-          signal,
-        ),
-    };
+    this.#apig = timedApig(apig, metrics);
     metrics.setQueueDepthSource(() => this.#queue?.length ?? 0);
     metrics.addWatchSource('apigcertificates', () => this.#certificates.stats());
     metrics.addWatchSource('secrets', () => this.#secrets.stats());
@@ -153,13 +153,27 @@ export class CertificateController {
     this.#index.applyOwnerEvent(event);
     const { metadata } = event.object;
     if (event.type === 'delete') {
+      // A resource refused as DuplicateTarget may take over now.
+      for (const rival of this.#owners().rivalsOf(event.object)) {
+        this.#queue?.add(storeKey(rival.metadata));
+      }
+      this.#ownership = undefined;
+      this.#readBack.delete(storeKey(metadata));
       this.#inputs.forget(storeKey(metadata));
       this.#options.metrics.removeResource(metadata.namespace, metadata.name);
       this.#options.events.forget(event.object);
       return;
     }
+    // A status write may record a certificate ID, and so a new identity.
+    this.#ownership = undefined;
     // Our own status writes change only status: not a reason to reconcile.
-    if (event.type === 'update' && event.old.metadata.generation === metadata.generation) return;
+    if (
+      event.type === 'update' &&
+      event.old.metadata.generation === metadata.generation &&
+      event.old.metadata.deletionTimestamp === metadata.deletionTimestamp
+    ) {
+      return;
+    }
     this.#queue?.add(storeKey(metadata));
   }
 
@@ -179,17 +193,31 @@ export class CertificateController {
         done('unchanged');
         return {};
       }
-      const input: ReconcileInput = {
-        resource,
-        ...(await this.#inputs.referenced(resource, signal)),
+      const current = await this.#finalize(resource, signal);
+      if (current.kind !== 'reconcile') {
+        if (current.kind === 'conflict') return { requeueAfterMs: 0 };
+        if (current.kind === 'gone') this.#forget(key, namespace, name);
+        done(current.kind === 'failed' ? 'apig_error' : 'unchanged');
+        if (current.kind === 'failed') throw current.error;
+        return {};
+      }
+      const input: LifecycleInput = {
+        resource: current.resource,
+        ...(await this.#inputs.referenced(current.resource, signal)),
         apig: this.#options.target,
         now: new Date(this.#clock.now()),
         retryRefusedAfterMs: this.#options.resyncPeriodMs,
         acceptedEarlier: this.#ledger.unrecorded(key),
+        ownedBy: ownerKey(this.#owners().ownerOf(current.resource)),
+        driftCheckIntervalMs: this.#options.driftCheckIntervalMs,
+        readBackFirst: this.#readBack.has(key),
+        dryRun: this.#options.dryRun,
       };
-      outcome = await reconcile(input, this.#apig, signal);
+      outcome = await reconcileLifecycle(input, this.#apig, signal);
       if (outcome.accepted) this.#ledger.accepted(key, outcome.accepted);
-      const recorded = await this.#recordStatus(key, resource, outcome, logger);
+      if (outcome.error?.outcomeUnknown) this.#readBack.add(key);
+      else if (outcome.result !== 'apig_error') this.#readBack.delete(key);
+      const recorded = await this.#recordStatus(key, current.resource, outcome, logger);
       if (recorded === 'conflict') return { requeueAfterMs: 0 };
       if (recorded === 'gone') {
         // Deleted while we worked: no event to attach, no series to keep.
@@ -197,7 +225,7 @@ export class CertificateController {
         done(outcome.result);
         return {};
       }
-      await this.#publisher.report(resource, outcome, logger);
+      await this.#publisher.report(current.resource, outcome, logger);
     } catch (error) {
       // Cancelled (lost leadership, shutdown): not a failure; the next leader
       // reconciles the key afresh, and nothing unsent was sent.
@@ -245,10 +273,68 @@ export class CertificateController {
     return 'written';
   }
 
+  #owners(): OwnershipIndex {
+    this.#ownership ??= ownershipIndex(this.#certificates.list(), () => this.#options.target);
+    return this.#ownership;
+  }
+
+  /**
+   * The deletion policy before any APIG write: adds the finalizer a Delete
+   * policy needs, removes it for Retain or skip-cleanup, and on deletion
+   * cleans up APIG first. 'reconcile' carries the resource as now written.
+   */
+  async #finalize(
+    resource: ApigCertificateResource,
+    signal: AbortSignal,
+  ): Promise<
+    | { kind: 'reconcile'; resource: ApigCertificateResource }
+    | { kind: 'done' | 'gone' | 'conflict' }
+    | { kind: 'failed'; error: Error }
+  > {
+    const step = finalizerStep(resource);
+    const deleting = resource.metadata.deletionTimestamp !== undefined;
+    if (step.kind === 'none') return deleting ? { kind: 'done' } : { kind: 'reconcile', resource };
+    if (step.kind === 'cleanUp' && !this.#options.dryRun) {
+      const projectId = resource.spec.projectId ?? this.#options.target.defaultProjectId;
+      const refusal = await cleanUpApig(
+        step,
+        resource.status?.certificateId,
+        projectId,
+        this.#apig,
+        signal,
+      );
+      if (refusal) {
+        const outcome = cleanupFailed(resource, refusal, new Date(this.#clock.now()));
+        const logger = this.#options.logger.child({ resource: storeKey(resource.metadata) });
+        const recorded = await this.#recordStatus(
+          storeKey(resource.metadata),
+          resource,
+          outcome,
+          logger,
+        );
+        if (recorded === 'written') await this.#publisher.report(resource, outcome, logger);
+        return { kind: 'failed', error: refusal };
+      }
+    }
+    if (step.kind === 'cleanUp' && this.#options.dryRun) return { kind: 'done' };
+    const written = await this.#publisher.writeFinalizers(
+      resource,
+      finalizersAfter(resource, step.kind === 'add' ? 'add' : 'remove'),
+    );
+    if (written.kind !== 'written') return written;
+    this.#inputs.forget(storeKey(resource.metadata));
+    return deleting ? { kind: 'done' } : { kind: 'reconcile', resource: written.resource };
+  }
+
   /** A resource that no longer exists: nothing to remember, no metric series left. */
   #forget(key: string, namespace: string, name: string): void {
     this.#ledger.recorded(key);
+    this.#readBack.delete(key);
     this.#inputs.forget(key);
     this.#options.metrics.removeResource(namespace, name);
   }
+}
+
+function ownerKey(owner: ApigCertificateResource | undefined): string | undefined {
+  return owner ? storeKey(owner.metadata) : undefined;
 }

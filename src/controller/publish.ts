@@ -3,6 +3,7 @@
 import type { Logger } from 'pino';
 import type { EventRecorder } from '../kube/event-recorder.ts';
 import { isKubeApiError, type KubeClient } from '../kube/kube-client.ts';
+import { objectPath } from '../kube/resources.ts';
 import { writeStatus } from '../kube/status-writer.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import {
@@ -64,6 +65,33 @@ export class Publisher {
     }
   }
 
+  /**
+   * Sets metadata.finalizers (a merge patch replaces the list whole, so it
+   * carries the resourceVersion read: a concurrent change by another
+   * controller is a 409, not a loss). Returns the object as written.
+   */
+  async writeFinalizers(
+    resource: ApigCertificateResource,
+    finalizers: string[],
+  ): Promise<
+    { kind: 'written'; resource: ApigCertificateResource } | { kind: 'gone' | 'conflict' }
+  > {
+    const { namespace, name, resourceVersion } = resource.metadata;
+    try {
+      const written = await this.#options.client.json<ApigCertificateResource>({
+        method: 'PATCH',
+        path: objectPath(APIG_CERTIFICATE_RESOURCE, namespace, name),
+        contentType: 'application/merge-patch+json',
+        body: { metadata: { resourceVersion, finalizers } },
+      });
+      return { kind: 'written', resource: written };
+    } catch (error) {
+      if (isKubeApiError(error, 404)) return { kind: 'gone' };
+      if (isKubeApiError(error, 409)) return { kind: 'conflict' };
+      throw error;
+    }
+  }
+
   /** The event, the log line and the metrics of an outcome whose status is written. */
   async report(
     resource: ApigCertificateResource,
@@ -85,16 +113,21 @@ export class Publisher {
       result: outcome.result,
       reason: ready?.reason,
       message: ready?.message,
-      certificateId: resource.spec.certificateId,
+      certificateId: outcome.status.certificateId ?? resource.spec.certificateId,
     };
     if (outcome.result === 'synced') logger.info(fields, 'reconciled');
     else if (ready?.status === 'True') logger.debug(fields, 'reconciled');
     else logger.warn(fields, 'reconciled');
     const notAfter = outcome.status.notAfter ? new Date(outcome.status.notAfter) : undefined;
+    for (const kind of outcome.drift ?? []) this.#options.metrics.countDrift(kind);
+    const certificateId = outcome.status.certificateId ?? resource.spec.certificateId ?? '';
     this.#options.metrics.setResourceState(namespace, name, {
-      certificateId: resource.spec.certificateId,
+      certificateId,
       ready: ready?.status === 'True',
       notAfter,
+      attachedDomains: resource.spec.domains
+        ? (outcome.status.domains ?? []).filter((domain) => domain.bound).length
+        : undefined,
     });
   }
 }

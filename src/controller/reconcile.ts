@@ -7,11 +7,14 @@ import type {
   CertificateBody,
   CertificateTarget,
 } from '../apig/index.ts';
-import { isApigError, type ApigError, type ApigThrottledError } from '../apig/index.ts';
-import { validateTlsInputs, type SecretInput } from '../certs/index.ts';
-import type { ApigCertificateResource, ApigCertificateStatus, LastError } from '../api/v1alpha1.ts';
-import { READY, REASONS, setCondition } from './conditions.ts';
+import { isApigError, type ApigError } from '../apig/index.ts';
+import { validateTlsInputs, type SecretInput, type ValidatedCertificate } from '../certs/index.ts';
+import type { ApigCertificateResource, ApigCertificateStatus } from '../api/v1alpha1.ts';
+import { REASONS } from './conditions.ts';
 import { certificateBody, contentDigest } from './content.ts';
+import { apigFailure, invalid, ready, synced, syncedMessage } from './outcome.ts';
+
+export { UNAUTHORIZED_RETRY_MS } from './outcome.ts';
 
 /** A referenced object: found, absent, or present without the key the spec names. */
 export type Lookup<T> = { found: true; value: T } | { found: false; what: string };
@@ -39,6 +42,8 @@ export interface AcceptedContent {
   digest: string;
   answer: ApigCertificate;
   at: Date;
+  /** The content arrived by a create (POST): status.created. */
+  created?: boolean;
 }
 
 /** The one APIG call reconcile needs; not sent once `signal` has aborted. */
@@ -75,12 +80,20 @@ export interface ReconcileOutcome {
   error?: ApigError;
   /** Set when APIG accepted the content: keep it until the status is written. */
   accepted?: AcceptedContent;
+  /** What a read-back found different from the Secret (and corrected): the drift counter. */
+  drift?: readonly string[];
 }
 
-/** After a 401 that survived one credential refresh: wait long, never hot-loop (AK lock-out). */
-export const UNAUTHORIZED_RETRY_MS = 5 * 60_000;
+/** Inputs that passed every check: what APIG would be sent. */
+export interface CheckedInputs {
+  projectId: string;
+  validated: ValidatedCertificate;
+  body: CertificateBody;
+}
 
 /**
+ * Reconcile of a resource whose certificate ID is known (the spec's, or the
+ * one status recorded): check, then send the content if APIG lacks it.
  * `signal` is the work item's (lost leadership, shutdown): once it aborts no
  * PUT is sent, and a call it cut short rejects instead of becoming a status.
  */
@@ -89,9 +102,21 @@ export async function reconcile(
   apig: ApigUpdater,
   signal?: AbortSignal,
 ): Promise<ReconcileOutcome> {
+  const checked = checkInputs(input);
+  if ('result' in checked) return checked;
+  const certificateId = input.resource.spec.certificateId ?? input.resource.status?.certificateId;
+  if (certificateId === undefined) {
+    throw new TypeError(
+      `${input.resource.metadata.namespace}/${input.resource.metadata.name}: reconcile needs spec.certificateId or one found by name (lifecycle/run.ts)`,
+    );
+  }
+  return syncContent(input, checked, certificateId, apig, signal);
+}
+
+/** Everything checked before any call; an `invalid` outcome names what is wrong. */
+export function checkInputs(input: ReconcileInput): CheckedInputs | ReconcileOutcome {
   const { resource, now } = input;
   const { spec } = resource;
-  const generation = resource.metadata.generation;
 
   const projectId = spec.projectId ?? input.apig.defaultProjectId;
   if (!projectId) {
@@ -123,11 +148,47 @@ export async function reconcile(
       : outcome;
   }
 
-  const target: CertificateTarget = { certificateId: spec.certificateId, projectId };
-  const body = certificateBody(resource, validation.value);
+  return {
+    projectId,
+    validated: validation.value,
+    body: certificateBody(resource, validation.value),
+  };
+}
+
+/** The digest of `checked` sent to `certificateId` (what status.syncedHash records). */
+export function digestFor(
+  input: ReconcileInput,
+  checked: CheckedInputs,
+  certificateId: string,
+): string {
+  const target: CertificateTarget = { certificateId, projectId: checked.projectId };
+  return contentDigest(input.apig, target, checked.body);
+}
+
+/**
+ * Sends the checked content to `certificateId` unless status, the ledger or
+ * an earlier refusal says it need not be; status.certificateId is set.
+ */
+export async function syncContent(
+  known: ReconcileInput,
+  checked: CheckedInputs,
+  certificateId: string,
+  apig: ApigUpdater,
+  signal?: AbortSignal,
+): Promise<ReconcileOutcome> {
+  // Every outcome is built on the read status: with the ID in it, each records it.
+  const input: ReconcileInput = {
+    ...known,
+    resource: { ...known.resource, status: { ...known.resource.status, certificateId } },
+  };
+  const { resource, now } = input;
+  const { spec } = resource;
+  const generation = resource.metadata.generation;
+  const target: CertificateTarget = { certificateId, projectId: checked.projectId };
+  const { body } = checked;
   const digest = contentDigest(input.apig, target, body);
   const status = resource.status ?? {};
-  const untilExpiry = validation.value.leaf.notAfter.getTime() - now.getTime();
+  const untilExpiry = checked.validated.leaf.notAfter.getTime() - now.getTime();
 
   if (spec.suspend) {
     const inSync = status.syncedHash === digest;
@@ -182,25 +243,6 @@ export async function reconcile(
   return synced(input, { digest, answer, at: now }, untilExpiry);
 }
 
-function synced(
-  input: ReconcileInput,
-  accepted: AcceptedContent,
-  untilExpiry: number,
-): ReconcileOutcome {
-  const { answer } = accepted;
-  return {
-    result: 'synced',
-    status: syncedStatus(input, accepted),
-    event: {
-      type: 'Normal',
-      reason: REASONS.synced,
-      message: `APIG certificate ${input.resource.spec.certificateId} updated: ${syncedMessage(answer.serialNumber, answer.notAfter)}`,
-    },
-    requeueAfterMs: untilExpiry,
-    accepted,
-  };
-}
-
 /** The signing Secret or trusted root CA the spec names, when it is missing. */
 function firstMissingReference(
   input: ReconcileInput,
@@ -218,99 +260,4 @@ function firstMissingReference(
     };
   }
   return undefined;
-}
-
-function syncedMessage(serial: string | undefined, notAfter: string | undefined): string {
-  return `serial ${serial ?? 'unknown'}, not after ${notAfter ?? 'unknown'}`;
-}
-
-/**
- * The Ready condition on top of the current status. A refusal's failedHash
- * survives only the skip that reads it (and the refusal itself, which sets
- * it again): after any other outcome it would describe an older state, and
- * a later skip would leave that state's condition in place. Ready=True means
- * APIG holds the Secret's content, so no earlier failure is current.
- */
-function ready(
-  input: ReconcileInput,
-  isReady: boolean,
-  reason: string,
-  message: string,
-): ApigCertificateStatus {
-  const generation = input.resource.metadata.generation;
-  const { failedHash: _stale, lastError, ...status } = input.resource.status ?? {};
-  return {
-    ...status,
-    ...(isReady || lastError === undefined ? {} : { lastError }),
-    observedGeneration: generation,
-    conditions: setCondition(
-      status.conditions,
-      {
-        type: READY,
-        status: isReady ? 'True' : 'False',
-        reason,
-        message,
-        observedGeneration: generation,
-      },
-      input.now,
-    ),
-  };
-}
-
-function invalid(input: ReconcileInput, reason: string, message: string): ReconcileOutcome {
-  const previous = input.resource.status?.lastError;
-  // Keep the time of an unchanged failure so status does not change on every pass.
-  const time =
-    previous?.code === reason && previous.message === message
-      ? previous.time
-      : input.now.toISOString();
-  const status: ApigCertificateStatus = {
-    ...ready(input, false, reason, message),
-    lastError: { code: reason, message, time },
-  };
-  return { result: 'invalid', status, event: { type: 'Warning', reason, message } };
-}
-
-function syncedStatus(input: ReconcileInput, accepted: AcceptedContent): ApigCertificateStatus {
-  const { answer, digest, at } = accepted;
-  return {
-    ...ready(input, true, REASONS.synced, syncedMessage(answer.serialNumber, answer.notAfter)),
-    notAfter: answer.notAfter,
-    notBefore: answer.notBefore,
-    serialNumber: answer.serialNumber,
-    commonName: answer.commonName,
-    san: answer.san,
-    issuer: answer.issuer,
-    signatureAlgorithm: answer.signatureAlgorithm,
-    algorithmType: answer.algorithmType,
-    lastSyncTime: at.toISOString(),
-    syncedHash: digest,
-  };
-}
-
-function apigFailure(input: ReconcileInput, error: ApigError, digest: string): ReconcileOutcome {
-  const reason = REASONS.apig[error.kind];
-  const lastError: LastError = {
-    code: error.errorCode ?? reason,
-    message: error.message,
-    ...(error.httpStatus === undefined ? {} : { httpStatus: error.httpStatus }),
-    ...(error.requestId === undefined ? {} : { requestId: error.requestId }),
-    time: input.now.toISOString(),
-  };
-  let message = error.message;
-  if (error.kind === 'unauthorized') {
-    message = `${message}; credentials were refreshed once and refused again: check them, next attempt in ${UNAUTHORIZED_RETRY_MS / 60_000} minutes`;
-  }
-  const status: ApigCertificateStatus = { ...ready(input, false, reason, message), lastError };
-  const event: ReconcileEvent = { type: 'Warning', reason, message };
-  if (error.kind === 'throttled') {
-    // The kind names the class: only ApigThrottledError has kind 'throttled'.
-    const { retryAfterMs } = error as ApigThrottledError;
-    return { result: 'apig_error', status, event, requeueAfterMs: retryAfterMs };
-  }
-  if (error.kind === 'unauthorized') {
-    return { result: 'apig_error', status, event, requeueAfterMs: UNAUTHORIZED_RETRY_MS };
-  }
-  if (error.retryable) return { result: 'apig_error', status, event, error };
-  return { result: 'refused', status: { ...status, failedHash: digest }, event };
 }

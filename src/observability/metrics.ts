@@ -30,6 +30,8 @@ export interface ResourceState {
   ready: boolean;
   /** status.notAfter; undefined (or an invalid date) removes the not-after series. */
   notAfter: Date | undefined;
+  /** Declared domains APIG reports attached; undefined (no domains declared) removes the series. */
+  attachedDomains?: number | undefined;
 }
 
 export interface MetricsOptions {
@@ -59,6 +61,8 @@ export class Metrics {
   readonly #leader: Gauge;
   readonly #notAfter: Gauge<'namespace' | 'name' | 'certificate_id'>;
   readonly #ready: Gauge<'namespace' | 'name'>;
+  readonly #attachedDomains: Gauge<'namespace' | 'name'>;
+  readonly #drift: Counter<'kind'>;
   /** The certificate_id label of each resource's not-after series, to remove it exactly. */
   readonly #notAfterCertificateIds = new Map<string, string>();
   readonly #watchSources = new Map<string, () => WatchRestartCounts>();
@@ -137,6 +141,18 @@ export class Metrics {
       labelNames: ['namespace', 'name'],
       registers,
     });
+    this.#attachedDomains = new Gauge({
+      name: 'apig_certificate_attached_domains',
+      help: "Declared domains APIG reports the ApigCertificate's certificate attached to.",
+      labelNames: ['namespace', 'name'],
+      registers,
+    });
+    this.#drift = new Counter({
+      name: `${METRIC_PREFIX}drift_total`,
+      help: 'Differences between APIG and the Secret found by a read-back and corrected, by kind.',
+      labelNames: ['kind'],
+      registers,
+    });
     if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry });
   }
 
@@ -206,6 +222,13 @@ export class Metrics {
       this.#notAfterCertificateIds.set(key, state.certificateId);
     }
     this.#ready.set(resource, state.ready ? 1 : 0);
+    if (state.attachedDomains === undefined) this.#attachedDomains.remove(resource);
+    else this.#attachedDomains.set(resource, state.attachedDomains);
+  }
+
+  /** A read-back found APIG different from the Secret (serial, notAfter, deleted, domain). */
+  countDrift(kind: string): void {
+    this.#drift.inc({ kind });
   }
 
   /** The resource is gone: its series go with it. */
@@ -218,6 +241,7 @@ export class Metrics {
       this.#notAfterCertificateIds.delete(key);
     }
     this.#ready.remove(resource);
+    this.#attachedDomains.remove(resource);
   }
 
   get contentType(): string {

@@ -55,7 +55,30 @@ function without(key: keyof typeof validSpec): Record<string, unknown> {
 
 describe('ApigCertificate CRD validation', () => {
   it.each<[string, Record<string, unknown>, string]>([
-    ['missing certificateId', without('certificateId'), 'spec.certificateId: Required value'],
+    [
+      'a domain declared twice',
+      { ...validSpec, domains: [{ name: 'api.example.com' }, { name: 'api.example.com' }] },
+      'spec.domains[1]: Duplicate value',
+    ],
+    [
+      'an uppercase domain',
+      { ...validSpec, domains: [{ name: 'API.example.com' }] },
+      'spec.domains[0].name',
+    ],
+    ['a bare TLD domain', { ...validSpec, domains: [{ name: 'com' }] }, 'spec.domains[0].name'],
+    [
+      'client verification without a trusted root CA',
+      {
+        ...validSpec,
+        domains: [{ name: 'api.example.com', verifiedClientCertificateEnabled: true }],
+      },
+      'verifiedClientCertificateEnabled needs trustedRootCA',
+    ],
+    [
+      'an unknown deletionPolicy',
+      { ...validSpec, deletionPolicy: 'Orphan' },
+      'spec.deletionPolicy',
+    ],
     ['missing name', without('name'), 'spec.name: Required value'],
     ['missing secretRef', without('secretRef'), 'spec.secretRef: Required value'],
     ['empty certificateId', { ...validSpec, certificateId: '' }, 'spec.certificateId'],
@@ -112,6 +135,18 @@ describe('ApigCertificate CRD validation', () => {
 
   it.each<[string, Record<string, unknown>]>([
     ['the minimal spec', validSpec],
+    ['no certificateId (adopt or create by name)', without('certificateId')],
+    [
+      'domains, one a wildcard, one on named instances',
+      {
+        ...validSpec,
+        deletionPolicy: 'Delete',
+        domains: [
+          { name: '*.example.com' },
+          { name: 'api.example.com', instanceIds: ['eddc4d25480b4cd6b512f270a1b8b341'] },
+        ],
+      },
+    ],
     ['a Unicode name', { ...validSpec, name: '证书_shop1' }],
     [
       'an instance certificate',
@@ -129,9 +164,9 @@ describe('ApigCertificate CRD validation', () => {
     await expect(create(spec)).resolves.toBeDefined();
   });
 
-  it('defaults type to global', async () => {
+  it('defaults type to global and deletionPolicy to Retain', async () => {
     const created = await create(validSpec);
-    expect((created.spec as { type: string }).type).toBe('global');
+    expect(created.spec).toMatchObject({ type: 'global', deletionPolicy: 'Retain' });
   });
 
   it.each<[string, Record<string, unknown>, Record<string, unknown>, string]>([
@@ -154,12 +189,21 @@ describe('ApigCertificate CRD validation', () => {
     expect(await refusal(update)).toContain(message);
   });
 
-  it('shows Ready, Certificate ID, Not After, Serial and Age in kubectl get', async () => {
+  it('shows Ready, Certificate ID, APIG ID, Not After, Serial and Age in kubectl get', async () => {
     await create({ ...validSpec, certificateId: 'printer-columns' });
+    const adopted = await create(without('certificateId'));
+    const name = (adopted.metadata as { name: string }).name;
+    await objects.patchNamespacedCustomObjectStatus({
+      ...APIG_CERTIFICATE_RESOURCE,
+      namespace,
+      name,
+      body: [{ op: 'add', path: '/status', value: { certificateId: 'found-by-name' } }],
+    });
     const table = kubectl('get', 'apigcert', '-n', namespace);
     expect(table.split('\n')[0]).toMatch(
-      /^NAME\s+READY\s+CERTIFICATE ID\s+NOT AFTER\s+SERIAL\s+AGE$/,
+      /^NAME\s+READY\s+CERTIFICATE ID\s+APIG ID\s+NOT AFTER\s+SERIAL\s+AGE$/,
     );
     expect(table).toContain('printer-columns');
+    expect(table).toMatch(new RegExp(`^${name}\\s+.*found-by-name`, 'm'));
   });
 });

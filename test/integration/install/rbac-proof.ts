@@ -45,6 +45,8 @@ export async function createTrustedRootCertificate(
         instanceId,
         secretRef: { name: 'mtls-tls' },
         trustedRootCA: { configMapRef: { name: 'partner-client-ca', key: 'ca.crt' } },
+        // Delete: the operator patches the resource to add its finalizer.
+        deletionPolicy: 'Delete',
       },
     },
   });

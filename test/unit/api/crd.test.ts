@@ -16,6 +16,9 @@ import {
   CERTIFICATE_TYPES,
   CONDITION_FIELDS,
   CONDITION_STATUSES,
+  DELETION_POLICIES,
+  DOMAIN_SPEC_FIELDS,
+  DOMAIN_STATUS_FIELDS,
   GROUP,
   KEY_REFERENCE_FIELDS,
   LAST_ERROR_FIELDS,
@@ -86,6 +89,7 @@ describe('the CRD and src/api/v1alpha1.ts', () => {
   it.each([
     ['spec.type', CERTIFICATE_TYPES],
     ['spec.algorithmType', ALGORITHM_TYPES],
+    ['spec.deletionPolicy', DELETION_POLICIES],
     ['status.conditions.[].status', CONDITION_STATUSES],
   ])('allow the same values for %s', (path, values) => {
     expect(sorted(enumOf(schemaAt(path)))).toEqual(sorted(values));
@@ -98,7 +102,9 @@ describe('the CRD and src/api/v1alpha1.ts', () => {
     ['spec.trustedRootCA', TRUSTED_ROOT_CA_FIELDS],
     ['spec.trustedRootCA.secretRef', KEY_REFERENCE_FIELDS],
     ['spec.trustedRootCA.configMapRef', KEY_REFERENCE_FIELDS],
+    ['spec.domains.[]', DOMAIN_SPEC_FIELDS],
     ['status', APIG_CERTIFICATE_STATUS_FIELDS],
+    ['status.domains.[]', DOMAIN_STATUS_FIELDS],
     ['status.conditions.[]', CONDITION_FIELDS],
   ])('declare the same fields, required alike, for %s', (path, fields) => {
     expect(presence(schemaAt(path))).toEqual(fields);

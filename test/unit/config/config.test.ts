@@ -203,6 +203,19 @@ describe('loadConfig rejects a bad configuration with one line naming the variab
     ['RESYNC_PERIOD zero', { RESYNC_PERIOD: '0s' }, {}, ['RESYNC_PERIOD', 'from 1s to 480h']],
     ['RESYNC_PERIOD beyond timers', { RESYNC_PERIOD: '1000h' }, {}, ['RESYNC_PERIOD']],
     [
+      'DRIFT_CHECK_INTERVAL without a unit',
+      { DRIFT_CHECK_INTERVAL: '60' },
+      {},
+      ['DRIFT_CHECK_INTERVAL', 'e.g. 10h'],
+    ],
+    [
+      'DRIFT_CHECK_INTERVAL below a second',
+      { DRIFT_CHECK_INTERVAL: '500ms' },
+      {},
+      ['DRIFT_CHECK_INTERVAL', 'from 1s'],
+    ],
+    ['DRY_RUN not a boolean', { DRY_RUN: 'maybe' }, {}, ['DRY_RUN', 'true or false']],
+    [
       'WATCH_INACTIVITY_TIMEOUT in words',
       { WATCH_INACTIVITY_TIMEOUT: '5 minutes' },
       {},
@@ -270,6 +283,8 @@ describe('loadConfig defaults', () => {
       resyncPeriodMs: 10 * 3_600_000,
       watchInactivityTimeoutMs: 5 * 60_000,
       reconcileConcurrency: 4,
+      driftCheckIntervalMs: 3_600_000,
+      dryRun: false,
       warnings: [],
     });
   });
@@ -495,6 +510,28 @@ describe('loadConfig accepts', () => {
       (c) => c.reconcileConcurrency,
       16,
     ],
+    [
+      'DRIFT_CHECK_INTERVAL',
+      { DRIFT_CHECK_INTERVAL: '15m' },
+      {},
+      (c) => c.driftCheckIntervalMs,
+      900_000,
+    ],
+    [
+      'DRIFT_CHECK_INTERVAL 0 (off)',
+      { DRIFT_CHECK_INTERVAL: '0' },
+      {},
+      (c) => c.driftCheckIntervalMs,
+      0,
+    ],
+    [
+      'DRIFT_CHECK_INTERVAL 0s (off)',
+      { DRIFT_CHECK_INTERVAL: '0s' },
+      {},
+      (c) => c.driftCheckIntervalMs,
+      0,
+    ],
+    ['DRY_RUN', { DRY_RUN: 'true' }, {}, (c) => c.dryRun, true],
   ])('%s', (_case, overrides, files, pick, expected) => {
     expect(pick(load(overrides, files))).toEqual(expected);
   });

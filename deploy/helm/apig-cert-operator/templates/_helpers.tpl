@@ -44,7 +44,7 @@ annotations:
 rules:
   - apiGroups: [apig.certsync.io]
     resources: [apigcertificates]
-    verbs: [get, list, watch]
+    verbs: [get, list, watch, patch]
   - apiGroups: [apig.certsync.io]
     resources: [apigcertificates/status]
     verbs: [patch]

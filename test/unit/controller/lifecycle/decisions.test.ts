@@ -1,0 +1,296 @@
+// The pure lifecycle decisions: which certificate to keep, who owns a target,
+// when APIG has drifted and when the next check is due, what deletion cleans up.
+import {
+  CLEANUP_FINALIZER,
+  SKIP_CLEANUP_ANNOTATION,
+  type ApigCertificateResource,
+} from '../../../../src/api/v1alpha1.ts';
+import type { CertificateSummary } from '../../../../src/certs/index.ts';
+import { chooseCertificate, knownCertificate } from '../../../../src/controller/lifecycle/adopt.ts';
+import { finalizerStep, finalizersAfter } from '../../../../src/controller/lifecycle/cleanup.ts';
+import {
+  certificateDrift,
+  driftCheckInMs,
+  spreadFraction,
+} from '../../../../src/controller/lifecycle/drift.ts';
+import {
+  ownershipIndex,
+  targetIdentities,
+} from '../../../../src/controller/lifecycle/ownership.ts';
+
+const SCOPE = { endpoint: 'https://apig.example', service: 'apig', defaultProjectId: 'proj-1' };
+
+function resource(
+  name: string,
+  spec: Partial<ApigCertificateResource['spec']>,
+  extra: {
+    created?: string;
+    metadata?: Partial<ApigCertificateResource['metadata']>;
+    status?: ApigCertificateResource['status'];
+  } = {},
+): ApigCertificateResource {
+  return {
+    metadata: {
+      namespace: 'web',
+      name,
+      uid: `uid-${name}`,
+      creationTimestamp: extra.created ?? '2026-11-01T00:00:00Z',
+      ...extra.metadata,
+    },
+    spec: { name: 'shop_cert', secretRef: { name: 'shop-tls' }, ...spec },
+    ...(extra.status ? { status: extra.status } : {}),
+  };
+}
+
+describe('chooseCertificate', () => {
+  it.each([
+    ['none listed: create', [], { kind: 'create' }],
+    [
+      'one with the name: adopt it',
+      [{ id: 'c1', name: 'shop_cert' }],
+      { kind: 'adopt', certificateId: 'c1' },
+    ],
+    ['a longer name is not the name', [{ id: 'c1', name: 'shop_cert_old' }], { kind: 'create' }],
+    [
+      'two with the name: ambiguous, IDs sorted',
+      [
+        { id: 'c2', name: 'shop_cert' },
+        { id: 'c1', name: 'shop_cert' },
+        { id: 'c3', name: 'other' },
+      ],
+      { kind: 'ambiguous', certificateIds: ['c1', 'c2'] },
+    ],
+  ])('%s', (_case, listed, expected) => {
+    expect(chooseCertificate('shop_cert', listed)).toEqual(expected);
+  });
+
+  it.each([
+    [
+      'the spec ID',
+      'spec-id',
+      { certificateId: 'old' },
+      { kind: 'known', certificateId: 'spec-id', created: false },
+    ],
+    [
+      'the ID status recorded',
+      undefined,
+      { certificateId: 's1', created: true },
+      { kind: 'known', certificateId: 's1', created: true },
+    ],
+    ['nothing known', undefined, {}, undefined],
+  ])('knows %s', (_case, specId, status, expected) => {
+    expect(knownCertificate(specId, status)).toEqual(expected);
+  });
+});
+
+describe('ownership', () => {
+  it.each<[string, ApigCertificateResource, ApigCertificateResource, string | undefined]>([
+    [
+      'same spec ID: the older owns it',
+      resource('new', { certificateId: 'c1' }, { created: '2026-11-02T00:00:00Z' }),
+      resource('old', { certificateId: 'c1' }),
+      'old',
+    ],
+    [
+      'same name in the same scope',
+      resource('new', {}, { created: '2026-11-02T00:00:00Z' }),
+      resource('old', {}),
+      'old',
+    ],
+    [
+      'a spec ID and a by-name resource that adopted it',
+      resource('new', { certificateId: 'c1' }, { created: '2026-11-02T00:00:00Z' }),
+      resource('old', { name: 'other_name' }, { status: { certificateId: 'c1' } }),
+      'old',
+    ],
+    [
+      'same creation time: the name decides',
+      resource('b', { certificateId: 'c1' }),
+      resource('a', { certificateId: 'c1' }),
+      'a',
+    ],
+    [
+      'different IDs',
+      resource('new', { certificateId: 'c2' }),
+      resource('old', { certificateId: 'c1' }),
+      undefined,
+    ],
+    [
+      'same name, other project',
+      resource('new', { projectId: 'proj-2' }, { created: '2026-11-02T00:00:00Z' }),
+      resource('old', {}),
+      undefined,
+    ],
+    [
+      'same name, instance and global scope',
+      resource('new', { type: 'instance', instanceId: 'i1' }, { created: '2026-11-02T00:00:00Z' }),
+      resource('old', {}),
+      undefined,
+    ],
+    [
+      'same ID, the older is the one asked about',
+      resource('old', { certificateId: 'c1' }),
+      resource('new', { certificateId: 'c1' }, { created: '2026-11-02T00:00:00Z' }),
+      undefined,
+    ],
+  ])('%s', (_case, asked, other, owner) => {
+    const index = ownershipIndex([asked, other], () => SCOPE);
+    expect(index.ownerOf(asked)?.metadata.name).toBe(owner);
+  });
+
+  it('names the rivals of a resource (to requeue them when it goes)', () => {
+    const owner = resource('old', { certificateId: 'c1' });
+    const rival = resource('new', { certificateId: 'c1' }, { created: '2026-11-02T00:00:00Z' });
+    const unrelated = resource('other', { certificateId: 'c9' });
+    const index = ownershipIndex([owner, rival, unrelated], () => SCOPE);
+    expect(index.rivalsOf(owner).map((r) => r.metadata.name)).toEqual(['new']);
+  });
+
+  it('keeps targets of different endpoints apart', () => {
+    const a = resource('a', { certificateId: 'c1' });
+    const b = resource('b', { certificateId: 'c1' });
+    expect(targetIdentities(a, SCOPE)).not.toEqual(
+      targetIdentities(b, { ...SCOPE, endpoint: 'https://other.example' }),
+    );
+  });
+});
+
+const LEAF = {
+  serialNumber: '1a2b',
+  serialNumberDecimal: String(0x1a2b),
+  notAfter: new Date('2027-02-26T12:00:00Z'),
+} as CertificateSummary;
+
+describe('certificateDrift', () => {
+  it.each<[string, { serialNumber: string; notAfter: string }, string[]]>([
+    ['the same (decimal serial)', { serialNumber: '6699', notAfter: '2027-02-26T12:00:00Z' }, []],
+    ['the same (hex serial)', { serialNumber: '00:1A:2B', notAfter: '2027-02-26T12:00:00Z' }, []],
+    ['another serial', { serialNumber: '7', notAfter: '2027-02-26T12:00:00Z' }, ['serial']],
+    ['another not-after', { serialNumber: '6699', notAfter: '2027-01-01T00:00:00Z' }, ['notAfter']],
+    ['both', { serialNumber: '7', notAfter: '2027-01-01T00:00:00Z' }, ['serial', 'notAfter']],
+  ])('%s', (_case, held, kinds) => {
+    expect(certificateDrift(held, LEAF)).toEqual(kinds);
+  });
+});
+
+describe('driftCheckInMs', () => {
+  const HOUR = 3_600_000;
+  const NOW = new Date('2026-12-01T12:00:00Z');
+
+  it('is off with a 0 interval', () => {
+    expect(driftCheckInMs(undefined, undefined, NOW, 0, 'uid')).toBeUndefined();
+  });
+
+  it('is a whole (jittered) interval away when nothing was ever checked or synced', () => {
+    const wait = driftCheckInMs(undefined, undefined, NOW, HOUR, 'uid');
+    expect(wait).toBeGreaterThanOrEqual(0.75 * HOUR);
+    expect(wait).toBeLessThanOrEqual(1.25 * HOUR);
+  });
+
+  it('is due at once when the interval has passed', () => {
+    const last = new Date(NOW.getTime() - 2 * HOUR).toISOString();
+    expect(driftCheckInMs(last, undefined, NOW, HOUR, 'uid')).toBe(0);
+  });
+
+  it('falls within ±25 % of the interval after the last check, from the last sync when never checked', () => {
+    const last = new Date(NOW.getTime() - 10 * 60_000).toISOString();
+    for (const wait of [
+      driftCheckInMs(last, undefined, NOW, HOUR, 'uid-a'),
+      driftCheckInMs(undefined, last, NOW, HOUR, 'uid-a'),
+    ]) {
+      expect(wait).toBeGreaterThanOrEqual(0.75 * HOUR - 10 * 60_000);
+      expect(wait).toBeLessThanOrEqual(1.25 * HOUR - 10 * 60_000);
+    }
+  });
+
+  it('spreads 1000 resources checked at once over the interval', () => {
+    const fractions = Array.from({ length: 1000 }, (_, i) => spreadFraction(`uid-${i}`));
+    const buckets = new Array<number>(10).fill(0);
+    for (const f of fractions) buckets[Math.floor(f * 10)]! += 1;
+    // Uniform would be 100 per tenth; no tenth holds more than twice that.
+    expect(Math.max(...buckets)).toBeLessThan(200);
+    expect(Math.min(...buckets)).toBeGreaterThan(50);
+  });
+});
+
+describe('finalizerStep', () => {
+  const deleting = { deletionTimestamp: '2026-12-01T12:00:00Z', finalizers: [CLEANUP_FINALIZER] };
+  it.each<[string, ApigCertificateResource, ReturnType<typeof finalizerStep>]>([
+    ['Retain without a finalizer: nothing', resource('r', {}), { kind: 'none' }],
+    [
+      'Delete without the finalizer: add it',
+      resource('r', { deletionPolicy: 'Delete' }),
+      { kind: 'add' },
+    ],
+    [
+      'Delete with it: nothing',
+      resource(
+        'r',
+        { deletionPolicy: 'Delete' },
+        { metadata: { finalizers: [CLEANUP_FINALIZER] } },
+      ),
+      { kind: 'none' },
+    ],
+    [
+      'Retain with ours (policy changed): remove it',
+      resource(
+        'r',
+        { deletionPolicy: 'Retain' },
+        { metadata: { finalizers: [CLEANUP_FINALIZER] } },
+      ),
+      { kind: 'remove' },
+    ],
+    [
+      'deleting with Delete: detach ours, delete what it created',
+      resource(
+        'r',
+        { deletionPolicy: 'Delete' },
+        {
+          metadata: deleting,
+          status: { certificateId: 'c1', created: true, attachedDomains: ['api.example.com'] },
+        },
+      ),
+      { kind: 'cleanUp', detach: ['api.example.com'], deleteCertificateId: 'c1' },
+    ],
+    [
+      'deleting an adopted certificate: detach only',
+      resource(
+        'r',
+        { deletionPolicy: 'Delete' },
+        { metadata: deleting, status: { certificateId: 'c1' } },
+      ),
+      { kind: 'cleanUp', detach: [], deleteCertificateId: undefined },
+    ],
+    [
+      'deleting with skip-cleanup: let it go',
+      resource(
+        'r',
+        { deletionPolicy: 'Delete' },
+        {
+          metadata: { ...deleting, annotations: { [SKIP_CLEANUP_ANNOTATION]: 'true' } },
+          status: { certificateId: 'c1', created: true },
+        },
+      ),
+      { kind: 'remove' },
+    ],
+    [
+      'deleting without our finalizer: nothing',
+      resource(
+        'r',
+        { deletionPolicy: 'Delete' },
+        { metadata: { deletionTimestamp: '2026-12-01T12:00:00Z' } },
+      ),
+      { kind: 'none' },
+    ],
+  ])('%s', (_case, subject, step) => {
+    expect(finalizerStep(subject)).toEqual(step);
+  });
+
+  it("keeps other controllers' finalizers", () => {
+    const subject = resource('r', {}, { metadata: { finalizers: ['other/x', CLEANUP_FINALIZER] } });
+    expect(finalizersAfter(subject, 'remove')).toEqual(['other/x']);
+    expect(
+      finalizersAfter(resource('r', {}, { metadata: { finalizers: ['other/x'] } }), 'add'),
+    ).toEqual(['other/x', CLEANUP_FINALIZER]);
+  });
+});
