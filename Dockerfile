@@ -12,7 +12,7 @@ COPY package.json package-lock.json ./
 RUN --mount=type=secret,id=npm_ca,target=/run/secrets/npm_ca \
     if [ -f /run/secrets/npm_ca ]; then export NPM_CONFIG_CAFILE=/run/secrets/npm_ca; fi; \
     npm ci --ignore-scripts --no-audit --no-fund && rm -f node_modules/.bin/node
-COPY tsconfig.json tsconfig.build.json ./
+COPY tsconfig.json tsconfig.build.json build.ts ./
 COPY src ./src
 RUN npm run build
 
