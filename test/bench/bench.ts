@@ -20,7 +20,7 @@ import { renderCharts } from './charts.ts';
 import { acquireCluster } from './cluster.ts';
 import { controlPlanePids, CpuMeter } from './cpu.ts';
 import { Fleet } from './fleet.ts';
-import { buildOperator, sourceBuild } from './operator-build.ts';
+import { buildOperator, imageEnvironment, sourceBuild } from './operator-build.ts';
 import { parseBenchOptions, USAGE, UsageError, type BenchOptions } from './options.ts';
 import type { BenchResults } from './results.ts';
 import {
@@ -61,6 +61,13 @@ type BenchContext = ScenarioContext & { kubeconfig: string; kube: Fleet['kube'];
 /** Operators whose RSS over time goes into the results and the chart, by label. */
 type Traced = { label: string; operator: BenchOperator }[];
 
+/** The image's ENV unless --bare; --node-options replaces its NODE_OPTIONS. */
+function operatorEnvironment(options: BenchOptions): Record<string, string> {
+  const env = options.bare ? {} : imageEnvironment();
+  if (options.nodeOptions !== undefined) env.NODE_OPTIONS = options.nodeOptions;
+  return env;
+}
+
 function operatorSettings(
   options: BenchOptions,
   context: BenchContext,
@@ -73,7 +80,7 @@ function operatorSettings(
     namespace,
     rateLimit: options.unlimitedRate,
     concurrency: options.concurrency,
-    env: options.nodeOptions === undefined ? undefined : { NODE_OPTIONS: options.nodeOptions },
+    env: operatorEnvironment(options),
   };
 }
 
@@ -282,7 +289,7 @@ async function main(): Promise<void> {
       loadAverage: { start: loadAtStart, end: 0 },
       reusedDevCluster: cluster.reused,
       operator: options.fromSource ? 'src/main.ts' : 'dist/main.js (the esbuild bundle)',
-      nodeOptions: options.nodeOptions ?? '',
+      environment: operatorEnvironment(options),
     },
     settings: {
       quick: options.quick,
@@ -339,7 +346,11 @@ async function main(): Promise<void> {
       formatCpu(results),
       '',
       `${machine.cpus} CPUs, Node ${machine.node}, kube-apiserver ${machine.kubernetes}; load average ${machine.loadAverage.start.toFixed(1)} at start, ${machine.loadAverage.end.toFixed(1)} at end; ${sharedMachineNote(results)}`,
-      `operator: ${machine.operator}${options.nodeOptions ? ` with NODE_OPTIONS=${options.nodeOptions}` : ''}, RECONCILE_CONCURRENCY=${options.concurrency}, APIG_RATE_LIMIT=${options.unlimitedRate} when APIG is unlimited, ${options.rateLimit} (burst ${options.burst}) when APIG allows ${options.rateLimit}/s; APIG latency ${options.latencyMs} ms per call`,
+      `operator: ${machine.operator} with ${
+        Object.entries(machine.environment)
+          .map(([k, v]) => `${k}=${v}`)
+          .join(' ') || 'no environment of the image'
+      }, RECONCILE_CONCURRENCY=${options.concurrency}, APIG_RATE_LIMIT=${options.unlimitedRate} when APIG is unlimited, ${options.rateLimit} (burst ${options.burst}) when APIG allows ${options.rateLimit}/s; APIG latency ${options.latencyMs} ms per call`,
       `whole run: ${(results.durationMs / 1000).toFixed(0)} s; JSON: ${relative(process.cwd(), jsonPath)}; chart: ${relative(process.cwd(), chartPath)}`,
       ...results.errors.map((e) => `ERROR in ${e.scenario}: ${e.message}`),
       '',

@@ -2,12 +2,26 @@
 // one-file bundle of build.ts, written here into a temporary folder so neither
 // dist/ nor anyone else's build is touched. Running src/main.ts instead loads
 // every module of every package it imports, which no deployment pays.
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bundleOperator } from '../../build.ts';
+import { keyValues, parseStages } from '../unit/dockerfile/dockerfile.ts';
 
 const SOURCE_MAIN = new URL('../../src/main.ts', import.meta.url).pathname;
+
+const DOCKERFILE = new URL('../../Dockerfile', import.meta.url).pathname;
+
+/** The ENV of the image's final stage (NODE_OPTIONS, MALLOC_ARENA_MAX…): the operator runs with them. */
+export function imageEnvironment(): Record<string, string> {
+  const final = parseStages(readFileSync(DOCKERFILE, 'utf8')).at(-1);
+  const env: Record<string, string> = {};
+  for (const { keyword, args } of final?.instructions ?? []) {
+    if (keyword === 'ENV') for (const [key, value] of keyValues(args)) env[key] = value;
+  }
+  return env;
+}
 
 export interface OperatorBuild {
   main: string;

@@ -36,8 +36,10 @@ export interface BenchOptions {
   largeUnrelated: number;
   /** Run src/main.ts instead of a fresh build of dist/main.js. */
   fromSource: boolean;
-  /** NODE_OPTIONS for the operator (e.g. V8 heap flags); undefined: none. */
+  /** NODE_OPTIONS for the operator instead of the image's; undefined: the image's. */
   nodeOptions: string | undefined;
+  /** Without the image's ENV (NODE_OPTIONS, MALLOC_ARENA_MAX), as `node dist/main.js` runs bare. */
+  bare: boolean;
 }
 
 export const USAGE = `Usage: npm run bench -- [options]
@@ -55,7 +57,8 @@ export const USAGE = `Usage: npm run bench -- [options]
   --latency <ms>       latency the APIG simulator adds to every call (default 1)
   --source             run src/main.ts (Node's type stripping, ~20 MiB more RSS) instead of
                        building dist/main.js as the Dockerfile does
-  --node-options <s>   NODE_OPTIONS for the operator, e.g. "--max-semi-space-size=2"
+  --node-options <s>   NODE_OPTIONS for the operator instead of the Dockerfile's
+  --bare               without the Dockerfile's ENV (NODE_OPTIONS, MALLOC_ARENA_MAX)
   --help               this text
 `;
 
@@ -87,6 +90,7 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
   let concurrency = DEFAULT_CONCURRENCY;
   let latencyMs = 1;
   let fromSource = false;
+  let bare = false;
   let nodeOptions: string | undefined;
   let cgroupLimitMiB = 64;
   let cgroupOnly = false;
@@ -101,6 +105,9 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
         break;
       case '--source':
         fromSource = true;
+        break;
+      case '--bare':
+        bare = true;
         break;
       case '--node-options': {
         const value = argv[++i];
@@ -180,5 +187,6 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
     latencyMs,
     fromSource,
     nodeOptions,
+    bare,
   };
 }

@@ -181,8 +181,8 @@ export interface BenchResults {
     reusedDevCluster: boolean;
     /** What ran: the built dist/main.js (as deployed) or src/main.ts. */
     operator: string;
-    /** NODE_OPTIONS the operator ran with. */
-    nodeOptions: string;
+    /** The image's environment the operator ran with (NODE_OPTIONS…), --node-options applied. */
+    environment: Record<string, string>;
   };
   settings: {
     quick: boolean;

@@ -34,6 +34,7 @@ describe('parseBenchOptions', () => {
     [['--concurrency', '8'], { concurrency: 8 }],
     [['--latency', '0'], { latencyMs: 0 }],
     [['--source'], { fromSource: true }],
+    [['--bare'], { bare: true }],
     [['--node-options', '--max-semi-space-size=2'], { nodeOptions: '--max-semi-space-size=2' }],
     [['--help'], { help: true }],
   ])('%j', (argv, expected) => {

@@ -51,7 +51,7 @@ function results(overrides: Partial<BenchResults> = {}): BenchResults {
       loadAverage: { start: 1, end: 1 },
       reusedDevCluster: false,
       operator: 'dist/main.js',
-      nodeOptions: '',
+      environment: {},
     },
     settings: {
       quick: false,
