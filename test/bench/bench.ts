@@ -211,8 +211,13 @@ async function runCgroup(
           traced.push({ label: `${limitMiB} MiB cgroup: ${label}`, operator }),
       },
     );
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    results.errors.push({ scenario: `memory cgroup ${limitMiB} MiB`, message });
   } finally {
-    await fleet.remove();
+    await fleet.remove().catch((error: unknown) => {
+      results.errors.push({ scenario: `memory cgroup ${limitMiB} MiB`, message: String(error) });
+    });
   }
 }
 

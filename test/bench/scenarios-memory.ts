@@ -197,7 +197,9 @@ export async function cgroupRun(
     result.counters = await group.counters();
     // An OOM-killed operator has already exited; stop() then only reports how.
     await operator?.stop().catch(() => undefined);
-    await removeFillers(fleet);
+    // The API server may still be busy with the fillers; a failed clean-up
+    // must not hide the measurement (the fleet's namespace goes anyway).
+    await removeFillers(fleet).catch(() => undefined);
     await group.remove();
   }
   return result;
