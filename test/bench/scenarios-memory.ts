@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { BenchOperator, MemorySample, OperatorSettings } from './bench-operator.ts';
 import { MemoryCgroup } from './cgroup.ts';
+import { isKubeApiError } from '../../src/kube/kube-client.ts';
 import { createSecret, deleteSecrets } from './cluster.ts';
 import { API_CONCURRENCY, type Fleet } from './fleet.ts';
 import { forEachLimited } from './pool.ts';
@@ -43,19 +44,43 @@ export async function addFillers(fleet: Fleet, fillers: Fillers): Promise<number
       type: 'Opaque',
       data,
     });
-    await createSecret(fleet.kube, fleet.namespace, {
+    const secret = {
       name,
       type: 'Opaque',
       labels,
       annotations: asApplied ? { [LAST_APPLIED]: `${lastApplied}\n` } : undefined,
       data,
+    };
+    await withRetries(async () => {
+      try {
+        await createSecret(fleet.kube, fleet.namespace, secret);
+      } catch (error) {
+        // An earlier attempt that lost its answer may have created it.
+        if (!isKubeApiError(error, 409)) throw error;
+      }
     });
   });
   return appliedCount;
 }
 
 export function removeFillers(fleet: Fleet): Promise<void> {
-  return deleteSecrets(fleet.kube, fleet.namespace, `${FILLER_LABEL}=true`);
+  return withRetries(() => deleteSecrets(fleet.kube, fleet.namespace, `${FILLER_LABEL}=true`));
+}
+
+/**
+ * 320 MiB of Secrets load a 2-core API server: an HTTP/2 stream may be reset
+ * ("terminated") or time out (504). Those are the machine, not the operator.
+ */
+async function withRetries(action: () => Promise<void>, attempts = 5): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await action();
+      return;
+    } catch (error) {
+      if (attempt >= attempts) throw error;
+      await sleep(1_000 * attempt);
+    }
+  }
 }
 
 /** Unforced samples a second apart: what a scraper would see. */
