@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import { systemClock, type Clock, type TimerHandle } from '../common/clock.ts';
 import { backoffDelay, withJitter, type BackoffPolicy } from './backoff.ts';
 import { apiErrorFrom, isKubeApiError, type KubeClient } from './kube-client.ts';
+import { readListBody, type ListMeta } from './list-body.ts';
 import {
   METADATA_LIST_ACCEPT,
   METADATA_WATCH_ACCEPT,
@@ -72,11 +73,6 @@ export interface ListWatchStats {
   stalls: number;
   /** Failed LIST/WATCH attempts (errors, unproductive stream ends). */
   errors: number;
-}
-
-interface ListResponse {
-  metadata?: { resourceVersion?: string; continue?: string };
-  items?: RawObject[];
 }
 
 /** Why a healthy watch stream ended. */
@@ -232,25 +228,15 @@ export class ListWatch<T extends KubeObject> {
   }
 
   async #list(): Promise<void> {
-    const { client, resource, namespace } = this.#options;
     const items: T[] = [];
     let continueToken: string | undefined;
     let resourceVersion: string | undefined;
     do {
       const page = await this.#withTimeout(this.#options.listTimeoutMs ?? 60_000, (signal) =>
-        client.json<ListResponse>({
-          path: collectionPath(resource, namespace),
-          query: {
-            limit: this.#options.pageSize ?? 500,
-            continue: continueToken,
-          },
-          accept: this.#options.metadataOnly ? METADATA_LIST_ACCEPT : undefined,
-          signal,
-        }),
+        this.#listPage(continueToken, signal, (raw) => items.push(this.#project(raw))),
       );
-      for (const raw of page.items ?? []) items.push(this.#project(raw));
-      continueToken = page.metadata?.continue || undefined;
-      resourceVersion = page.metadata?.resourceVersion;
+      continueToken = page.continue || undefined;
+      resourceVersion = page.resourceVersion;
     } while (continueToken);
 
     for (const event of this.#store.replace(items)) this.#emit(event);
@@ -264,6 +250,25 @@ export class ListWatch<T extends KubeObject> {
       this.#synced = true;
       for (const resolve of this.#syncWaiters.splice(0)) resolve();
     }
+  }
+
+  /** One LIST page, each item projected as it arrives (list-body.ts says why). */
+  async #listPage(
+    continueToken: string | undefined,
+    signal: AbortSignal,
+    onItem: (raw: RawObject) => void,
+  ): Promise<ListMeta> {
+    const { client, resource, namespace } = this.#options;
+    const path = collectionPath(resource, namespace);
+    const response = await client.fetch({
+      path,
+      query: { limit: this.#options.pageSize ?? 500, continue: continueToken },
+      accept: this.#options.metadataOnly ? METADATA_LIST_ACCEPT : undefined,
+      signal,
+    });
+    if (!response.ok) throw await apiErrorFrom(response, `GET ${path}`);
+    if (!response.body) throw new Error(`GET ${path}: the list response has no body`);
+    return readListBody(response.body as AsyncIterable<Uint8Array>, onItem);
   }
 
   /** Runs `request` with a signal that aborts on stop or after `ms`. */

@@ -9,6 +9,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { request } from 'undici';
 import { metricByLabel, metricValue } from '../support/metrics-text.ts';
 import type { BenchApig } from './apig.ts';
+import type { MemoryCgroup } from './cgroup.ts';
+import { RssSampler, statusBytes } from './rss-sampler.ts';
 
 /** A pino line: level, time (epoch ms), msg and the fields logged. */
 export type LogLine = Record<string, unknown> & { level: number; time: number; msg: string };
@@ -27,6 +29,19 @@ export interface OperatorSettings {
   concurrency?: number | undefined;
   /** Anything else for the operator's environment (NODE_OPTIONS, for profiling). */
   env?: Record<string, string> | undefined;
+  /** Run inside this memory cgroup. */
+  cgroup?: MemoryCgroup | undefined;
+}
+
+/** One operator process's RSS over its life, for the chart and the peak. */
+export interface RssTrace {
+  label: string;
+  /** Epoch ms of the spawn. */
+  startedAt: number;
+  /** The highest RSS: VmHWM when last read, or the highest sample. */
+  peakBytes: number;
+  /** [ms since the spawn, RSS bytes], every 100 ms. */
+  samples: [number, number][];
 }
 
 export interface MemorySample {
@@ -57,23 +72,6 @@ export async function killAllOperators(): Promise<void> {
 
 const CLOCK_TICKS_PER_SECOND = 100;
 
-async function statusKilobytes(pid: number, field: 'VmRSS' | 'VmHWM'): Promise<number> {
-  const status = await readFile(`/proc/${pid}/status`, 'utf8');
-  const match = new RegExp(`^${field}:\\s+(\\d+)\\s+kB$`, 'm').exec(status);
-  if (!match) throw new Error(`no ${field} in /proc/${pid}/status`);
-  return Number(match[1]) * 1024;
-}
-
-/** VmRSS of a process, in bytes. */
-function residentBytes(pid: number): Promise<number> {
-  return statusKilobytes(pid, 'VmRSS');
-}
-
-/** VmHWM: the highest RSS the process has had, in bytes. */
-function peakResidentBytes(pid: number): Promise<number> {
-  return statusKilobytes(pid, 'VmHWM');
-}
-
 /** User plus system CPU time a process has used, in ms (from /proc/<pid>/stat). */
 export async function cpuMillis(pid: number): Promise<number> {
   const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
@@ -91,9 +89,12 @@ export class BenchOperator {
   readonly startedAt: number;
   readonly pid: number;
   readonly settings: OperatorSettings;
+  /** RSS every 100 ms, unforced. */
+  readonly rss: RssSampler;
   readonly #output: string[] = [];
   readonly #exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   #inspectorUrl: string | undefined;
+  #peakRssBytes = 0;
 
   private constructor(settings: OperatorSettings) {
     this.settings = settings;
@@ -106,8 +107,12 @@ export class BenchOperator {
     this.startedAt = Date.now();
     // No inspector until collectGarbage() asks for one with SIGUSR1 (it costs
     // a few MiB of RSS); then on a random loopback port.
-    const nodeArgs = ['--inspect-port=127.0.0.1:0'];
-    this.child = spawn(process.execPath, [...nodeArgs, settings.main], {
+    const nodeArgs = ['--inspect-port=127.0.0.1:0', settings.main];
+    const { command, args } = settings.cgroup?.wrap(process.execPath, nodeArgs) ?? {
+      command: process.execPath,
+      args: nodeArgs,
+    };
+    this.child = spawn(command, args, {
       env: {
         PATH: process.env.PATH ?? '',
         HTTP_PORT: '0',
@@ -132,9 +137,11 @@ export class BenchOperator {
     const { pid } = this.child;
     if (pid === undefined) throw new Error('the operator process did not start');
     this.pid = pid;
+    this.rss = new RssSampler(pid);
     running.add(this.child);
     this.#exited = new Promise((resolve) =>
       this.child.once('exit', (code, signal) => {
+        this.rss.stop();
         running.delete(this.child);
         resolve({ code, signal });
       }),
@@ -288,7 +295,7 @@ export class BenchOperator {
   }
 
   async memory(): Promise<MemorySample> {
-    const [rssBytes, metrics] = await Promise.all([residentBytes(this.pid), this.metrics()]);
+    const [rssBytes, metrics] = await Promise.all([statusBytes(this.pid, 'VmRSS'), this.metrics()]);
     const heapUsedBytes = metricValue(metrics, 'nodejs_heap_size_used_bytes');
     if (heapUsedBytes === undefined) throw new Error('no nodejs_heap_size_used_bytes in /metrics');
     return { rssBytes, heapUsedBytes };
@@ -308,8 +315,19 @@ export class BenchOperator {
     return cpuMillis(this.pid);
   }
 
-  peakRssBytes(): Promise<number> {
-    return peakResidentBytes(this.pid);
+  /** VmHWM: the highest RSS the process has had. */
+  async peakRssBytes(): Promise<number> {
+    this.#peakRssBytes = Math.max(this.#peakRssBytes, await statusBytes(this.pid, 'VmHWM'));
+    return this.#peakRssBytes;
+  }
+
+  trace(label: string): RssTrace {
+    return {
+      label,
+      startedAt: this.startedAt,
+      peakBytes: Math.max(this.#peakRssBytes, this.rss.max()),
+      samples: this.rss.samples.map((s) => [s.at - this.startedAt, s.rssBytes]),
+    };
   }
 
   /**
@@ -342,8 +360,10 @@ export class BenchOperator {
 
   /** SIGTERM; resolves with how long the exit took. Throws on a non-zero exit. */
   async stop(): Promise<number> {
+    const alive = this.child.exitCode === null && this.child.signalCode === null;
+    if (alive) await this.peakRssBytes().catch(() => undefined);
     const started = Date.now();
-    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGTERM');
+    if (alive) this.child.kill('SIGTERM');
     const { code, signal } = await this.#exited;
     const ms = Date.now() - started;
     if (code !== 0) {

@@ -7,26 +7,31 @@
 //   start-up (N unsynced) → [single change] → mass rotation, APIG unlimited →
 //   [restart → memory] → mass rotation with APIG rate limit R
 // The bracketed scenarios run at the load size (1000; 100 with --quick).
+// Then, on a fresh fleet of the load size, the same run inside a memory
+// cgroup, and with --large the large scenario. An SVG chart goes next to
+// the JSON.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { BenchApig } from './apig.ts';
 import { BenchOperator, killAllOperators, type OperatorSettings } from './bench-operator.ts';
+import { cgroupUnavailable } from './cgroup.ts';
+import { renderCharts } from './charts.ts';
 import { acquireCluster } from './cluster.ts';
 import { controlPlanePids, CpuMeter } from './cpu.ts';
 import { Fleet } from './fleet.ts';
-import { buildOperator, sourceBuild } from './operator-build.ts';
+import { buildOperator, imageEnvironment, sourceBuild } from './operator-build.ts';
 import { parseBenchOptions, USAGE, UsageError, type BenchOptions } from './options.ts';
 import type { BenchResults } from './results.ts';
 import {
   massRotation,
-  memory,
   restart,
   singleChange,
   SETTLE_MS,
   startUp,
   type ScenarioContext,
 } from './scenarios.ts';
+import { addFillers, cgroupRun, memory, removeFillers } from './scenarios-memory.ts';
 import { formatCpu, formatVerdicts, sharedMachineNote } from './report.ts';
 import { judge } from './targets.ts';
 import { atExit, exitAfterCleanup } from '../support/exit-cleanup.ts';
@@ -51,11 +56,40 @@ function readOptions(): BenchOptions {
 
 atExit(killAllOperators);
 
+type BenchContext = ScenarioContext & { kubeconfig: string; kube: Fleet['kube']; main: string };
+
+/** Operators whose RSS over time goes into the results and the chart, by label. */
+type Traced = { label: string; operator: BenchOperator }[];
+
+/** The image's ENV unless --bare; --node-options replaces its NODE_OPTIONS. */
+function operatorEnvironment(options: BenchOptions): Record<string, string> {
+  const env = options.bare ? {} : imageEnvironment();
+  if (options.nodeOptions !== undefined) env.NODE_OPTIONS = options.nodeOptions;
+  return env;
+}
+
+function operatorSettings(
+  options: BenchOptions,
+  context: BenchContext,
+  namespace: string,
+): OperatorSettings {
+  return {
+    main: context.main,
+    apig: context.apig,
+    kubeconfig: context.kubeconfig,
+    namespace,
+    rateLimit: options.unlimitedRate,
+    concurrency: options.concurrency,
+    env: operatorEnvironment(options),
+  };
+}
+
 async function runFleet(
   options: BenchOptions,
   results: BenchResults,
-  context: ScenarioContext & { kubeconfig: string; kube: Fleet['kube']; main: string },
+  context: BenchContext,
   n: number,
+  traced: Traced,
 ): Promise<void> {
   const { apig } = context;
   const atLoad = n === options.loadSize;
@@ -67,17 +101,13 @@ async function runFleet(
   );
   let scenario = 'start-up';
   try {
-    const unlimited: OperatorSettings = {
-      main: context.main,
-      apig,
-      kubeconfig: context.kubeconfig,
-      namespace: fleet.namespace,
-      rateLimit: options.unlimitedRate,
-      concurrency: options.concurrency,
-      env: options.nodeOptions === undefined ? undefined : { NODE_OPTIONS: options.nodeOptions },
+    const unlimited = operatorSettings(options, context, fleet.namespace);
+    const trace = (label: string, operator: BenchOperator): void => {
+      if (atLoad) traced.push({ label: `N=${n} ${label}`, operator });
     };
     progress(`N=${n}: start-up, ${n} unsynced resources`);
     const first = await startUp(context, fleet, unlimited);
+    trace('first sync, single change, rotation', first.operator);
     results.startup.push(first.result);
 
     if (atLoad) {
@@ -96,6 +126,7 @@ async function runFleet(
       progress(`N=${n}: restart`);
       const second = await restart(context, fleet, first.operator);
       current = second.operator;
+      trace('restart, unrelated Secrets (GC forced)', current);
       results.restart = second.result;
 
       scenario = 'memory';
@@ -105,6 +136,7 @@ async function runFleet(
       results.memory = await memory(context, fleet, second.operator, {
         count: options.fillerSecrets,
         bytes: options.fillerBytes,
+        appliedEvery: options.appliedEvery,
       });
     }
 
@@ -118,6 +150,7 @@ async function runFleet(
       rateLimit: options.rateLimit,
       burst: options.burst,
     });
+    trace(`restart, rotation at ${options.rateLimit}/s`, limited);
     await limited.waitForReconcileCount(n, 120_000 + n * 100);
     await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
     const restartPuts = apig.putsSince(limited.startedAt).filter((p) => p.applied).length;
@@ -140,6 +173,96 @@ async function runFleet(
   }
 }
 
+/** The load-size run inside a memory cgroup, on a fleet of its own. */
+async function runCgroup(
+  options: BenchOptions,
+  results: BenchResults,
+  context: BenchContext,
+  traced: Traced,
+): Promise<void> {
+  const limitBytes = options.cgroupLimitBytes;
+  if (limitBytes === undefined) return;
+  const n = options.loadSize;
+  const fillers = {
+    count: options.fillerSecrets,
+    bytes: options.fillerBytes,
+    appliedEvery: options.appliedEvery,
+  };
+  const limitMiB = limitBytes / 1024 / 1024;
+  const unavailable = cgroupUnavailable();
+  if (unavailable !== undefined) {
+    results.errors.push({ scenario: `memory cgroup ${limitMiB} MiB`, message: unavailable });
+    return;
+  }
+  progress(`cgroup ${limitMiB} MiB: a fresh fleet of ${n}`);
+  const { fleet } = await Fleet.create(context.kube, context.apig, n);
+  try {
+    progress(
+      `cgroup ${limitMiB} MiB: first sync, rotation, ${fillers.count} unrelated Secrets, restart`,
+    );
+    results.cgroup = await cgroupRun(
+      context,
+      fleet,
+      operatorSettings(options, context, fleet.namespace),
+      {
+        limitBytes,
+        fillers,
+        onTrace: (label, operator) =>
+          traced.push({ label: `${limitMiB} MiB cgroup: ${label}`, operator }),
+      },
+    );
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    results.errors.push({ scenario: `memory cgroup ${limitMiB} MiB`, message });
+  } finally {
+    await fleet.remove().catch((error: unknown) => {
+      results.errors.push({ scenario: `memory cgroup ${limitMiB} MiB`, message: String(error) });
+    });
+  }
+}
+
+/** N = 5000 and 20 000 unrelated small Secrets: first sync with APIG and the operator at R. */
+async function runLarge(
+  options: BenchOptions,
+  results: BenchResults,
+  context: BenchContext,
+  traced: Traced,
+): Promise<void> {
+  const n = options.largeSize;
+  const { apig } = context;
+  progress(`large: ${n} resources and ${options.largeUnrelated} unrelated Secrets`);
+  const { fleet } = await Fleet.create(context.kube, apig, n);
+  try {
+    await addFillers(fleet, { count: options.largeUnrelated, bytes: 256, appliedEvery: 5 });
+    await apig.start({ latencyMs: options.latencyMs, rateLimitPerSecond: options.rateLimit });
+    progress(`large: first sync at ${options.rateLimit}/s`);
+    const { operator, result } = await startUp(context, fleet, {
+      ...operatorSettings(options, context, fleet.namespace),
+      rateLimit: options.rateLimit,
+      burst: options.burst,
+    });
+    traced.push({ label: `large N=${n}`, operator });
+    const peakRssBytes = Math.max(await operator.peakRssBytes(), operator.rss.max());
+    await operator.stop();
+    results.large = {
+      resources: n,
+      unrelatedSecrets: options.largeUnrelated,
+      rateLimit: options.rateLimit,
+      startup: result,
+      idealMs: (n / options.rateLimit) * 1000,
+      peakRssBytes,
+    };
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    results.errors.push({ scenario: 'large', message });
+    await killAllOperators();
+  } finally {
+    await apig.start({ latencyMs: options.latencyMs });
+    await removeFillers(fleet);
+    await fleet.remove();
+  }
+}
+
 async function main(): Promise<void> {
   const options = readOptions();
   if (options.help) {
@@ -147,10 +270,9 @@ async function main(): Promise<void> {
     return;
   }
   const loadAtStart = loadavg()[0] ?? 0;
-  progress(options.fromSource ? 'operator: src/main.ts' : 'operator: building dist/main.js (tsc)');
+  progress(options.fromSource ? 'operator: src/main.ts' : 'operator: bundling dist/main.js');
   const build = options.fromSource ? sourceBuild() : await buildOperator();
   atExit(() => build.remove());
-  if (build.warnings) progress(`tsc reported (the build is used anyway):\n${build.warnings}`);
   progress('control plane: reusing `npm run dev:cluster` if it runs, else starting one');
   const cluster = await acquireCluster();
   atExit(() => cluster.stop());
@@ -171,8 +293,8 @@ async function main(): Promise<void> {
       etcd: cluster.info.etcdVersion,
       loadAverage: { start: loadAtStart, end: 0 },
       reusedDevCluster: cluster.reused,
-      operator: options.fromSource ? 'src/main.ts' : 'dist/main.js (built by tsc)',
-      nodeOptions: options.nodeOptions ?? '',
+      operator: options.fromSource ? 'src/main.ts' : 'dist/main.js (the esbuild bundle)',
+      environment: operatorEnvironment(options),
     },
     settings: {
       quick: options.quick,
@@ -184,6 +306,7 @@ async function main(): Promise<void> {
       trials: options.trials,
       fillerSecrets: options.fillerSecrets,
       fillerBytes: options.fillerBytes,
+      cgroupLimitBytes: options.cgroupLimitBytes,
     },
     setup: [],
     startup: [],
@@ -191,6 +314,9 @@ async function main(): Promise<void> {
     singleChange: undefined,
     memory: undefined,
     restart: undefined,
+    cgroup: undefined,
+    large: undefined,
+    rssTraces: [],
     errors: [],
   };
   const context = {
@@ -200,7 +326,11 @@ async function main(): Promise<void> {
     kube: cluster.kube,
     main: build.main,
   };
-  for (const n of options.sizes) await runFleet(options, results, context, n);
+  const traced: Traced = [];
+  for (const n of options.sizes) await runFleet(options, results, context, n, traced);
+  await runCgroup(options, results, context, traced);
+  if (options.large) await runLarge(options, results, context, traced);
+  results.rssTraces = traced.map(({ label, operator }) => operator.trace(label));
 
   results.durationMs = Date.now() - started;
   results.machine.loadAverage.end = loadavg()[0] ?? 0;
@@ -209,6 +339,8 @@ async function main(): Promise<void> {
     options.jsonPath ?? join(RESULTS_DIR, `${results.startedAt.replace(/[:.]/g, '-')}.json`);
   mkdirSync(dirname(jsonPath), { recursive: true });
   writeFileSync(jsonPath, `${JSON.stringify({ ...results, verdicts }, null, 2)}\n`);
+  const chartPath = jsonPath.replace(/(\.json)?$/, '.svg');
+  writeFileSync(chartPath, renderCharts(results));
 
   const { machine } = results;
   process.stdout.write(
@@ -219,8 +351,12 @@ async function main(): Promise<void> {
       formatCpu(results),
       '',
       `${machine.cpus} CPUs, Node ${machine.node}, kube-apiserver ${machine.kubernetes}; load average ${machine.loadAverage.start.toFixed(1)} at start, ${machine.loadAverage.end.toFixed(1)} at end; ${sharedMachineNote(results)}`,
-      `operator: ${machine.operator}${options.nodeOptions ? ` with NODE_OPTIONS=${options.nodeOptions}` : ''}, RECONCILE_CONCURRENCY=${options.concurrency}, APIG_RATE_LIMIT=${options.unlimitedRate} when APIG is unlimited, ${options.rateLimit} (burst ${options.burst}) when APIG allows ${options.rateLimit}/s; APIG latency ${options.latencyMs} ms per call`,
-      `whole run: ${(results.durationMs / 1000).toFixed(0)} s; JSON: ${relative(process.cwd(), jsonPath)}`,
+      `operator: ${machine.operator} with ${
+        Object.entries(machine.environment)
+          .map(([k, v]) => `${k}=${v}`)
+          .join(' ') || 'no environment of the image'
+      }, RECONCILE_CONCURRENCY=${options.concurrency}, APIG_RATE_LIMIT=${options.unlimitedRate} when APIG is unlimited, ${options.rateLimit} (burst ${options.burst}) when APIG allows ${options.rateLimit}/s; APIG latency ${options.latencyMs} ms per call`,
+      `whole run: ${(results.durationMs / 1000).toFixed(0)} s; JSON: ${relative(process.cwd(), jsonPath)}; chart: ${relative(process.cwd(), chartPath)}`,
       ...results.errors.map((e) => `ERROR in ${e.scenario}: ${e.message}`),
       '',
     ].join('\n'),

@@ -112,13 +112,19 @@ export interface SecretBody {
   type: string;
   data: Record<string, string>;
   labels?: Record<string, string>;
+  annotations?: Record<string, string>;
 }
 
 function secretObject(namespace: string, secret: SecretBody): object {
   return {
     apiVersion: 'v1',
     kind: 'Secret',
-    metadata: { name: secret.name, namespace, labels: secret.labels },
+    metadata: {
+      name: secret.name,
+      namespace,
+      labels: secret.labels,
+      annotations: secret.annotations,
+    },
     type: secret.type,
     data: secret.data,
   };

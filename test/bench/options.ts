@@ -25,16 +25,30 @@ export interface BenchOptions {
   concurrency: number;
   /** Latency the simulator adds to every APIG call. */
   latencyMs: number;
+  /** The memory cgroup's limit for the cgroup run; undefined: not run. */
+  cgroupLimitBytes: number | undefined;
+  /** Only the cgroup run (to size the V8 flags against the limit). */
+  cgroupOnly: boolean;
+  /** Every n-th unrelated Secret is written as `kubectl apply` does. */
+  appliedEvery: number;
+  /** The large scenario (--large): resources and unrelated small Secrets. */
+  largeSize: number;
+  largeUnrelated: number;
   /** Run src/main.ts instead of a fresh build of dist/main.js. */
   fromSource: boolean;
-  /** NODE_OPTIONS for the operator (e.g. V8 heap flags); undefined: none. */
+  /** NODE_OPTIONS for the operator instead of the image's; undefined: the image's. */
   nodeOptions: string | undefined;
+  /** Without the image's ENV (NODE_OPTIONS, MALLOC_ARENA_MAX), as `node dist/main.js` runs bare. */
+  bare: boolean;
 }
 
 export const USAGE = `Usage: npm run bench -- [options]
 
   --quick              N = 100 only, 100 idle resources, 10 trials, 500 filler Secrets (smoke run)
-  --large              also rotate N = 5000
+  --large              also the large scenario: N = 5000 plus 20 000 unrelated small Secrets,
+                       first sync with APIG and the operator at R (about 15 minutes)
+  --cgroup-limit <MiB> the memory cgroup of the cgroup run (default 64); 0: skip that run
+  --cgroup-only        only the cgroup run
   --json <path>        write the results there (default test/bench/results/<timestamp>.json)
   --rate <R>           APIG rate limit for the rate-limited rotation (default 50 requests/s)
   --burst <n>          the operator's APIG_RATE_BURST in that rotation (default 1)
@@ -43,7 +57,8 @@ export const USAGE = `Usage: npm run bench -- [options]
   --latency <ms>       latency the APIG simulator adds to every call (default 1)
   --source             run src/main.ts (Node's type stripping, ~20 MiB more RSS) instead of
                        building dist/main.js as the Dockerfile does
-  --node-options <s>   NODE_OPTIONS for the operator, e.g. "--max-semi-space-size=2"
+  --node-options <s>   NODE_OPTIONS for the operator instead of the Dockerfile's
+  --bare               without the Dockerfile's ENV (NODE_OPTIONS, MALLOC_ARENA_MAX)
   --help               this text
 `;
 
@@ -75,7 +90,10 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
   let concurrency = DEFAULT_CONCURRENCY;
   let latencyMs = 1;
   let fromSource = false;
+  let bare = false;
   let nodeOptions: string | undefined;
+  let cgroupLimitMiB = 64;
+  let cgroupOnly = false;
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i]!;
     switch (flag) {
@@ -87,6 +105,9 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
         break;
       case '--source':
         fromSource = true;
+        break;
+      case '--bare':
+        bare = true;
         break;
       case '--node-options': {
         const value = argv[++i];
@@ -111,6 +132,19 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
       case '--burst':
         burst = positiveInteger(flag, argv[++i]);
         break;
+      case '--cgroup-only':
+        cgroupOnly = true;
+        break;
+      case '--cgroup-limit': {
+        const raw = argv[++i];
+        if (raw === undefined || !/^\d+$/.test(raw)) {
+          throw new UsageError(
+            `--cgroup-limit needs a whole number of MiB, got ${raw ?? 'nothing'}`,
+          );
+        }
+        cgroupLimitMiB = Number(raw);
+        break;
+      }
       case '--concurrency':
         concurrency = positiveInteger(flag, argv[++i]);
         break;
@@ -127,7 +161,10 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
     }
   }
   if (quick && large) throw new UsageError('--quick and --large contradict each other');
-  const sizes = quick ? [100] : large ? [100, 1_000, 5_000] : [100, 1_000];
+  if (cgroupOnly && cgroupLimitMiB === 0) {
+    throw new UsageError('--cgroup-only and --cgroup-limit 0 contradict each other');
+  }
+  const sizes = cgroupOnly ? [] : quick ? [100] : [100, 1_000];
   return {
     help,
     quick,
@@ -138,6 +175,11 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
     trials: quick ? 10 : 50,
     fillerSecrets: quick ? 500 : 5_000,
     fillerBytes: 64 * 1024,
+    cgroupLimitBytes: cgroupLimitMiB === 0 ? undefined : cgroupLimitMiB * 1024 * 1024,
+    cgroupOnly,
+    appliedEvery: 5,
+    largeSize: 5_000,
+    largeUnrelated: 20_000,
     rateLimit,
     burst,
     unlimitedRate: 1_000,
@@ -145,5 +187,6 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
     latencyMs,
     fromSource,
     nodeOptions,
+    bare,
   };
 }

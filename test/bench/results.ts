@@ -1,5 +1,7 @@
 // What the benchmark measures, as written to the JSON file. Times in ms,
 // sizes in bytes, all wall-clock on one machine.
+import type { RssTrace } from './bench-operator.ts';
+import type { CgroupCounters } from './cgroup.ts';
 import type { CpuUse } from './cpu.ts';
 import type { Summary } from './stats.ts';
 
@@ -18,6 +20,9 @@ export interface StartupResult {
   toFirstReadyMs: number;
   /** Process start to holding the leader lease (modules loaded, watches started, Lease taken). */
   toLeaderMs: number | undefined;
+  /** Process start to every module loaded, and RSS then, before any resource (main.ts logs both). */
+  modulesLoadedMs: number | undefined;
+  rssAtLoadBytes: number | undefined;
   /** Successful PUTs (must equal `resources`). */
   puts: number;
   /** CPU used from the spawn to the last Ready, by process. */
@@ -35,6 +40,8 @@ export interface RotationResult {
   writesMs: number;
   /** Each Secret write (request sent) to the PUT that carried its content. */
   latency: Summary;
+  /** Every one of those latencies, for the chart. */
+  latenciesMs: number[];
   /** Successful PUTs from the first write to 2 s after the last expected one. */
   puts: number;
   /** PUT attempts in that window (throttled ones included). */
@@ -57,6 +64,7 @@ export interface SingleChangeResult {
   trials: number;
   /** Secret write (request sent) to its PUT. */
   latency: Summary;
+  latenciesMs: number[];
   /** Successful PUTs during the trials (must equal `trials`). */
   puts: number;
 }
@@ -85,6 +93,13 @@ export interface MemoryResult {
     after: MemorySampleRow[];
     afterGc: MemorySampleRow[];
   };
+  /**
+   * RSS every 100 ms for 5 s once idle with the resources synced, before any
+   * forced GC: the steady figure is the median.
+   */
+  steady: { medianBytes: number; maxBytes: number };
+  /** Unrelated Secrets written as `kubectl apply` does (whole object in an annotation). */
+  appliedFillers: number;
   /** Time to create the unrelated Secrets. */
   fillMs: number;
   /** PUTs while they were added (must be 0). */
@@ -116,6 +131,38 @@ export interface RestartResult {
   cpu: CpuUse;
 }
 
+/**
+ * The whole run of `resources` (first sync, APIG-unlimited rotation, the
+ * unrelated Secrets, a restart) inside a memory cgroup.
+ */
+export interface CgroupRunResult {
+  limitBytes: number;
+  resources: number;
+  fillerSecrets: number;
+  appliedFillers: number;
+  /** Every step finished with the operator alive. */
+  completed: boolean;
+  /** What stopped it, when it did not complete. */
+  failure: string | undefined;
+  counters: CgroupCounters | undefined;
+  startup: StartupResult | undefined;
+  rotation: RotationResult | undefined;
+  restart: RestartResult | undefined;
+  /** PUTs while the unrelated Secrets were added (must be 0). */
+  fillPuts: number;
+}
+
+/** N resources and many unrelated small Secrets, APIG and the operator at R. */
+export interface LargeResult {
+  resources: number;
+  unrelatedSecrets: number;
+  rateLimit: number;
+  startup: StartupResult;
+  /** N/R. */
+  idealMs: number;
+  peakRssBytes: number;
+}
+
 export interface ScenarioError {
   scenario: string;
   message: string;
@@ -134,8 +181,8 @@ export interface BenchResults {
     reusedDevCluster: boolean;
     /** What ran: the built dist/main.js (as deployed) or src/main.ts. */
     operator: string;
-    /** NODE_OPTIONS the operator ran with. */
-    nodeOptions: string;
+    /** The image's environment the operator ran with (NODE_OPTIONS…), --node-options applied. */
+    environment: Record<string, string>;
   };
   settings: {
     quick: boolean;
@@ -147,6 +194,8 @@ export interface BenchResults {
     trials: number;
     fillerSecrets: number;
     fillerBytes: number;
+    /** The memory cgroup's limit; undefined: that scenario was not run. */
+    cgroupLimitBytes: number | undefined;
   };
   /** Signing N certificates and creating N Secrets plus N ApigCertificates, per fleet size. */
   setup: { n: number; certificatesMs: number; objectsMs: number }[];
@@ -155,5 +204,9 @@ export interface BenchResults {
   singleChange: SingleChangeResult | undefined;
   memory: MemoryResult | undefined;
   restart: RestartResult | undefined;
+  cgroup: CgroupRunResult | undefined;
+  large: LargeResult | undefined;
+  /** RSS over the life of each operator process. */
+  rssTraces: RssTrace[];
   errors: ScenarioError[];
 }

@@ -1,29 +1,23 @@
 // The measurements. Each takes a fleet and a running operator and returns
 // numbers; none asserts: targets are judged in targets.ts.
-import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { IssuedCertificate } from '../support/certs.ts';
 import { decimalSerial, type BenchApig, type PutRecord } from './apig.ts';
-import { BenchOperator, type MemorySample, type OperatorSettings } from './bench-operator.ts';
-import { createSecret, deleteSecrets } from './cluster.ts';
+import { BenchOperator, type OperatorSettings } from './bench-operator.ts';
 import type { CpuMeter } from './cpu.ts';
 import { API_CONCURRENCY, type Fleet, type FleetMember } from './fleet.ts';
 import { forEachLimited } from './pool.ts';
 import type {
-  MemoryResult,
   OperatorConfigUsed,
   RestartResult,
   RotationResult,
   SingleChangeResult,
   StartupResult,
 } from './results.ts';
-import { median, summarize } from './stats.ts';
+import { summarize } from './stats.ts';
 
 /** After the last expected PUT, how long to keep counting (a duplicate would show here). */
 export const SETTLE_MS = 2_000;
-const FILLER_LABEL = 'bench.apig.certsync.io/filler';
-const MEMORY_SAMPLES = 5;
-const GC_SAMPLES = 3;
 /** main.ts's log line when this replica starts leading (and reconciling). */
 const BECAME_LEADER = 'became leader';
 
@@ -32,7 +26,7 @@ export interface ScenarioContext {
   meter: CpuMeter;
 }
 
-const applied = (puts: readonly PutRecord[]): number => puts.filter((p) => p.applied).length;
+export const applied = (puts: readonly PutRecord[]): number => puts.filter((p) => p.applied).length;
 const latest = (times: Iterable<number>): number => Math.max(...times);
 const earliest = (times: Iterable<number>): number => Math.min(...times);
 
@@ -90,14 +84,29 @@ function expectedSerials(
   );
 }
 
+/** What main.ts logs at start: the time to load every module, and RSS then. */
+function loadFigures(operator: BenchOperator): {
+  modulesLoadedMs: number | undefined;
+  rssAtLoadBytes: number | undefined;
+} {
+  const line = operator.logs.find((l) => l.msg === 'starting apig-cert-operator');
+  const number = (value: unknown) => (typeof value === 'number' ? value : undefined);
+  return {
+    modulesLoadedMs: number(line?.modulesLoadedMs),
+    rssAtLoadBytes: number(line?.rssAtLoadBytes),
+  };
+}
+
 /** Scenario 5: a fresh operator with N resources never synced: process start to all Ready. */
 export async function startUp(
   { apig, meter }: ScenarioContext,
   fleet: Fleet,
   settings: OperatorSettings,
+  onStarted?: (operator: BenchOperator) => void,
 ): Promise<{ operator: BenchOperator; result: StartupResult }> {
   const cpu = await meter.start();
   const operator = BenchOperator.start(settings);
+  onStarted?.(operator);
   // 'reconciled' with result 'synced' is logged (info) after the status write.
   const ready = await operator.waitForReconciled({
     from: 0,
@@ -114,6 +123,7 @@ export async function startUp(
       toAllReadyMs: latest(ready.values()) - operator.startedAt,
       toFirstReadyMs: earliest(ready.values()) - operator.startedAt,
       toLeaderMs: operator.sinceStart(BECAME_LEADER),
+      ...loadFigures(operator),
       puts: applied(apig.putsSince(operator.startedAt)),
       cpu: used,
       config: configUsed(settings),
@@ -148,14 +158,16 @@ export async function massRotation(
   await sleep(SETTLE_MS);
   const window = apig.putsSince(firstWrite);
   const totalMs = lastPut - firstWrite;
+  const latenciesMs = members.map(
+    (m) => putAt.get(m.certificateId)! - writtenAt.get(m.certificateId)!,
+  );
   return {
     n: fleet.size,
     rateLimit: rate,
     totalMs,
     writesMs,
-    latency: summarize(
-      members.map((m) => putAt.get(m.certificateId)! - writtenAt.get(m.certificateId)!),
-    ),
+    latency: summarize(latenciesMs),
+    latenciesMs,
     puts: applied(window),
     attempts: window.length,
     throttled: window.filter((p) => p.status === 429).length,
@@ -200,6 +212,7 @@ export async function singleChange(
     resources: fleet.size,
     trials,
     latency: summarize(latencies),
+    latenciesMs: latencies,
     puts: applied(apig.putsSince(start)),
   };
 }
@@ -234,82 +247,5 @@ export async function restart(
       puts: applied(apig.putsSince(next.startedAt)),
       cpu: used,
     },
-  };
-}
-
-/** Unforced samples a second apart: what a scraper would see. */
-async function sampleMemory(operator: BenchOperator): Promise<MemorySample[]> {
-  const samples: MemorySample[] = [];
-  for (let i = 0; i < MEMORY_SAMPLES; i++) {
-    if (i > 0) await sleep(1_000);
-    samples.push(await operator.memory());
-  }
-  return samples;
-}
-
-/** After a full GC through the inspector: live data only, the comparable number. */
-async function sampleAfterGc(operator: BenchOperator): Promise<MemorySample[]> {
-  const samples: MemorySample[] = [];
-  for (let i = 0; i < GC_SAMPLES; i++) {
-    await operator.collectGarbage();
-    await sleep(500);
-    samples.push(await operator.memory());
-  }
-  return samples;
-}
-
-function medianSample(samples: readonly MemorySample[]): MemorySample {
-  return {
-    rssBytes: median(samples.map((s) => s.rssBytes)),
-    heapUsedBytes: median(samples.map((s) => s.heapUsedBytes)),
-  };
-}
-
-/**
- * Scenario 3: RSS and heap with the fleet synced, then after adding unrelated
- * Opaque Secrets of random data in the watched namespace. The fillers are
- * deleted afterwards.
- */
-export async function memory(
-  { apig, meter }: ScenarioContext,
-  fleet: Fleet,
-  operator: BenchOperator,
-  fillers: { count: number; bytes: number },
-): Promise<MemoryResult> {
-  const idle = { timeoutMs: 120_000 };
-  await operator.waitUntilIdle(idle);
-  const before = await sampleMemory(operator);
-  const beforeGc = await sampleAfterGc(operator);
-  const cpu = await meter.start(operator.pid);
-  const fillStart = Date.now();
-  const indexes = Array.from({ length: fillers.count }, (_, i) => i);
-  await forEachLimited(indexes, API_CONCURRENCY, async (index) => {
-    await createSecret(fleet.kube, fleet.namespace, {
-      name: `filler-${index}`,
-      type: 'Opaque',
-      labels: { [FILLER_LABEL]: 'true' },
-      data: { blob: randomBytes(fillers.bytes).toString('base64') },
-    });
-  });
-  const fillMs = Date.now() - fillStart;
-  await operator.waitUntilIdle(idle);
-  const used = await cpu(operator.pid);
-  const after = await sampleMemory(operator);
-  const afterGc = await sampleAfterGc(operator);
-  const puts = applied(apig.putsSince(fillStart));
-  const peakRssBytes = await operator.peakRssBytes();
-  await deleteSecrets(fleet.kube, fleet.namespace, `${FILLER_LABEL}=true`);
-  return {
-    resources: fleet.size,
-    fillerSecrets: fillers.count,
-    fillerBytes: fillers.bytes,
-    before: medianSample(beforeGc),
-    after: medianSample(afterGc),
-    unforced: { before: medianSample(before), after: medianSample(after) },
-    samples: { before, beforeGc, after, afterGc },
-    fillMs,
-    puts,
-    peakRssBytes,
-    cpu: used,
   };
 }

@@ -1,7 +1,7 @@
 import { parseBenchOptions, UsageError } from '../../../test/bench/options.ts';
 
 describe('parseBenchOptions', () => {
-  it('defaults to N = 100 and 1000, 1000 idle resources, 50 trials, 5000 fillers of 64 KiB', () => {
+  it('defaults to N = 100 and 1000, 1000 idle resources, 50 trials, 5000 fillers of 64 KiB, a 64 MiB cgroup run', () => {
     expect(parseBenchOptions([])).toMatchObject({
       quick: false,
       large: false,
@@ -17,17 +17,24 @@ describe('parseBenchOptions', () => {
       concurrency: 16,
       jsonPath: undefined,
       fromSource: false,
+      cgroupLimitBytes: 64 * 1024 * 1024,
+      cgroupOnly: false,
+      appliedEvery: 5,
     });
   });
 
   it.each([
     [['--quick'], { sizes: [100], loadSize: 100, trials: 10, fillerSecrets: 500 }],
-    [['--large'], { sizes: [100, 1000, 5000], loadSize: 1000 }],
+    [['--large'], { large: true, sizes: [100, 1000], largeSize: 5000, largeUnrelated: 20000 }],
+    [['--cgroup-limit', '80'], { cgroupLimitBytes: 80 * 1024 * 1024 }],
+    [['--cgroup-limit', '0'], { cgroupLimitBytes: undefined }],
+    [['--cgroup-only'], { cgroupOnly: true, sizes: [] }],
     [['--json', 'out.json'], { jsonPath: 'out.json' }],
     [['--rate', '20', '--burst', '3'], { rateLimit: 20, burst: 3 }],
     [['--concurrency', '8'], { concurrency: 8 }],
     [['--latency', '0'], { latencyMs: 0 }],
     [['--source'], { fromSource: true }],
+    [['--bare'], { bare: true }],
     [['--node-options', '--max-semi-space-size=2'], { nodeOptions: '--max-semi-space-size=2' }],
     [['--help'], { help: true }],
   ])('%j', (argv, expected) => {
@@ -42,6 +49,8 @@ describe('parseBenchOptions', () => {
     [['--concurrency']],
     [['--latency', '-1']],
     [['--quick', '--large']],
+    [['--cgroup-limit', '64M']],
+    [['--cgroup-only', '--cgroup-limit', '0']],
     [['--frobnicate']],
   ])('refuses %j', (argv) => {
     expect(() => parseBenchOptions(argv)).toThrow(UsageError);

@@ -25,6 +25,7 @@ function rotation(overrides: Partial<RotationResult>): RotationResult {
     totalMs: 8_000,
     writesMs: 3_000,
     latency: summarize([100, 200, 300]),
+    latenciesMs: [100, 200, 300],
     puts: 1000,
     attempts: 1000,
     throttled: 0,
@@ -50,7 +51,7 @@ function results(overrides: Partial<BenchResults> = {}): BenchResults {
       loadAverage: { start: 1, end: 1 },
       reusedDevCluster: false,
       operator: 'dist/main.js',
-      nodeOptions: '',
+      environment: {},
     },
     settings: {
       quick: false,
@@ -62,6 +63,7 @@ function results(overrides: Partial<BenchResults> = {}): BenchResults {
       trials: 50,
       fillerSecrets: 5000,
       fillerBytes: 65536,
+      cgroupLimitBytes: 64 * MIB,
     },
     setup: [],
     startup: [
@@ -70,6 +72,8 @@ function results(overrides: Partial<BenchResults> = {}): BenchResults {
         toAllReadyMs: 9_000,
         toFirstReadyMs: 900,
         toLeaderMs: 800,
+        modulesLoadedMs: 300,
+        rssAtLoadBytes: 60 * MIB,
         puts: 1000,
         cpu,
         config,
@@ -80,7 +84,13 @@ function results(overrides: Partial<BenchResults> = {}): BenchResults {
       rotation({}),
       rotation({ rateLimit: 50, totalMs: 22_000, idealMs: 20_000, ratio: 1.1 }),
     ],
-    singleChange: { resources: 1000, trials: 50, latency: summarize([20, 40, 900]), puts: 50 },
+    singleChange: {
+      resources: 1000,
+      trials: 50,
+      latency: summarize([20, 40, 900]),
+      latenciesMs: [20, 40, 900],
+      puts: 50,
+    },
     memory: {
       resources: 1000,
       fillerSecrets: 5000,
@@ -89,6 +99,8 @@ function results(overrides: Partial<BenchResults> = {}): BenchResults {
       after: { rssBytes: 121 * MIB, heapUsedBytes: 30.5 * MIB },
       unforced: { before: memorySample, after: memorySample },
       samples: { before: [], beforeGc: [], after: [], afterGc: [] },
+      steady: { medianBytes: 90 * MIB, maxBytes: 95 * MIB },
+      appliedFillers: 1000,
       fillMs: 1,
       puts: 0,
       peakRssBytes: 180 * MIB,
@@ -103,6 +115,24 @@ function results(overrides: Partial<BenchResults> = {}): BenchResults {
       puts: 0,
       cpu,
     },
+    cgroup: {
+      limitBytes: 64 * MIB,
+      resources: 1000,
+      fillerSecrets: 5000,
+      appliedFillers: 1000,
+      completed: true,
+      failure: undefined,
+      counters: { maxUsageBytes: 63 * MIB, failcnt: 120, oomKills: 0 },
+      startup: undefined,
+      rotation: undefined,
+      restart: undefined,
+      fillPuts: 0,
+    },
+    large: undefined,
+    rssTraces: [
+      { label: 'N=1000 first sync', startedAt: 0, peakBytes: 120 * MIB, samples: [[0, 50 * MIB]] },
+      { label: 'N=100 first sync', startedAt: 0, peakBytes: 500 * MIB, samples: [] },
+    ],
     errors: [],
     ...overrides,
   };
@@ -120,8 +150,11 @@ describe('judge', () => {
       'Mass rotation N=1000, APIG 50/s': 'PASS',
       'Single change, 1000 idle': 'PASS',
       'Restart, 1000 synced': 'PASS',
-      'Memory, 1000 resources': 'PASS',
+      'Memory, 1000 idle, unforced': 'PASS',
+      'Memory, 1000 idle, after a full GC': 'PASS',
       'Memory, + 5000 Secrets × 64 KiB': 'PASS',
+      'Peak RSS, N=1000 run, no limit': 'PASS',
+      'Memory cgroup 64.0 MiB, N=1000 run': 'PASS',
       'Redundant PUTs, all scenarios': 'PASS',
     });
   });
@@ -139,6 +172,7 @@ describe('judge', () => {
           resources: 1000,
           trials: 50,
           latency: summarize([10, 1000]),
+          latenciesMs: [10, 1000],
           puts: 50,
         },
       },
@@ -147,17 +181,54 @@ describe('judge', () => {
     expect(Object.values(outcomes(results(overrides)))).toContain('MISS');
   });
 
-  it('misses memory over 150 MiB, or growing by more than 5 MiB', () => {
+  it('misses memory over 150 MiB after a GC, or growing by more than 5 MiB', () => {
     const base = results();
     const heavy = results({
       memory: { ...base.memory!, before: { rssBytes: 150 * MIB, heapUsedBytes: 30 * MIB } },
     });
-    expect(outcomes(heavy)['Memory, 1000 resources']).toBe('MISS');
+    expect(outcomes(heavy)['Memory, 1000 idle, after a full GC']).toBe('MISS');
     expect(outcomes(heavy)['Memory, + 5000 Secrets × 64 KiB']).toBe('PASS');
     const growing = results({
       memory: { ...base.memory!, after: { rssBytes: 120 * MIB, heapUsedBytes: 36 * MIB } },
     });
     expect(outcomes(growing)['Memory, + 5000 Secrets × 64 KiB']).toBe('MISS');
+  });
+
+  it('judges unforced RSS: the steady median at 100 MiB, the load-size peak at 128 MiB', () => {
+    const base = results();
+    const steady = results({
+      memory: { ...base.memory!, steady: { medianBytes: 100.1 * MIB, maxBytes: 101 * MIB } },
+    });
+    expect(outcomes(steady)['Memory, 1000 idle, unforced']).toBe('MISS');
+    const peak = results({
+      rssTraces: [{ label: 'N=1000 restart', startedAt: 0, peakBytes: 129 * MIB, samples: [] }],
+    });
+    expect(outcomes(peak)['Peak RSS, N=1000 run, no limit']).toBe('MISS');
+  });
+
+  it.each([
+    ['an OOM kill', { counters: { maxUsageBytes: 64 * MIB, failcnt: 900, oomKills: 1 } }],
+    ['a run that stopped', { completed: false, failure: 'operator exited (SIGKILL)' }],
+    ['no counters', { counters: undefined }],
+  ])('misses the memory cgroup run on %s', (_, change) => {
+    const cgroup = { ...results().cgroup!, ...change };
+    expect(outcomes(results({ cgroup }))['Memory cgroup 64.0 MiB, N=1000 run']).toBe('MISS');
+  });
+
+  it('judges the large scenario by N/R + 10 s and 192 MiB', () => {
+    const large = {
+      resources: 5000,
+      unrelatedSecrets: 20000,
+      rateLimit: 50,
+      startup: { ...results().startup[0]!, resources: 5000, puts: 5000, toAllReadyMs: 110_000 },
+      idealMs: 100_000,
+      peakRssBytes: 192 * MIB,
+    };
+    const row = 'Large, N=5000 + 20000 Secrets, 50/s';
+    expect(outcomes(results({ large }))[row]).toBe('PASS');
+    const slow = { ...large, startup: { ...large.startup, toAllReadyMs: 110_001 } };
+    expect(outcomes(results({ large: slow }))[row]).toBe('MISS');
+    expect(outcomes(results({ large: { ...large, peakRssBytes: 193 * MIB } }))[row]).toBe('MISS');
   });
 
   it('counts every PUT beyond one per new content, and a PUT on restart', () => {

@@ -1,0 +1,11 @@
+import { imageEnvironment } from '../../../test/bench/operator-build.ts';
+
+describe('imageEnvironment', () => {
+  it("is the final stage's ENV, so the bench runs the operator with the image's V8 and malloc settings", () => {
+    const env = imageEnvironment();
+    expect(env.NODE_ENV).toBe('production');
+    expect(env.NODE_OPTIONS).toMatch(/--max-old-space-size=\d+/);
+    expect(env.NODE_OPTIONS).toMatch(/--max-semi-space-size=\d+/);
+    expect(env.MALLOC_ARENA_MAX).toMatch(/^\d+$/);
+  });
+});
