@@ -28,6 +28,7 @@ import {
   type ScenarioContext,
 } from './scenarios.ts';
 import { formatCpu, formatVerdicts, sharedMachineNote } from './report.ts';
+import { pacingScenarios } from './scenarios-pacing.ts';
 import { judge } from './targets.ts';
 import { atExit, exitAfterCleanup } from '../support/exit-cleanup.ts';
 
@@ -191,6 +192,7 @@ async function main(): Promise<void> {
     singleChange: undefined,
     memory: undefined,
     restart: undefined,
+    pacing: [],
     errors: [],
   };
   const context = {
@@ -200,7 +202,10 @@ async function main(): Promise<void> {
     kube: cluster.kube,
     main: build.main,
   };
-  for (const n of options.sizes) await runFleet(options, results, context, n);
+  if (!options.pacingOnly) {
+    for (const n of options.sizes) await runFleet(options, results, context, n);
+  }
+  results.pacing = await pacingScenarios(options, context, progress, results.errors);
 
   results.durationMs = Date.now() - started;
   results.machine.loadAverage.end = loadavg()[0] ?? 0;

@@ -4,6 +4,8 @@ export interface BenchOptions {
   help: boolean;
   quick: boolean;
   large: boolean;
+  /** Only issue 13's pacing scenarios (scenarios-pacing.ts). */
+  pacingOnly: boolean;
   /** Where the JSON goes; undefined: test/bench/results/<timestamp>.json. */
   jsonPath: string | undefined;
   /** Mass-rotation sizes, ascending. */
@@ -35,6 +37,7 @@ export const USAGE = `Usage: npm run bench -- [options]
 
   --quick              N = 100 only, 100 idle resources, 10 trials, 500 filler Secrets (smoke run)
   --large              also rotate N = 5000
+  --pacing             only the pacing scenarios (APIG limits equal, below the operator's, slow)
   --json <path>        write the results there (default test/bench/results/<timestamp>.json)
   --rate <R>           APIG rate limit for the rate-limited rotation (default 50 requests/s)
   --burst <n>          the operator's APIG_RATE_BURST in that rotation (default 1)
@@ -68,6 +71,7 @@ function positiveInteger(flag: string, raw: string | undefined): number {
 export function parseBenchOptions(argv: readonly string[]): BenchOptions {
   let quick = false;
   let large = false;
+  let pacingOnly = false;
   let help = false;
   let jsonPath: string | undefined;
   let rateLimit = 50;
@@ -84,6 +88,9 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
         break;
       case '--large':
         large = true;
+        break;
+      case '--pacing':
+        pacingOnly = true;
         break;
       case '--source':
         fromSource = true;
@@ -132,6 +139,7 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
     help,
     quick,
     large,
+    pacingOnly,
     jsonPath,
     sizes,
     loadSize: quick ? 100 : 1_000,

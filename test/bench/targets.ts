@@ -1,5 +1,6 @@
 // Issue 6's targets, judged against the measurements.
 import type { BenchResults, RotationResult } from './results.ts';
+import { pacingVerdicts } from './scenarios-pacing.ts';
 
 export const MIB = 1024 * 1024;
 
@@ -66,6 +67,7 @@ export function redundantPuts(results: BenchResults): number {
     extra += Math.abs(results.singleChange.puts - results.singleChange.trials);
   if (results.restart) extra += results.restart.puts;
   if (results.memory) extra += results.memory.puts;
+  for (const p of results.pacing) extra += Math.abs(p.rotation.puts - p.rotation.n);
   return extra;
 }
 
@@ -119,6 +121,7 @@ export function judge(results: BenchResults): Verdict[] {
       outcome: pass(rssGrowth <= TARGETS.growthBytes && heapGrowth <= TARGETS.growthBytes),
     });
   }
+  verdicts.push(...pacingVerdicts(results.pacing));
   const extra = redundantPuts(results);
   verdicts.push({
     scenario: 'Redundant PUTs, all scenarios',
