@@ -69,11 +69,13 @@ describe('APIG faults', () => {
    * The shortest wait the operator may leave after an attempt, from its
    * backoff policy: a retryable failure backs off per key from 1 s doubling
    * (to 5 min), jittered down by at most 20 %; a 429 waits its Retry-After;
-   * a 500 APIG.9008 waits 2 to 5 s; throttling resets the per-key backoff.
+   * a 500 APIG.9008 (no Retry-After) goes back to the client's shared pacer
+   * and waits one slot of its lowered rate, below the scenario's 50/s;
+   * throttling resets the per-key backoff.
    */
   function minimumGapMs(entry: RequestLogEntry, consecutiveFailures: number): number {
     if (entry.fault === 'throttle429') return 1_000;
-    if (entry.fault === 'throttle500') return 2_000;
+    if (entry.fault === 'throttle500') return 1_000 / 50;
     return 0.8 * Math.min(1_000 * 2 ** (consecutiveFailures - 1), 300_000);
   }
 

@@ -258,7 +258,7 @@ describe('loadConfig defaults', () => {
         service: 'apig',
         projectId: PROJECT,
         credentials: { kind: 'aksk', accessKey: AK, secretKey: SK },
-        rateLimit: { requestsPerSecond: 5, burst: 5 },
+        rateLimit: { requestsPerSecond: 10, burst: 1 },
         caFile: undefined,
         caPem: undefined,
         timeoutMs: 30_000,
@@ -276,7 +276,7 @@ describe('loadConfig defaults', () => {
       http: { port: 8080, host: '0.0.0.0' },
       resyncPeriodMs: 10 * 3_600_000,
       watchInactivityTimeoutMs: 5 * 60_000,
-      reconcileConcurrency: 4,
+      reconcileConcurrency: 16,
       warnings: [],
     });
   });
