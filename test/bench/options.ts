@@ -41,8 +41,8 @@ export const USAGE = `Usage: npm run bench -- [options]
   --json <path>        write the results there (default test/bench/results/<timestamp>.json)
   --rate <R>           APIG rate limit for the rate-limited rotation (default 50 requests/s)
   --burst <n>          the operator's APIG_RATE_BURST in that rotation (default 1)
-  --concurrency <n>    the operator's RECONCILE_CONCURRENCY (default 16; the operator's own default is 4,
-                       which caps throughput at 4 / per-reconcile latency)
+  --concurrency <n>    the operator's RECONCILE_CONCURRENCY (default 16, the operator's own default;
+                       throughput is capped at n / per-reconcile latency)
   --latency <ms>       latency the APIG simulator adds to every call (default 1)
   --source             run src/main.ts (Node's type stripping, ~20 MiB more RSS) instead of
                        building dist/main.js as the Dockerfile does
