@@ -8,6 +8,7 @@ import {
   rateAt,
   type PaceState,
 } from '../../../src/apig/pacer.ts';
+import { SlidingWindowLimiter } from '../../support/apig-simulator/rate-limit.ts';
 import { FakeClock, flushPromises } from '../../support/fake-clock.ts';
 
 const T0 = Date.parse('2026-01-01T00:00:00Z');
@@ -193,4 +194,118 @@ describe('Pacer', () => {
     expect(released).toBe(true);
     expect(clock.now() - T0).toBeLessThan(30_000);
   });
+});
+
+/** Deterministic draws (mulberry32), so a run can be compared with the next. */
+function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+  };
+}
+
+/**
+ * A mass rotation against APIG's flow control (the simulator's sliding
+ * one-second window) on the fake clock: `workers` callers, each request
+ * reaching APIG after up to `jitterMs` of network delay, answered after
+ * `latencyMs`. Returns the time to the last answer and the 429 count.
+ */
+async function rotate(options: {
+  n: number;
+  apigRate: number;
+  clientRate: number;
+  jitterMs: number;
+  latencyMs: number;
+  workers: number;
+}): Promise<{ ratio: number; throttled: number; gaveUp: number }> {
+  const clock = new FakeClock(T0);
+  const pacer = new Pacer({ requestsPerSecond: options.clientRate, burst: 1 }, clock);
+  const apig = new SlidingWindowLimiter(options.apigRate);
+  const random = seededRandom(20261201);
+  let next = 0;
+  let throttledCount = 0;
+  let gaveUp = 0;
+  let lastAnswer = T0;
+  const attempt = async (): Promise<void> => {
+    await pacer.acquire();
+    await clock.sleep(random() * options.jitterMs);
+    const admitted = apig.admit(clock.now());
+    await clock.sleep(options.latencyMs);
+    lastAnswer = clock.now();
+    if (!admitted) {
+      throttledCount += 1;
+      throw throttled();
+    }
+  };
+  const workers = Array.from({ length: options.workers }, async () => {
+    while (next < options.n) {
+      next += 1;
+      // A call the pacer gave up on goes back to the queue: sent again, later.
+      while (
+        await pacer.run(attempt).then(
+          () => false,
+          () => true,
+        )
+      )
+        gaveUp += 1;
+    }
+  });
+  const done = Promise.all(workers);
+  let finished = false;
+  void done.then(() => (finished = true));
+  while (!finished) await clock.advance(100);
+  await done;
+  const idealMs = (options.n / options.apigRate) * 1000;
+  return { ratio: (lastAnswer - T0) / idealMs, throttled: throttledCount, gaveUp };
+}
+
+describe('pacing a mass rotation against a sliding-window APIG (fake clock)', () => {
+  it.each([
+    // client = APIG: at most 1.1 × N/R and 429s at most 1 % of the PUTs
+    { n: 100, apigRate: 50, clientRate: 50, jitterMs: 5, latencyMs: 1, maxRatio: 1.1, max429: 1 },
+    { n: 1000, apigRate: 50, clientRate: 50, jitterMs: 5, latencyMs: 1, maxRatio: 1.1, max429: 10 },
+    {
+      n: 1000,
+      apigRate: 50,
+      clientRate: 50,
+      jitterMs: 20,
+      latencyMs: 1,
+      maxRatio: 1.1,
+      max429: 10,
+    },
+    // APIG below the client: at most 1.3 × N/R_apig
+    { n: 100, apigRate: 20, clientRate: 50, jitterMs: 5, latencyMs: 1, maxRatio: 1.3, max429: 100 },
+    {
+      n: 1000,
+      apigRate: 20,
+      clientRate: 50,
+      jitterMs: 5,
+      latencyMs: 1,
+      maxRatio: 1.3,
+      max429: 1000,
+    },
+    // APIG answering in 200 ms: 16 workers still reach the rate
+    {
+      n: 1000,
+      apigRate: 50,
+      clientRate: 50,
+      jitterMs: 5,
+      latencyMs: 200,
+      maxRatio: 1.1,
+      max429: 10,
+    },
+  ])(
+    'N=$n, APIG $apigRate/s, client $clientRate/s, jitter $jitterMs ms, latency $latencyMs ms',
+    async ({ maxRatio, max429, ...options }) => {
+      const result = await rotate({ ...options, workers: 16 });
+      expect(result.ratio).toBeLessThanOrEqual(maxRatio);
+      expect(result.throttled).toBeLessThanOrEqual(max429);
+      expect(result.gaveUp).toBe(0);
+    },
+    30_000,
+  );
 });
