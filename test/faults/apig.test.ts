@@ -9,6 +9,7 @@ import {
   type RequestLogEntry,
 } from '../support/apig-simulator/index.ts';
 import { eventually } from '../support/eventually.ts';
+import { seededRandom } from '../support/seeded-random.ts';
 import { type Scenario } from '../support/scenario.ts';
 import { Fleet } from './support/fleet.ts';
 import { putAccount, resentAfterAccepted } from './support/put-rules.ts';
@@ -28,18 +29,6 @@ async function quiesce(s: Scenario, tap: HttpTap): Promise<void> {
     () => Promise.resolve(s.simulator.requests().length === tap.exchanges.length),
     30_000,
   );
-}
-
-/** Deterministic fault draws (mulberry32), so a failing run can be compared with the next. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
 }
 
 describe('APIG faults', () => {
@@ -117,7 +106,7 @@ describe('APIG faults', () => {
   }
 
   it('30 % of calls fail (5xx, timeouts, resets, 429, 500 APIG.9008, malformed): 20 resources converge, then a rotation of all; retries follow the backoff policy', async () => {
-    const { s, tap } = await suite.scenario('flaky', { random: seeded(20261128) });
+    const { s, tap } = await suite.scenario('flaky', { random: seededRandom(20261128) });
     const operator = suite.operator(
       operatorEnv(s, {
         APIG_ENDPOINT: tap.url,

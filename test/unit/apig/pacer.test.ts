@@ -10,6 +10,7 @@ import {
 } from '../../../src/apig/pacer.ts';
 import { SlidingWindowLimiter } from '../../support/apig-simulator/rate-limit.ts';
 import { FakeClock, flushPromises } from '../../support/fake-clock.ts';
+import { seededRandom } from '../../support/seeded-random.ts';
 
 const T0 = Date.parse('2026-01-01T00:00:00Z');
 
@@ -195,18 +196,6 @@ describe('Pacer', () => {
     expect(clock.now() - T0).toBeLessThan(30_000);
   });
 });
-
-/** Deterministic draws (mulberry32), so a run can be compared with the next. */
-function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 /**
  * A mass rotation against APIG's flow control (the simulator's sliding
