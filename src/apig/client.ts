@@ -50,8 +50,8 @@ export interface CertificateTarget {
  * dispatched, nothing is sent and the call rejects with `signal.reason` (a
  * DOMException named AbortError unless the caller gave `abort()` a reason). A
  * request already dispatched is not cut: APIG may apply it anyway, so its
- * answer is returned and can be recorded; a retry it would need is withheld
- * like a new request. A list stops between pages.
+ * answer is returned and can be recorded; a retry it would need (after a 401
+ * or a 429) is withheld like a new request. A list stops between pages.
  */
 export interface ApigClient {
   readonly service: ApigService;

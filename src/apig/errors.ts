@@ -140,11 +140,17 @@ export class ApigThrottledError extends ApigError {
   readonly kind = 'throttled';
   readonly retryable = true;
   readonly retryAfterMs: number;
+  /** What APIG's `Retry-After` said; undefined when it sent none (retryAfterMs is then our guess). */
+  readonly serverRetryAfterMs: number | undefined;
 
-  constructor(summary: string, details: ApigErrorDetails & { retryAfterMs: number }) {
-    const { retryAfterMs, ...rest } = details;
+  constructor(
+    summary: string,
+    details: ApigErrorDetails & { retryAfterMs: number; serverRetryAfterMs?: number | undefined },
+  ) {
+    const { retryAfterMs, serverRetryAfterMs, ...rest } = details;
     super(`${summary} (retry after ${retryAfterMs} ms)`, rest);
     this.retryAfterMs = retryAfterMs;
+    this.serverRetryAfterMs = serverRetryAfterMs;
   }
 }
 
@@ -251,10 +257,14 @@ export function classifyApigResponse(
   };
   if (status === 429 || (status === 500 && THROTTLED_500_CODES.has(body.errorCode ?? ''))) {
     const random = context.random ?? Math.random;
+    const serverRetryAfterMs = parseRetryAfter(
+      headerValue(headers, 'retry-after'),
+      context.nowMs ?? Date.now(),
+    );
     const retryAfterMs =
-      parseRetryAfter(headerValue(headers, 'retry-after'), context.nowMs ?? Date.now()) ??
+      serverRetryAfterMs ??
       Math.round(THROTTLE_DEFAULT_MIN_MS + random() * THROTTLE_DEFAULT_SPREAD_MS);
-    return new ApigThrottledError('throttled', { ...details, retryAfterMs });
+    return new ApigThrottledError('throttled', { ...details, retryAfterMs, serverRetryAfterMs });
   }
   const afterDispatch = { ...details, outcomeUnknown: isWriteOperation(context.operation) };
   if (status >= 500) return new ApigServerError('server error', afterDispatch);

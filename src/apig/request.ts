@@ -2,16 +2,15 @@
 // credentials (signing or token), the one 401 retry, one request in flight per
 // certificate, and the answer classified into a typed ApigError or parsed.
 //
-// Retries: exactly one thing, once: a request answered 401 is sent again
-// after auth.invalidate(). Every other failure is thrown as a typed ApigError
-// at once; the controller's work queue does backoff (it owns the
-// per-certificate retry schedule, and a second retry loop here would multiply
-// the load on a throttled APIG).
+// Retries: a request answered 401 is sent again once after auth.invalidate();
+// a throttled one goes back to the shared pacer (pacer.ts), which slows every
+// request of this client down and sends it again, a few times at most. Every
+// other failure is thrown as a typed ApigError at once; the controller's work
+// queue does backoff (it owns the per-certificate retry schedule).
 import { request } from 'undici';
 import type { Dispatcher } from 'undici';
 import { systemClock, type Clock } from '../common/clock.ts';
 import { hasErrorKind } from '../common/errors.ts';
-import { TokenBucket } from '../common/token-bucket.ts';
 import { checkBaseUrl } from '../common/url.ts';
 import type { Logger } from '../log.ts';
 import {
@@ -36,6 +35,7 @@ import {
 } from './errors.ts';
 import { createTransport, readBodyText, type TransportOptions } from './http.ts';
 import { KeyedMutex } from './keyed-mutex.ts';
+import { Pacer } from './pacer.ts';
 import { DEFAULT_RATE_LIMIT, type RateLimit } from './rate-limit.ts';
 import { canonicalQuery, rfc3986Encode } from './signer.ts';
 
@@ -62,7 +62,7 @@ export interface ApigClientOptions extends TransportOptions {
   projectId?: string | undefined;
   credentials: ApigCredentials;
   logger: Logger;
-  /** Shared by every request of this client; default 5 requests/s, burst 5. */
+  /** Shared by every request of this client, adapted on 429 (pacer.ts); default DEFAULT_RATE_LIMIT. */
   rateLimit?: Partial<RateLimit> | undefined;
   /** Tests pass a fake clock; default the system clock. */
   clock?: Clock | undefined;
@@ -154,10 +154,7 @@ export function createApigRequester(options: ApigClientOptions): ApigRequester {
   const dispatcher = createTransport(options);
   const auth = buildAuth(options.credentials, dispatcher, logger, clock);
   const rateLimit = { ...DEFAULT_RATE_LIMIT, ...options.rateLimit };
-  const limiter = new TokenBucket(
-    { perSecond: rateLimit.requestsPerSecond, burst: rateLimit.burst },
-    clock,
-  );
+  const pacer = new Pacer(rateLimit, clock);
   const perCertificate = new KeyedMutex();
 
   function projectFor(projectId: string | undefined, operation: ApigOperation): string {
@@ -190,7 +187,7 @@ export function createApigRequester(options: ApigClientOptions): ApigRequester {
     const context = { operation: spec.operation, certificateId: spec.certificateId };
 
     const { signal } = spec;
-    await limiter.acquire(signal);
+    await pacer.acquire(signal);
     signal?.throwIfAborted();
     const usedCredentials = await auth.authorize(
       { method: spec.method, url, headers, body: body ?? '' },
@@ -244,19 +241,23 @@ export function createApigRequester(options: ApigClientOptions): ApigRequester {
   }
 
   async function execute<T>(spec: ApigRequest<T>): Promise<T> {
-    let response = await send(spec, 1);
-    if (response.status === 401) {
-      // One fresh credential, one more try; a second 401 is final (five
-      // failed AK/SK signatures in a row lock the access key).
-      auth.invalidate(response.usedCredentials);
-      response = await send(spec, 2);
-    }
     const context = { operation: spec.operation, certificateId: spec.certificateId };
-    const failure = classifyApigResponse(response.status, response.text, response.headers, {
-      ...context,
-      nowMs: clock.now(),
+    let attempt = 0;
+    const response = await pacer.run(async () => {
+      let answer = await send(spec, ++attempt);
+      if (answer.status === 401) {
+        // One fresh credential, one more try; a second 401 is final (five
+        // failed AK/SK signatures in a row lock the access key).
+        auth.invalidate(answer.usedCredentials);
+        answer = await send(spec, ++attempt);
+      }
+      const failure = classifyApigResponse(answer.status, answer.text, answer.headers, {
+        ...context,
+        nowMs: clock.now(),
+      });
+      if (failure) throw failure;
+      return answer;
     });
-    if (failure) throw failure;
     if (spec.parse === undefined) return undefined as T;
     const details = {
       ...context,

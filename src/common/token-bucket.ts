@@ -15,22 +15,36 @@ export interface TokenBucketOptions {
  * `rate.Limiter.Reserve`.
  */
 export class TokenBucket {
-  readonly #intervalMs: number;
-  readonly #burstWindowMs: number;
+  #intervalMs: number;
+  #burstWindowMs: number;
+  readonly #burst: number;
   readonly #clock: Clock;
   /** When the next slot is due, in ms since the epoch. */
   #tatMs = Number.NEGATIVE_INFINITY;
 
   constructor(options: TokenBucketOptions, clock: Clock) {
-    if (!(options.perSecond > 0) || !Number.isFinite(options.perSecond)) {
-      throw new RangeError(`perSecond must be a positive number, got ${options.perSecond}`);
-    }
     if (!Number.isInteger(options.burst) || options.burst < 1) {
       throw new RangeError(`burst must be an integer >= 1, got ${options.burst}`);
     }
-    this.#intervalMs = 1000 / options.perSecond;
-    this.#burstWindowMs = (options.burst - 1) * this.#intervalMs;
+    this.#burst = options.burst;
     this.#clock = clock;
+    this.#intervalMs = 0;
+    this.#burstWindowMs = 0;
+    this.setRate(options.perSecond);
+  }
+
+  /** Changes the sustained rate for slots taken from now on; the burst stays. */
+  setRate(perSecond: number): void {
+    if (!(perSecond > 0) || !Number.isFinite(perSecond)) {
+      throw new RangeError(`perSecond must be a positive number, got ${perSecond}`);
+    }
+    this.#intervalMs = 1000 / perSecond;
+    this.#burstWindowMs = (this.#burst - 1) * this.#intervalMs;
+  }
+
+  /** No slot taken from now on is due before `atMs`, and none of the burst is left then. */
+  holdUntil(atMs: number): void {
+    this.#tatMs = Math.max(this.#tatMs, atMs + this.#burstWindowMs);
   }
 
   /** Takes a slot; returns the milliseconds until it may be used. */

@@ -101,8 +101,8 @@ function apigSettings(env: Environment, warnings: string[]): ApigSettings {
     credentials: apigCredentials,
     rateLimit: {
       requestsPerSecond:
-        rate === undefined ? 5 : parsePositiveNumber('APIG_RATE_LIMIT', rate, 10_000),
-      burst: burst === undefined ? 5 : parseInteger('APIG_RATE_BURST', burst, 1, 10_000),
+        rate === undefined ? 10 : parsePositiveNumber('APIG_RATE_LIMIT', rate, 10_000),
+      burst: burst === undefined ? 1 : parseInteger('APIG_RATE_BURST', burst, 1, 10_000),
     },
     ...ca,
     timeoutMs,
@@ -232,7 +232,7 @@ export function loadConfig(
         ? 5 * 60_000
         : parseDurationSetting('WATCH_INACTIVITY_TIMEOUT', inactivity, 1_000),
     reconcileConcurrency:
-      concurrency === undefined ? 4 : parseInteger('RECONCILE_CONCURRENCY', concurrency, 1, 100),
+      concurrency === undefined ? 16 : parseInteger('RECONCILE_CONCURRENCY', concurrency, 1, 100),
     driftCheckIntervalMs:
       driftInterval === undefined
         ? 3_600_000

@@ -33,6 +33,7 @@ import {
 } from './scenarios.ts';
 import { addFillers, cgroupRun, memory, removeFillers } from './scenarios-memory.ts';
 import { formatCpu, formatVerdicts, sharedMachineNote } from './report.ts';
+import { pacingScenarios } from './scenarios-pacing.ts';
 import { judge } from './targets.ts';
 import { atExit, exitAfterCleanup } from '../support/exit-cleanup.ts';
 
@@ -317,6 +318,7 @@ async function main(): Promise<void> {
     cgroup: undefined,
     large: undefined,
     rssTraces: [],
+    pacing: [],
     errors: [],
   };
   const context = {
@@ -327,9 +329,12 @@ async function main(): Promise<void> {
     main: build.main,
   };
   const traced: Traced = [];
-  for (const n of options.sizes) await runFleet(options, results, context, n, traced);
-  await runCgroup(options, results, context, traced);
-  if (options.large) await runLarge(options, results, context, traced);
+  if (!options.pacingOnly) {
+    for (const n of options.sizes) await runFleet(options, results, context, n, traced);
+    await runCgroup(options, results, context, traced);
+    if (options.large) await runLarge(options, results, context, traced);
+  }
+  results.pacing = await pacingScenarios(options, context, progress, results.errors);
   results.rssTraces = traced.map(({ label, operator }) => operator.trace(label));
 
   results.durationMs = Date.now() - started;

@@ -4,6 +4,8 @@ export interface BenchOptions {
   help: boolean;
   quick: boolean;
   large: boolean;
+  /** Only issue 13's pacing scenarios (scenarios-pacing.ts). */
+  pacingOnly: boolean;
   /** Where the JSON goes; undefined: test/bench/results/<timestamp>.json. */
   jsonPath: string | undefined;
   /** Mass-rotation sizes, ascending. */
@@ -49,11 +51,12 @@ export const USAGE = `Usage: npm run bench -- [options]
                        first sync with APIG and the operator at R (about 15 minutes)
   --cgroup-limit <MiB> the memory cgroup of the cgroup run (default 64); 0: skip that run
   --cgroup-only        only the cgroup run
+  --pacing             only the pacing scenarios (APIG limits equal, below the operator's, slow)
   --json <path>        write the results there (default test/bench/results/<timestamp>.json)
   --rate <R>           APIG rate limit for the rate-limited rotation (default 50 requests/s)
   --burst <n>          the operator's APIG_RATE_BURST in that rotation (default 1)
-  --concurrency <n>    the operator's RECONCILE_CONCURRENCY (default 16; the operator's own default is 4,
-                       which caps throughput at 4 / per-reconcile latency)
+  --concurrency <n>    the operator's RECONCILE_CONCURRENCY (default 16, the operator's own default;
+                       throughput is capped at n / per-reconcile latency)
   --latency <ms>       latency the APIG simulator adds to every call (default 1)
   --source             run src/main.ts (Node's type stripping, ~20 MiB more RSS) instead of
                        building dist/main.js as the Dockerfile does
@@ -83,6 +86,7 @@ function positiveInteger(flag: string, raw: string | undefined): number {
 export function parseBenchOptions(argv: readonly string[]): BenchOptions {
   let quick = false;
   let large = false;
+  let pacingOnly = false;
   let help = false;
   let jsonPath: string | undefined;
   let rateLimit = 50;
@@ -102,6 +106,9 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
         break;
       case '--large':
         large = true;
+        break;
+      case '--pacing':
+        pacingOnly = true;
         break;
       case '--source':
         fromSource = true;
@@ -169,6 +176,7 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
     help,
     quick,
     large,
+    pacingOnly,
     jsonPath,
     sizes,
     loadSize: quick ? 100 : 1_000,

@@ -3,6 +3,7 @@
 import type { RssTrace } from './bench-operator.ts';
 import type { CgroupCounters } from './cgroup.ts';
 import type { CpuUse } from './cpu.ts';
+import type { PacingResult } from './scenarios-pacing.ts';
 import type { Summary } from './stats.ts';
 
 /** The operator settings a measurement was taken with. */
@@ -208,5 +209,6 @@ export interface BenchResults {
   large: LargeResult | undefined;
   /** RSS over the life of each operator process. */
   rssTraces: RssTrace[];
+  pacing: PacingResult[];
   errors: ScenarioError[];
 }

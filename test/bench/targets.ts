@@ -1,5 +1,6 @@
 // Issues 6's and 13's targets, judged against the measurements.
 import type { BenchResults, RotationResult, StartupResult } from './results.ts';
+import { pacingVerdicts } from './scenarios-pacing.ts';
 
 export const MIB = 1024 * 1024;
 
@@ -94,6 +95,7 @@ export function redundantPuts(results: BenchResults): number {
   if (results.large) {
     extra += Math.abs(results.large.startup.puts - results.large.startup.resources);
   }
+  for (const p of results.pacing) extra += Math.abs(p.rotation.puts - p.rotation.n);
   return extra;
 }
 
@@ -190,6 +192,7 @@ export function judge(results: BenchResults): Verdict[] {
       ),
     });
   }
+  verdicts.push(...pacingVerdicts(results.pacing));
   const extra = redundantPuts(results);
   verdicts.push({
     scenario: 'Redundant PUTs, all scenarios',

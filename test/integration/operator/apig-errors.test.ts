@@ -1,6 +1,7 @@
 // How the operator meets APIG's answers: a permanent refusal is not retried
-// until something changes, 5xx and both throttling forms recover with backoff,
-// an expired IAM token is refreshed once, IAM refusing the credentials does not
+// until something changes, 5xx recover with backoff, a throttled PUT is sent
+// again by the shared pacer (the queue takes over after a few), an expired IAM
+// token is refreshed once, IAM refusing the credentials does not
 // cause a retry storm; AK/SK signing and ROMA Connect paths work end to end.
 import { randomBytes } from 'node:crypto';
 import { DEFAULT_PROJECT_NAME } from '../../support/apig-simulator/index.ts';
@@ -9,6 +10,7 @@ import { issueCertificate, sharedKeyPair, type IssuedCertificate } from '../../s
 import type { OperatorProcess } from '../../support/operator.ts';
 import { eventually } from '../../support/eventually.ts';
 import { createScenario, sleep, type EnvOverrides, type Scenario } from '../../support/scenario.ts';
+import { MAX_THROTTLED_ATTEMPTS } from '../../../src/apig/pacer.ts';
 import { findLeaks } from './leak-scan.ts';
 
 const DAY_MS = 86_400_000;
@@ -161,22 +163,6 @@ describe('APIG refusals and outages (fixed token)', () => {
       status: 0,
       reason: 'ApigUnavailable',
     },
-    {
-      name: 'throttle-429',
-      what: '429 with Retry-After: 2',
-      fault: { kind: 'throttle429' as const, retryAfterSeconds: 2 },
-      times: 1,
-      status: 429,
-      reason: 'ApigThrottled',
-    },
-    {
-      name: 'throttle-500',
-      what: '500 APIG.9008 (throttling)',
-      fault: { kind: 'throttle500' as const },
-      times: 1,
-      status: 500,
-      reason: 'ApigThrottled',
-    },
   ])('recovers from $what with backoff', async ({ name, fault, times, status, reason }) => {
     const id = `cert-${name}`;
     s.simulator.addFault({ fault, method: 'PUT', certificateId: id, times });
@@ -193,18 +179,78 @@ describe('APIG refusals and outages (fixed token)', () => {
     ]);
     expect(attempts.length).toBeLessThanOrEqual(4);
     const gaps = gapsMs(attempts);
-    if (reason === 'ApigUnavailable') {
-      // Per-key exponential backoff: about 1 s, then about 2 s (jitter only shortens).
-      expect(gaps[0]).toBeGreaterThanOrEqual(700);
-      if (times > 1) expect(gaps[1]).toBeGreaterThan(gaps[0]!);
-    } else {
-      // Retry-After, or APIG's 2-5 s default for a throttled answer without one.
-      expect(gaps[0]).toBeGreaterThanOrEqual(1_900);
-    }
+    // Per-key exponential backoff: about 1 s, then about 2 s (jitter only shortens).
+    expect(gaps[0]).toBeGreaterThanOrEqual(700);
+    if (times > 1) expect(gaps[1]).toBeGreaterThan(gaps[0]!);
     const warning = await eventually(`a Warning ${reason} event`, async () =>
       (await s.events(name)).find((e) => e.reason === reason),
     );
     expect(warning.type).toBe('Warning');
+  });
+
+  it.each([
+    {
+      name: 'throttle-429',
+      what: '429 with Retry-After: 2',
+      fault: { kind: 'throttle429' as const, retryAfterSeconds: 2 },
+      status: 429,
+      // Retry-After holds every request of the client, this one too.
+      gap: { min: 1_900, max: 4_000 },
+    },
+    {
+      name: 'throttle-500',
+      what: '500 APIG.9008 (throttling)',
+      fault: { kind: 'throttle500' as const },
+      status: 500,
+      // No Retry-After: the next slot of the lowered shared rate, not a 2-5 s wait.
+      gap: { min: 0, max: 1_500 },
+    },
+  ])('sends a PUT throttled once ($what) again from the shared pacer', async (c) => {
+    const id = `cert-${c.name}`;
+    s.simulator.addFault({ fault: c.fault, method: 'PUT', certificateId: id, times: 1 });
+    await s.writeTlsSecret(`${c.name}-tls`, accepted);
+    await s.createCertificate(c.name, { certificateId: id });
+    const resource = await s.waitForReady(c.name, 'True', 'Synced');
+    expect(resource.status?.lastError).toBeUndefined();
+    await sleep(500);
+
+    const attempts = putsFor(s, id);
+    expect(attempts.map((a) => [a.status, a.fault])).toEqual([
+      [c.status, c.fault.kind],
+      [200, undefined],
+    ]);
+    const [gap] = gapsMs(attempts);
+    expect(gap).toBeGreaterThanOrEqual(c.gap.min);
+    expect(gap).toBeLessThan(c.gap.max);
+    // The reconcile never saw the 429: nothing for the user to act on.
+    expect((await s.events(c.name)).map((e) => e.reason)).not.toContain('ApigThrottled');
+  });
+
+  it(`hands a PUT throttled ${MAX_THROTTLED_ATTEMPTS} times in a row to the work queue: ApigThrottled, then Ready`, async () => {
+    const id = 'cert-throttled-long';
+    const fault = { kind: 'throttle500' as const };
+    s.simulator.addFault({
+      fault,
+      method: 'PUT',
+      certificateId: id,
+      times: MAX_THROTTLED_ATTEMPTS,
+    });
+    await s.writeTlsSecret('throttled-long-tls', accepted);
+    await s.createCertificate('throttled-long', { certificateId: id });
+    const warning = await eventually('a Warning ApigThrottled event', async () =>
+      (await s.events('throttled-long')).find((e) => e.reason === 'ApigThrottled'),
+    );
+    expect(warning.type).toBe('Warning');
+    await s.waitForReady('throttled-long', 'True', 'Synced');
+    await sleep(500);
+
+    const attempts = putsFor(s, id);
+    expect(attempts.map((a) => a.status)).toEqual([
+      ...Array.from({ length: MAX_THROTTLED_ATTEMPTS }, () => 500),
+      200,
+    ]);
+    // The pacer gave up; the queue waited APIG's suggested 2-5 s.
+    expect(gapsMs(attempts).at(-1)).toBeGreaterThanOrEqual(1_900);
   });
 
   it('never shows a private key or the token in logs, events or status', async () => {

@@ -163,7 +163,7 @@ describe('client-side rate limit', () => {
     }
   });
 
-  it('defaults to 5 requests per second with a burst of 5', async () => {
+  it('defaults to 10 requests per second with a burst of 1', async () => {
     const clock = new FakeClock();
     const ids = seedMany(sim, 'default-rate', 7);
     await validLeaf();
@@ -171,8 +171,8 @@ describe('client-side rate limit', () => {
     try {
       const calls = ids.map((id) => putValidLeaf(client, id));
       await settle();
-      expect(clock.sleeps).toEqual([200, 400]);
-      await clock.advance(400);
+      expect(clock.sleeps).toEqual([100, 200, 300, 400, 500, 600]);
+      await clock.advance(600);
       await Promise.all(calls);
     } finally {
       await client.close();

@@ -22,6 +22,7 @@ import {
   startSimulator,
   validLeaf,
 } from './client-fixtures.ts';
+import { MAX_THROTTLED_ATTEMPTS } from '../../../src/apig/pacer.ts';
 
 let sim: ApigSimulator;
 let seq = 0;
@@ -281,36 +282,65 @@ describe('IAM failures', () => {
   });
 });
 
-describe('throttling: ApigThrottledError, never retried by the client', () => {
-  it('429 APIGW.0308 honours Retry-After', async () => {
+describe('throttling: sent again by the pacer, then ApigThrottledError', () => {
+  it('a 429 is sent again, and APIG ends up holding the certificate', async () => {
     const id = seeded();
     const client = clientFor(sim, 'aksk');
     try {
-      sim.addFault({ fault: { kind: 'throttle429', retryAfterSeconds: 7 }, times: 1 });
-      const error = await rejectionOf(putValidLeaf(client, id));
+      sim.addFault({ fault: { kind: 'throttle429' }, times: 1 });
+      await expect(putValidLeaf(client, id)).resolves.toMatchObject({ id });
+      expect(callsFor(id).map((r) => r.status)).toEqual([429, 200]);
+      expect(sim.certificate(id)?.certContent).toBe((await validLeaf()).chainPem);
+    } finally {
+      await client.close();
+    }
+  });
+
+  it("honours APIG's Retry-After before sending it again", async () => {
+    const id = seeded();
+    const client = clientFor(sim, 'token');
+    try {
+      sim.addFault({ fault: { kind: 'throttle429', retryAfterSeconds: 1 }, times: 1 });
+      await putValidLeaf(client, id);
+      const [throttled, accepted] = callsFor(id);
+      expect([throttled?.status, accepted?.status]).toEqual([429, 200]);
+      expect(accepted!.time.getTime() - throttled!.time.getTime()).toBeGreaterThanOrEqual(1_000);
+    } finally {
+      await client.close();
+    }
+  });
+
+  it(`gives up after ${MAX_THROTTLED_ATTEMPTS} 429s in a row, with APIG's details`, async () => {
+    const id = seeded();
+    const client = clientFor(sim, 'aksk');
+    try {
+      sim.addFault({ fault: { kind: 'throttle429' }, times: MAX_THROTTLED_ATTEMPTS });
+      const error = (await rejectionOf(putValidLeaf(client, id))) as ApigThrottledError;
       expect(error).toBeInstanceOf(ApigThrottledError);
       expect(error).toMatchObject({
         kind: 'throttled',
         retryable: true,
         httpStatus: 429,
         errorCode: 'APIGW.0308',
-        retryAfterMs: 7_000,
       });
-      expect(callsFor(id)).toHaveLength(1);
+      // No Retry-After: the work queue waits Huawei's suggested 2-5 s.
+      expect(error.retryAfterMs).toBeGreaterThanOrEqual(2_000);
+      expect(error.retryAfterMs).toBeLessThanOrEqual(5_000);
+      expect(callsFor(id)).toHaveLength(MAX_THROTTLED_ATTEMPTS);
     } finally {
       await client.close();
     }
   });
 
-  it('429 without Retry-After waits 2-5 s', async () => {
+  it('a Retry-After beyond what the pacer waits is thrown at once', async () => {
     const id = seeded();
-    const client = clientFor(sim, 'token');
+    const client = clientFor(sim, 'aksk');
     try {
-      sim.addFault({ fault: { kind: 'throttle429' }, times: 1 });
-      const error = (await rejectionOf(putValidLeaf(client, id))) as ApigThrottledError;
+      sim.addFault({ fault: { kind: 'throttle429', retryAfterSeconds: 120 }, times: 1 });
+      const error = await rejectionOf(putValidLeaf(client, id));
       expect(error).toBeInstanceOf(ApigThrottledError);
-      expect(error.retryAfterMs).toBeGreaterThanOrEqual(2_000);
-      expect(error.retryAfterMs).toBeLessThanOrEqual(5_000);
+      expect(error).toMatchObject({ retryAfterMs: 120_000, serverRetryAfterMs: 120_000 });
+      expect(callsFor(id)).toHaveLength(1);
     } finally {
       await client.close();
     }
@@ -320,31 +350,28 @@ describe('throttling: ApigThrottledError, never retried by the client', () => {
     const id = seeded();
     const client = clientFor(sim, 'token');
     try {
-      sim.addFault({ fault: { kind: 'throttle500' }, times: 1 });
+      sim.addFault({ fault: { kind: 'throttle500' }, times: MAX_THROTTLED_ATTEMPTS });
       const error = await rejectionOf(
         client.updateCertificate({ certificateId: id }, bodyFor(await validLeaf())),
       );
       expect(error).toBeInstanceOf(ApigThrottledError);
       expect(error).toMatchObject({ httpStatus: 500, errorCode: 'APIG.9008' });
-      expect(callsFor(id)).toHaveLength(1);
+      expect(callsFor(id)).toHaveLength(MAX_THROTTLED_ATTEMPTS);
     } finally {
       await client.close();
     }
   });
 
-  it("the simulator's own rate limit surfaces as throttling", async () => {
+  it("the simulator's own rate limit: every PUT gets through, some after a 429", async () => {
     const limited = await startSimulator({ rateLimitPerSecond: 2 });
-    const client = clientFor(limited, 'token');
+    const client = clientFor(limited, 'token', { rateLimit: { requestsPerSecond: 3, burst: 3 } });
     try {
-      const results = await Promise.allSettled(
-        Array.from({ length: 4 }, (_, i) => {
-          limited.seedCertificate({ id: `limited-${i}`, name: 'seeded_cert' });
-          return putValidLeaf(client, `limited-${i}`);
-        }),
-      );
-      const rejected = results.filter((r) => r.status === 'rejected');
-      expect(rejected.length).toBeGreaterThan(0);
-      for (const r of rejected) expect(r.reason).toBeInstanceOf(ApigThrottledError);
+      const ids = [0, 1, 2].map((i) => `limited-${i}`);
+      for (const id of ids) limited.seedCertificate({ id, name: 'seeded_cert' });
+      await Promise.all(ids.map((id) => putValidLeaf(client, id)));
+      const statuses = limited.requests().map((r) => r.status);
+      expect(statuses.filter((s) => s === 200)).toHaveLength(3);
+      expect(statuses).toContain(429);
     } finally {
       await client.close();
       await limited.close();

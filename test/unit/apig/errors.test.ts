@@ -137,6 +137,7 @@ describe('throttling delay', () => {
     );
     expect(error).toBeInstanceOf(ApigThrottledError);
     expect((error as ApigThrottledError).retryAfterMs).toBe(expected);
+    expect((error as ApigThrottledError).serverRetryAfterMs).toBe(expected);
   });
 
   it.each([
@@ -151,6 +152,8 @@ describe('throttling delay', () => {
       { ...context, random: () => random },
     );
     expect((error as ApigThrottledError).retryAfterMs).toBe(expected);
+    // Our own guess, which the pacer must not impose on every request.
+    expect((error as ApigThrottledError).serverRetryAfterMs).toBeUndefined();
   });
 
   it('falls back to 2-5 s on an unreadable Retry-After', () => {

@@ -133,6 +133,7 @@ function results(overrides: Partial<BenchResults> = {}): BenchResults {
       { label: 'N=1000 first sync', startedAt: 0, peakBytes: 120 * MIB, samples: [[0, 50 * MIB]] },
       { label: 'N=100 first sync', startedAt: 0, peakBytes: 500 * MIB, samples: [] },
     ],
+    pacing: [],
     errors: [],
     ...overrides,
   };

@@ -62,6 +62,25 @@ describe('TokenBucket', () => {
     expect(bucket.reserve()).toBe(2000);
   });
 
+  it('a new rate spaces the slots taken from then on; those taken keep theirs', () => {
+    const clock = new FakeClock();
+    const bucket = new TokenBucket({ perSecond: 10, burst: 1 }, clock);
+    expect([bucket.reserve(), bucket.reserve()]).toEqual([0, 100]);
+    bucket.setRate(4);
+    expect([bucket.reserve(), bucket.reserve()]).toEqual([200, 450]);
+    expect(() => bucket.setRate(0)).toThrow(RangeError);
+  });
+
+  it('holdUntil: no slot before that time, and no burst left at it', () => {
+    const clock = new FakeClock();
+    const bucket = new TokenBucket({ perSecond: 10, burst: 3 }, clock);
+    bucket.holdUntil(clock.now() + 1_000);
+    expect([bucket.reserve(), bucket.reserve(), bucket.reserve()]).toEqual([1000, 1100, 1200]);
+    // An earlier time does not undo the later one.
+    bucket.holdUntil(clock.now());
+    expect(bucket.reserve()).toBe(1300);
+  });
+
   it.each([
     [{ perSecond: 0, burst: 1 }],
     [{ perSecond: -1, burst: 1 }],
