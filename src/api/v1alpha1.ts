@@ -1,7 +1,8 @@
 // The operator's API, apig.certsync.io/v1alpha1, as crds/ defines it: the one
 // source of its group, version, kinds, spec and status types and enums. It
-// imports nothing, so every layer (kube/, controller/, observability/, tests)
+// imports nothing outside src/api/, so every layer (kube/, controller/, observability/, tests)
 // may use it. test/unit/api/crd.test.ts holds it against the CRD YAML.
+import type { ProviderReference } from './providers.ts';
 
 export const GROUP = 'apig.certsync.io';
 export const VERSION = 'v1alpha1';
@@ -49,6 +50,8 @@ export interface ApigCertificateSpec {
   trustedRootCA?: { secretRef?: KeyReference; configMapRef?: KeyReference };
   projectId?: string;
   suspend?: boolean;
+  /** Absent: the operator's environment configuration. */
+  providerRef?: ProviderReference;
 }
 
 /** metav1.Condition */
@@ -121,6 +124,7 @@ export const APIG_CERTIFICATE_SPEC_FIELDS = {
   trustedRootCA: 'optional',
   projectId: 'optional',
   suspend: 'optional',
+  providerRef: 'optional',
 } as const satisfies FieldPresence<ApigCertificateSpec>;
 
 export const NAME_REFERENCE_FIELDS = {
