@@ -10,6 +10,9 @@ export const REASONS = {
   signSecretNotFound: 'SignSecretNotFound',
   trustedRootCANotFound: 'TrustedRootCANotFound',
   projectIdMissing: 'ProjectIdMissing',
+  providerNotFound: 'ProviderNotFound',
+  providerNotReady: 'ProviderNotReady',
+  noDefaultProvider: 'NoDefaultProvider',
   apig: {
     invalidInput: 'ApigRejected',
     notFound: 'ApigCertificateNotFound',
