@@ -2,8 +2,29 @@
 // results out. The client speaks camelCase to the rest of the operator and
 // snake_case on the wire; the mapping lives only here.
 import type { AlgorithmType, CertificateType } from '../api/v1alpha1.ts';
+import {
+  ResponseShapeError,
+  optionalString,
+  parsePage,
+  requireObject,
+  requiredString,
+  stringArray,
+  type Json,
+  type Page,
+} from './wire.ts';
 
-/** Body of a certificate modify (PUT). Undefined fields are not sent. */
+/** Where a certificate lives: project (default: the client's), type and instance. */
+export interface CertificateScope {
+  projectId?: string | undefined;
+  type?: CertificateType | undefined;
+  /** The gateway of an `instance` certificate; ROMA Connect needs it to list too. */
+  instanceId?: string | undefined;
+}
+
+/** A list filter: the scope, and `name` matched exactly. */
+export type CertificateQuery = CertificateScope & { name?: string | undefined };
+
+/** Body of a certificate create (POST) or modify (PUT). Undefined fields are not sent. */
 export interface CertificateBody {
   name: string;
   /** PEM: leaf first, then intermediates in order. */
@@ -21,7 +42,7 @@ export interface CertificateBody {
   privateKeySign?: string | undefined;
 }
 
-/** What APIG returns for a certificate after a modify, camelCased, values as sent. */
+/** What APIG returns for a certificate (create, modify, show, list), camelCased, values as sent. */
 export interface ApigCertificate {
   id: string;
   name: string;
@@ -72,50 +93,7 @@ export function toWireBody(body: CertificateBody): Record<string, string> {
   return wire;
 }
 
-/** Why a response body is not a certificate; the client wraps it in ApigProtocolError. */
-export class ResponseShapeError extends Error {
-  override readonly name = 'ResponseShapeError';
-  readonly kind = 'responseShape';
-}
-
-type Json = Record<string, unknown>;
-
-function isObject(value: unknown): value is Json {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function requiredString(raw: Json, field: string): string {
-  const value = raw[field];
-  if (typeof value !== 'string' || value === '') {
-    throw new ResponseShapeError(`field ${field} is missing or not a non-empty string`);
-  }
-  return value;
-}
-
-function optionalString(raw: Json, field: string): string {
-  const value = raw[field];
-  if (value === undefined || value === null) return '';
-  if (typeof value !== 'string') throw new ResponseShapeError(`field ${field} is not a string`);
-  return value;
-}
-
-function stringArray(raw: Json, field: string): string[] {
-  const value = raw[field];
-  if (value === undefined || value === null) return [];
-  if (!Array.isArray(value) || !value.every((v) => typeof v === 'string')) {
-    throw new ResponseShapeError(`field ${field} is not an array of strings`);
-  }
-  return value;
-}
-
-/**
- * Validates APIG's answer to a write: `id` and `name`, and `not_after` and
- * `serial_number` non-empty (APIG describes the content just sent); other
- * fields default to empty when absent but must have the documented type when
- * present.
- */
-export function parseCertificate(raw: unknown): ApigCertificate {
-  if (!isObject(raw)) throw new ResponseShapeError('body is not a JSON object');
+function certificateFields(raw: Json, summary: boolean): ApigCertificate {
   const version = raw.version;
   if (version !== undefined && version !== null && typeof version !== 'number') {
     throw new ResponseShapeError('field version is not a number');
@@ -124,6 +102,8 @@ export function parseCertificate(raw: unknown): ApigCertificate {
   if (trusted !== undefined && trusted !== null && typeof trusted !== 'boolean') {
     throw new ResponseShapeError('field is_has_trusted_root_ca is not a boolean');
   }
+  // A list item (CertBase) documents no serial_number or not_before.
+  const described = summary ? optionalString : requiredString;
   return {
     id: requiredString(raw, 'id'),
     name: requiredString(raw, 'name'),
@@ -132,9 +112,9 @@ export function parseCertificate(raw: unknown): ApigCertificate {
     projectId: optionalString(raw, 'project_id'),
     commonName: optionalString(raw, 'common_name'),
     san: stringArray(raw, 'san'),
-    notAfter: requiredString(raw, 'not_after'),
+    notAfter: described(raw, 'not_after'),
     notBefore: optionalString(raw, 'not_before'),
-    serialNumber: requiredString(raw, 'serial_number'),
+    serialNumber: described(raw, 'serial_number'),
     signatureAlgorithm: optionalString(raw, 'signature_algorithm'),
     algorithmType: optionalString(raw, 'algorithm_type'),
     isHasTrustedRootCa: trusted === true,
@@ -148,4 +128,21 @@ export function parseCertificate(raw: unknown): ApigCertificate {
     createTime: optionalString(raw, 'create_time'),
     updateTime: optionalString(raw, 'update_time'),
   };
+}
+
+/**
+ * Validates APIG's answer to a create, modify or show: `id` and `name`, and
+ * `not_after` and `serial_number` non-empty (APIG describes the content it
+ * holds); other fields default to empty when absent but must have the
+ * documented type when present.
+ */
+export function parseCertificate(raw: unknown): ApigCertificate {
+  return certificateFields(requireObject(raw, 'body'), false);
+}
+
+/** One page of `GET certificates`: `{size, total, certs[]}`; items may omit serial and not-after. */
+export function parseCertificatePage(raw: unknown): Page<ApigCertificate> {
+  return parsePage(raw, 'certs', (item) =>
+    certificateFields(requireObject(item, 'certificate'), true),
+  );
 }

@@ -1,70 +1,36 @@
-// The operator's only conversation with APIG / ROMA Connect certificates.
-//
-// Retries: the client retries exactly one thing, once: a request answered 401
-// is sent again after auth.invalidate(). Every other failure is thrown as a
-// typed ApigError at once; the controller's work queue does backoff (it owns
-// the per-certificate retry schedule, and a second retry loop here would
-// multiply the load on a throttled APIG).
-import { request } from 'undici';
-import type { Dispatcher } from 'undici';
-import { systemClock, type Clock } from '../common/clock.ts';
-import { TokenBucket } from '../common/token-bucket.ts';
-import { checkBaseUrl } from '../common/url.ts';
-import type { Logger } from '../log.ts';
-import {
-  createAkSkAuth,
-  createIamPasswordAuth,
-  createStaticTokenAuth,
-  type ApigAuth,
-  type IamPasswordCredentials,
-} from './auth.ts';
+// The operator's only conversation with APIG / ROMA Connect certificates:
+// the operations. How a call is sent (signing, rate limit, the one 401 retry,
+// one request in flight per certificate, classification) is request.ts.
+import type { ApigAuth } from './auth.ts';
 import {
   parseCertificate,
+  parseCertificatePage,
   toWireBody,
   type ApigCertificate,
   type CertificateBody,
+  type CertificateQuery,
+  type CertificateScope,
 } from './certificate.ts';
 import {
-  ApigProtocolError,
-  classifyApigResponse,
-  headerValue,
-  networkError,
-  type ApigOperation,
-  type ResponseHeaders,
-} from './errors.ts';
-import { createTransport, readBodyText, type TransportOptions } from './http.ts';
-import { hasErrorKind } from '../common/errors.ts';
-import { KeyedMutex } from './keyed-mutex.ts';
-import { DEFAULT_RATE_LIMIT, type RateLimit } from './rate-limit.ts';
-import { rfc3986Encode } from './signer.ts';
+  parseAttachedDomainsPage,
+  toWireDomains,
+  type AttachedDomain,
+  type DomainBinding,
+} from './domains.ts';
+import type { ApigOperation } from './errors.ts';
+import {
+  createApigRequester,
+  type ApigClientOptions,
+  type ApigRequest,
+  type ApigService,
+} from './request.ts';
+import type { Page } from './wire.ts';
 
-export type ApigService = 'apig' | 'roma';
+export { SERVICE_PATH_SEGMENT } from './request.ts';
+export type { ApigClientOptions, ApigCredentials, ApigService } from './request.ts';
 
-/** APIG_SERVICE → the path segment after the project ID. */
-export const SERVICE_PATH_SEGMENT: Readonly<Record<ApigService, string>> = {
-  apig: 'apigw',
-  roma: 'apic',
-};
-
-export type ApigCredentials =
-  | { kind: 'aksk'; accessKey: string; secretKey: string; securityToken?: string | undefined }
-  | ({ kind: 'iamPassword' } & IamPasswordCredentials)
-  | { kind: 'token'; token: string };
-
-export interface ApigClientOptions extends TransportOptions {
-  /** APIG_ENDPOINT, e.g. https://apig.cn-north-4.myhuaweicloud.com (http for local simulators). */
-  endpoint: string;
-  /** APIG_SERVICE; default `apig`. */
-  service?: ApigService | undefined;
-  /** HUAWEICLOUD_SDK_PROJECT_ID: used when a call names no project. */
-  projectId?: string | undefined;
-  credentials: ApigCredentials;
-  logger: Logger;
-  /** Shared by every request of this client; default 5 requests/s, burst 5. */
-  rateLimit?: Partial<RateLimit> | undefined;
-  /** Tests pass a fake clock; default the system clock. */
-  clock?: Clock | undefined;
-}
+/** The largest page APIG serves; lists are read in pages of this size. */
+export const MAX_PAGE_SIZE = 500;
 
 /** Which certificate a call is about. */
 export interface CertificateTarget {
@@ -73,232 +39,198 @@ export interface CertificateTarget {
   projectId?: string | undefined;
 }
 
+/**
+ * Every call rejects with a typed ApigError (branch on `kind`; a write's
+ * `outcomeUnknown` says it may have taken effect, `apigRefusal()` names the
+ * lifecycle refusals), with a TypeError for a call that cannot be made (no
+ * project, empty ID, no domains), or with `signal.reason`.
+ *
+ * `signal` is honoured while waiting for the rate limit, for an earlier call
+ * on the same certificate and for a token: aborted before the request is
+ * dispatched, nothing is sent and the call rejects with `signal.reason` (a
+ * DOMException named AbortError unless the caller gave `abort()` a reason). A
+ * request already dispatched is not cut: APIG may apply it anyway, so its
+ * answer is returned and can be recorded; a retry it would need is withheld
+ * like a new request. A list stops between pages.
+ */
 export interface ApigClient {
   readonly service: ApigService;
   readonly authMode: ApigAuth['mode'];
-  /**
-   * The seed: PUT …/certificates/{id}. Returns what APIG now holds.
-   *
-   * `signal` is honoured while waiting for the rate limit, for an earlier call
-   * on the same certificate and for a token: aborted before the request is
-   * dispatched, the PUT is not sent and the call rejects with `signal.reason`
-   * (a DOMException named AbortError unless the caller gave `abort()` a
-   * reason). A request already dispatched is not cut: APIG may apply it
-   * anyway, so its answer is returned and can be recorded (one PUT per
-   * content); a retry it would need is withheld like a new request.
-   */
+  /** The seed: PUT …/certificates/{id}. Returns what APIG now holds. */
   updateCertificate(
     target: CertificateTarget,
     body: CertificateBody,
     signal?: AbortSignal,
   ): Promise<ApigCertificate>;
+  /**
+   * POST …/certificates in `scope` (its type and instance win over the body's;
+   * a conflicting pair is a TypeError). Returns the new certificate with its ID.
+   * APIG does not refuse a second certificate with the same name.
+   */
+  createCertificate(
+    scope: CertificateScope,
+    body: CertificateBody,
+    signal?: AbortSignal,
+  ): Promise<ApigCertificate>;
+  /** GET …/certificates/{id}: what APIG holds (never the PEM). 404: kind `notFound`. */
+  showCertificate(target: CertificateTarget, signal?: AbortSignal): Promise<ApigCertificate>;
+  /**
+   * GET …/certificates, every page. `name` is matched exactly (APIG's own
+   * filter may match more); list items may leave `serialNumber`/`notBefore`
+   * empty. ROMA Connect needs `instanceId` (else TypeError).
+   */
+  listCertificates(query: CertificateQuery, signal?: AbortSignal): Promise<ApigCertificate[]>;
+  /** DELETE …/certificates/{id}. APIG refuses while attached (`apigRefusal` `certificateAttached`). */
+  deleteCertificate(target: CertificateTarget, signal?: AbortSignal): Promise<void>;
+  /** POST …/certificates/{id}/domains/attach (204). */
+  attachDomains(
+    target: CertificateTarget,
+    domains: readonly DomainBinding[],
+    signal?: AbortSignal,
+  ): Promise<void>;
+  /** POST …/certificates/{id}/domains/detach (204); none of them attached: `alreadyDetached`. */
+  detachDomains(
+    target: CertificateTarget,
+    domains: readonly DomainBinding[],
+    signal?: AbortSignal,
+  ): Promise<void>;
+  /** GET …/certificates/{id}/attached-domains, every page. */
+  listAttachedDomains(target: CertificateTarget, signal?: AbortSignal): Promise<AttachedDomain[]>;
   /** Waits for requests in flight, then closes the connections. */
   close(): Promise<void>;
 }
 
-/** One call on one certificate: …/certificates/{id}. */
-interface CallSpec<T> {
-  operation: ApigOperation;
-  method: 'PUT';
-  projectId: string | undefined;
-  certificateId: string;
-  body: Record<string, string>;
-  parse: (json: unknown) => T;
-  signal?: AbortSignal | undefined;
-}
-
-interface RawResponse {
-  status: number;
-  headers: ResponseHeaders;
-  text: string;
-  usedCredentials: Record<string, string>;
-}
-
-function normalizeEndpoint(endpoint: string): string {
-  const checked = checkBaseUrl(endpoint);
-  if (checked.ok) return checked.base;
-  switch (checked.problem.reason) {
-    case 'notAbsolute':
-      throw new TypeError(`APIG endpoint is not a URL: ${endpoint}`);
-    case 'notHttp':
-      throw new TypeError(`APIG endpoint must be http(s), got ${checked.problem.protocol}`);
-    case 'credentials':
-      throw new TypeError('APIG endpoint must not contain a user name or password');
-    case 'queryOrFragment':
-      throw new TypeError('APIG endpoint must not have a query or fragment');
+/** Reads pages of MAX_PAGE_SIZE from offset 0 until `total` items (or an empty page). */
+async function allPages<T>(readPage: (offset: number) => Promise<Page<T>>): Promise<T[]> {
+  const items: T[] = [];
+  for (;;) {
+    const page = await readPage(items.length);
+    items.push(...page.items);
+    if (page.items.length === 0 || items.length >= page.total) return items;
   }
 }
 
-function buildAuth(
-  credentials: ApigCredentials,
-  dispatcher: Dispatcher,
-  logger: Logger,
-  clock: Clock,
-): ApigAuth {
-  switch (credentials.kind) {
-    case 'aksk':
-      return createAkSkAuth(
-        {
-          accessKey: credentials.accessKey,
-          secretKey: credentials.secretKey,
-          ...(credentials.securityToken ? { securityToken: credentials.securityToken } : {}),
-        },
-        clock,
-      );
-    case 'iamPassword':
-      return createIamPasswordAuth({ ...credentials, dispatcher, logger, clock });
-    case 'token':
-      return createStaticTokenAuth(credentials.token);
+function pageQuery(offset: number): Record<string, string> {
+  return { offset: String(offset), limit: String(MAX_PAGE_SIZE) };
+}
+
+function scopedBody(scope: CertificateScope, body: CertificateBody): CertificateBody {
+  for (const field of ['type', 'instanceId'] as const) {
+    const [fromScope, fromBody] = [scope[field], body[field]];
+    if (fromScope !== undefined && fromBody !== undefined && fromScope !== fromBody) {
+      throw new TypeError(`createCertificate: scope ${field} ${fromScope} ≠ body ${fromBody}`);
+    }
   }
+  return {
+    ...body,
+    type: scope.type ?? body.type,
+    instanceId: scope.instanceId ?? body.instanceId,
+  };
+}
+
+function requireDomains(operation: ApigOperation, domains: readonly DomainBinding[]): void {
+  if (domains.length === 0) throw new TypeError(`${operation}: no domains given`);
+  if (domains.some((d) => d.domain === '')) throw new TypeError(`${operation}: empty domain`);
 }
 
 /** Builds the client; throws TypeError/RangeError on an unusable configuration. */
 export function createApigClient(options: ApigClientOptions): ApigClient {
-  const base = normalizeEndpoint(options.endpoint);
-  const service = options.service ?? 'apig';
-  const segment = SERVICE_PATH_SEGMENT[service];
-  if (segment === undefined) throw new TypeError(`unknown APIG service: ${String(service)}`);
-  const clock = options.clock ?? systemClock;
-  const logger = options.logger.child({ component: 'apig-client' });
-  const dispatcher = createTransport(options);
-  const auth = buildAuth(options.credentials, dispatcher, logger, clock);
-  const rateLimit = { ...DEFAULT_RATE_LIMIT, ...options.rateLimit };
-  const limiter = new TokenBucket(
-    { perSecond: rateLimit.requestsPerSecond, burst: rateLimit.burst },
-    clock,
-  );
-  const perCertificate = new KeyedMutex();
+  const requester = createApigRequester(options);
+  const call = <T>(spec: ApigRequest<T>): Promise<T> => requester.call(spec);
 
-  function projectFor(projectId: string | undefined, operation: ApigOperation): string {
-    const project = projectId ?? options.projectId;
-    if (!project) {
-      throw new TypeError(`${operation}: no project ID given and no default project configured`);
-    }
-    return project;
-  }
-
-  async function send(spec: CallSpec<unknown>, attempt: number): Promise<RawResponse> {
-    const project = projectFor(spec.projectId, spec.operation);
-    const path = `/v2/${rfc3986Encode(project)}/${segment}/certificates/${rfc3986Encode(spec.certificateId)}`;
-    const url = new URL(`${base}${path}`);
-    const body = Buffer.from(JSON.stringify(spec.body), 'utf8');
-    const headers: Record<string, string> = {
-      host: url.host,
-      'content-type': 'application/json;charset=UTF-8',
-      'x-language': 'en-us',
-      'x-project-id': project,
-    };
-
-    const { signal } = spec;
-    await limiter.acquire(signal);
-    signal?.throwIfAborted();
-    const usedCredentials = await auth.authorize(
-      { method: spec.method, url, headers, body },
-      signal,
-    );
-    // The last moment the request can still be withheld entirely.
-    signal?.throwIfAborted();
-    const started = clock.now();
-    const logContext = {
-      operation: spec.operation,
-      method: spec.method,
-      path: url.pathname,
-      certificateId: spec.certificateId,
-      attempt,
-    };
-    try {
-      const response = await request(url, {
-        method: spec.method,
-        dispatcher,
-        headers: { ...headers, ...usedCredentials },
-        body,
-      });
-      const text = await readBodyText(response.body);
-      logger.debug(
-        {
-          ...logContext,
-          status: response.statusCode,
-          durationMs: clock.now() - started,
-          requestId: headerValue(response.headers, 'x-request-id'),
-        },
-        'APIG call',
-      );
-      return { status: response.statusCode, headers: response.headers, text, usedCredentials };
-    } catch (error) {
-      const failure = hasErrorKind(error, 'responseTooLarge')
-        ? new ApigProtocolError(error.message, {
-            operation: spec.operation,
-            certificateId: spec.certificateId,
-          })
-        : networkError(error, { operation: spec.operation, certificateId: spec.certificateId });
-      logger.debug(
-        {
-          ...logContext,
-          durationMs: clock.now() - started,
-          errorCode: failure.errorCode,
-          error: failure.message,
-        },
-        'APIG call failed',
-      );
-      throw failure;
-    }
-  }
-
-  async function execute<T>(spec: CallSpec<T>): Promise<T> {
-    if (spec.certificateId === '') throw new TypeError(`${spec.operation}: empty certificateId`);
-    let response = await send(spec, 1);
-    if (response.status === 401) {
-      // One fresh credential, one more try; a second 401 is final (five
-      // failed AK/SK signatures in a row lock the access key).
-      auth.invalidate(response.usedCredentials);
-      response = await send(spec, 2);
-    }
-    const context = { operation: spec.operation, certificateId: spec.certificateId };
-    const failure = classifyApigResponse(response.status, response.text, response.headers, {
-      ...context,
-      nowMs: clock.now(),
+  function onCertificate<T>(
+    operation: ApigOperation,
+    target: CertificateTarget,
+    rest: Omit<ApigRequest<T>, 'operation' | 'projectId' | 'certificateId' | 'path'> & {
+      path?: readonly string[];
+    },
+  ): Promise<T> {
+    return call({
+      ...rest,
+      operation,
+      projectId: target.projectId,
+      certificateId: target.certificateId,
+      path: ['certificates', target.certificateId, ...(rest.path ?? [])],
     });
-    if (failure) throw failure;
-    const details = {
-      ...context,
-      httpStatus: response.status,
-      requestId: headerValue(response.headers, 'x-request-id'),
-    };
-    let json: unknown;
-    try {
-      json = JSON.parse(response.text);
-    } catch {
-      throw new ApigProtocolError('success answer is not JSON', details);
-    }
-    try {
-      return spec.parse(json);
-    } catch (error) {
-      if (hasErrorKind(error, 'responseShape')) {
-        throw new ApigProtocolError(`unexpected answer: ${error.message}`, details);
-      }
-      throw error;
-    }
   }
 
-  function call<T>(spec: CallSpec<T>): Promise<T> {
-    // One request in flight per certificate: a PUT never overtakes another
-    // call on the same certificate.
-    return perCertificate.run(spec.certificateId, () => execute(spec), spec.signal);
+  async function changeDomains(
+    operation: 'attachDomains' | 'detachDomains',
+    target: CertificateTarget,
+    domains: readonly DomainBinding[],
+    signal: AbortSignal | undefined,
+  ): Promise<void> {
+    requireDomains(operation, domains);
+    await onCertificate(operation, target, {
+      method: 'POST',
+      path: ['domains', operation === 'attachDomains' ? 'attach' : 'detach'],
+      body: toWireDomains(domains),
+      signal,
+    });
   }
 
   return {
-    service,
-    authMode: auth.mode,
+    service: requester.service,
+    authMode: requester.authMode,
     updateCertificate: (target, body, signal) =>
-      call({
-        operation: 'updateCertificate',
+      onCertificate('updateCertificate', target, {
         method: 'PUT',
-        projectId: target.projectId,
-        certificateId: target.certificateId,
         body: toWireBody(body),
         parse: parseCertificate,
         signal,
       }),
-    close: () => dispatcher.close(),
+    createCertificate: async (scope, body, signal) =>
+      call({
+        operation: 'createCertificate',
+        method: 'POST',
+        projectId: scope.projectId,
+        path: ['certificates'],
+        body: toWireBody(scopedBody(scope, body)),
+        parse: parseCertificate,
+        signal,
+      }),
+    showCertificate: (target, signal) =>
+      onCertificate('showCertificate', target, { method: 'GET', parse: parseCertificate, signal }),
+    listCertificates: async (query, signal) => {
+      if (requester.service === 'roma' && !query.instanceId) {
+        throw new TypeError('listCertificates: ROMA Connect needs an instanceId');
+      }
+      const filter: Record<string, string> = {
+        ...(query.name ? { name: query.name } : {}),
+        ...(query.type ? { type: query.type } : {}),
+        ...(query.instanceId ? { instance_id: query.instanceId } : {}),
+      };
+      const all = await allPages((offset) => {
+        signal?.throwIfAborted();
+        return call({
+          operation: 'listCertificates',
+          method: 'GET',
+          projectId: query.projectId,
+          path: ['certificates'],
+          query: { ...filter, ...pageQuery(offset) },
+          parse: parseCertificatePage,
+          signal,
+        });
+      });
+      return query.name ? all.filter((c) => c.name === query.name) : all;
+    },
+    deleteCertificate: (target, signal) =>
+      onCertificate<void>('deleteCertificate', target, { method: 'DELETE', signal }),
+    attachDomains: (target, domains, signal) =>
+      changeDomains('attachDomains', target, domains, signal),
+    detachDomains: (target, domains, signal) =>
+      changeDomains('detachDomains', target, domains, signal),
+    listAttachedDomains: (target, signal) =>
+      allPages((offset) => {
+        signal?.throwIfAborted();
+        return onCertificate('listAttachedDomains', target, {
+          method: 'GET',
+          path: ['attached-domains'],
+          query: pageQuery(offset),
+          parse: parseAttachedDomainsPage,
+          signal,
+        });
+      }),
+    close: () => requester.close(),
   };
 }

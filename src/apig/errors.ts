@@ -3,7 +3,29 @@
 // APIG said (error_code, error_msg, HTTP status, X-Request-Id) for the status.
 import { parseRetryAfter } from '../common/retry-after.ts';
 
-export type ApigOperation = 'updateCertificate' | 'iamToken';
+export type ApigOperation =
+  | 'updateCertificate'
+  | 'createCertificate'
+  | 'showCertificate'
+  | 'listCertificates'
+  | 'deleteCertificate'
+  | 'attachDomains'
+  | 'detachDomains'
+  | 'listAttachedDomains'
+  | 'iamToken';
+
+const WRITE_OPERATIONS: ReadonlySet<ApigOperation> = new Set([
+  'updateCertificate',
+  'createCertificate',
+  'deleteCertificate',
+  'attachDomains',
+  'detachDomains',
+]);
+
+/** Operations that change what APIG holds (the others only read). */
+export function isWriteOperation(operation: ApigOperation): boolean {
+  return WRITE_OPERATIONS.has(operation);
+}
 
 export type ApigErrorKind =
   'invalidInput' | 'notFound' | 'forbidden' | 'unauthorized' | 'throttled' | 'server' | 'protocol';
@@ -17,6 +39,8 @@ export interface ApigErrorDetails {
   /** APIG's `error_msg`, with any PEM block removed and cut to a sane length. */
   errorMessage?: string | undefined;
   requestId?: string | undefined;
+  /** See ApigError.outcomeUnknown; default false. */
+  outcomeUnknown?: boolean | undefined;
   cause?: unknown;
 }
 
@@ -54,6 +78,14 @@ export abstract class ApigError extends Error {
   readonly errorCode: string | undefined;
   readonly errorMessage: string | undefined;
   readonly requestId: string | undefined;
+  /**
+   * A write whose request may have reached APIG and taken effect: a timeout,
+   * reset or 5xx after it was sent, or a 2xx answer that could not be read.
+   * The caller must read the certificate back (GET) before writing again.
+   * Always false for reads, for a refusal (4xx, throttling) and for a
+   * request that never left (connection refused, DNS, TLS).
+   */
+  readonly outcomeUnknown: boolean;
 
   constructor(summary: string, details: ApigErrorDetails) {
     super(
@@ -66,6 +98,7 @@ export abstract class ApigError extends Error {
     this.errorCode = details.errorCode;
     this.errorMessage = details.errorMessage;
     this.requestId = details.requestId;
+    this.outcomeUnknown = details.outcomeUnknown ?? false;
   }
 }
 
@@ -222,14 +255,30 @@ export function classifyApigResponse(
       Math.round(THROTTLE_DEFAULT_MIN_MS + random() * THROTTLE_DEFAULT_SPREAD_MS);
     return new ApigThrottledError('throttled', { ...details, retryAfterMs });
   }
-  if (status >= 500) return new ApigServerError('server error', details);
-  if (status === 408) return new ApigServerError('request timed out at the server', details);
+  const afterDispatch = { ...details, outcomeUnknown: isWriteOperation(context.operation) };
+  if (status >= 500) return new ApigServerError('server error', afterDispatch);
+  if (status === 408) return new ApigServerError('request timed out at the server', afterDispatch);
   if (status === 401) return new ApigUnauthorizedError('credentials rejected', details);
   if (status === 403) return new ApigForbiddenError('forbidden', details);
   if (status === 404) return new ApigNotFoundError('not found', details);
   if (status >= 400) return new ApigInvalidInputError('request rejected', details);
   return new ApigProtocolError('unexpected HTTP status', details);
 }
+
+/** Network failures that happen before any byte of the request is sent. */
+const NOT_SENT_CODES: ReadonlySet<string> = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'CERT_HAS_EXPIRED',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
 
 /** A failure below HTTP (connect, TLS, timeout, reset): transient by nature. */
 export function networkError(
@@ -245,6 +294,7 @@ export function networkError(
     ...context,
     errorCode: code,
     errorMessage: text,
+    outcomeUnknown: isWriteOperation(context.operation) && !NOT_SENT_CODES.has(code ?? ''),
     cause,
   });
 }

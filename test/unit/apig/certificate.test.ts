@@ -1,4 +1,5 @@
-import { ResponseShapeError, parseCertificate, toWireBody } from '../../../src/apig/certificate.ts';
+import { parseCertificate, toWireBody } from '../../../src/apig/certificate.ts';
+import { ResponseShapeError } from '../../../src/apig/wire.ts';
 
 const referenceAnswer = {
   id: 'b6d4e5a4c1d94d9e8f0a0c2d3e4f5a6b',
