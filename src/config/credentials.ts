@@ -47,6 +47,11 @@ const CREDENTIAL_METHODS: readonly CredentialMethod[] = [
   },
 ];
 
+/** Every credential variable of every method: none set (and no APIG_ENDPOINT) means no environment APIG configuration. */
+export const CREDENTIAL_VARIABLES: readonly string[] = CREDENTIAL_METHODS.flatMap(
+  (m) => m.variables,
+);
+
 /** Keys, secret keys and tokens: header-safe ASCII, or it is a copy-paste error. */
 function keyLike(secret: SecretValue): string {
   if (!HEADER_SAFE.test(secret.value)) {

@@ -14,7 +14,10 @@ import { ResourceWatch } from '../kube/resource-watch.ts';
 import { runWorkers, WorkQueue, type HandlerResult } from '../kube/work-queue.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import { APIG_CERTIFICATE_RESOURCE, type ApigCertificateResource } from '../api/v1alpha1.ts';
+import type { ProviderKind } from '../api/providers.ts';
 import { InputReader } from './inputs.ts';
+import type { ProviderRegistry } from './providers/registry.ts';
+import { providerReferencesOf, routeOf, type EnvironmentApig } from './providers/route.ts';
 import { AcceptedContentLedger } from './ledger.ts';
 import { Publisher, type StatusWrite } from './publish.ts';
 import { referencesOf, type ReferencedKind } from './references.ts';
@@ -27,8 +30,11 @@ import {
 
 export interface ControllerOptions {
   client: KubeClient;
-  apig: ApigUpdater;
-  target: ReconcileInput['apig'];
+  /** The environment configuration's client; absent when the operator serves providers only. */
+  apig?: ApigUpdater | undefined;
+  target?: ReconcileInput['apig'] | undefined;
+  /** ApigProviders and ClusterApigProviders, for resources with spec.providerRef. */
+  providers?: ProviderRegistry | undefined;
   /** WATCH_NAMESPACES; empty means all namespaces. */
   namespaces: readonly string[];
   events: EventRecorder;
@@ -43,6 +49,11 @@ export interface ControllerOptions {
   clock?: Clock;
 }
 
+/** For a resource without a route: reconcile stops at `unavailable` before any call. */
+const NO_APIG: ApigUpdater = {
+  updateCertificate: () => Promise.reject(new Error('no APIG route for this resource')),
+};
+
 export class CertificateController {
   readonly #options: ControllerOptions;
   readonly #clock: Clock;
@@ -50,7 +61,11 @@ export class CertificateController {
   readonly #certificates: ResourceWatch<ApigCertificateResource>;
   readonly #secrets: ResourceWatch<MetadataStub>;
   readonly #configMaps: ResourceWatch<MetadataStub>;
-  readonly #apig: ApigUpdater;
+  readonly #environment: EnvironmentApig | undefined;
+  /** Provider → the resources that name it in spec.providerRef. */
+  readonly #providerIndex = new ReferenceIndex<ApigCertificateResource, ProviderKind>(
+    providerReferencesOf,
+  );
   readonly #inputs: InputReader;
   readonly #publisher: Publisher;
   /** See ledger.ts for the one-PUT-per-content guarantee this takes part in. */
@@ -74,7 +89,10 @@ export class CertificateController {
       ...common,
       resource: SECRETS,
       metadataOnly: true,
-      onEvent: (event) => this.#onReferencedEvent('Secret', event),
+      onEvent: (event) => {
+        this.#onReferencedEvent('Secret', event);
+        options.providers?.onSecretEvent(event);
+      },
     });
     this.#configMaps = new ResourceWatch<MetadataStub>({
       ...common,
@@ -83,16 +101,30 @@ export class CertificateController {
       onEvent: (event) => this.#onReferencedEvent('ConfigMap', event),
     });
     this.#inputs = new InputReader({ client, cached: (key) => this.#certificates.get(key) });
-    const { metrics, apig, events } = options;
+    const { metrics, apig, target, events } = options;
     this.#publisher = new Publisher({ client, events, metrics });
-    this.#apig = {
-      updateCertificate: (target: CertificateTarget, body: CertificateBody, signal?: AbortSignal) =>
-        metrics.timeApigCall(
-          'updateCertificate',
-          () => apig.updateCertificate(target, body, signal),
-          signal,
-        ),
-    };
+    this.#environment =
+      apig && target
+        ? {
+            target,
+            apig: {
+              updateCertificate: (
+                certificate: CertificateTarget,
+                body: CertificateBody,
+                signal?: AbortSignal,
+              ) =>
+                metrics.timeApigCall(
+                  'updateCertificate',
+                  () => apig.updateCertificate(certificate, body, signal),
+                  signal,
+                ),
+            },
+          }
+        : undefined;
+    options.providers?.onChange((id) => {
+      const ref = { kind: id.kind, namespace: id.namespace ?? '', name: id.name };
+      for (const key of this.#providerIndex.owners(ref)) this.#queue?.add(key);
+    });
     metrics.setQueueDepthSource(() => this.#queue?.length ?? 0);
     metrics.addWatchSource('apigcertificates', () => this.#certificates.stats());
     metrics.addWatchSource('secrets', () => this.#secrets.stats());
@@ -151,6 +183,7 @@ export class CertificateController {
 
   #onCertificateEvent(event: WatchEvent<ApigCertificateResource>): void {
     this.#index.applyOwnerEvent(event);
+    this.#providerIndex.applyOwnerEvent(event);
     const { metadata } = event.object;
     if (event.type === 'delete') {
       this.#inputs.forget(storeKey(metadata));
@@ -179,15 +212,22 @@ export class CertificateController {
         done('unchanged');
         return {};
       }
+      const route = routeOf(resource, this.#environment, this.#options.providers);
+      if (route.kind === 'pending') {
+        // The registry enqueues this resource once its provider is checked.
+        done('unchanged');
+        return {};
+      }
       const input: ReconcileInput = {
         resource,
         ...(await this.#inputs.referenced(resource, signal)),
-        apig: this.#options.target,
+        apig: route.kind === 'ready' ? route.target : { endpoint: '', service: 'apig' },
+        ...(route.kind === 'unavailable' ? { unavailable: route } : {}),
         now: new Date(this.#clock.now()),
         retryRefusedAfterMs: this.#options.resyncPeriodMs,
         acceptedEarlier: this.#ledger.unrecorded(key),
       };
-      outcome = await reconcile(input, this.#apig, signal);
+      outcome = await reconcile(input, route.kind === 'ready' ? route.apig : NO_APIG, signal);
       if (outcome.accepted) this.#ledger.accepted(key, outcome.accepted);
       const recorded = await this.#recordStatus(key, resource, outcome, logger);
       if (recorded === 'conflict') return { requeueAfterMs: 0 };

@@ -205,7 +205,7 @@ export class ProviderRegistry {
   async close(): Promise<void> {
     const entries = [...this.#entries.values()];
     this.#entries.clear();
-    await Promise.all(entries.map((entry) => entry.built?.close()));
+    await Promise.all(entries.flatMap((entry) => (entry.built ? [entry.built.close()] : [])));
   }
 
   #allWatches(): (ResourceWatch<ApigProviderResource> | ResourceWatch<MetadataStub>)[] {

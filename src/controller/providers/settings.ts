@@ -97,10 +97,6 @@ export interface SettingsInput {
   secret?: Lookup<Readonly<Record<string, string>>> | undefined;
 }
 
-function problem(reason: string, message: string): SettingsResult {
-  return { ok: false, problem: { reason, message } };
-}
-
 function checkedUrl(field: string, raw: string, warnings: string[]): string | ProviderProblem {
   const checked = checkBaseUrl(raw);
   if (!checked.ok) {
@@ -114,7 +110,7 @@ function checkedUrl(field: string, raw: string, warnings: string[]): string | Pr
 }
 
 export function providerSettings(input: SettingsInput): SettingsResult {
-  const { spec, resourceNamespace } = input;
+  const { spec } = input;
   const warnings: string[] = [];
   const endpoint = checkedUrl('spec.endpoint', spec.endpoint, warnings);
   if (typeof endpoint !== 'string') return { ok: false, problem: endpoint };

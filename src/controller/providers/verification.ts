@@ -45,7 +45,7 @@ export function verification(error: unknown, warnings: readonly string[]): Verif
     };
   }
   if (!isApigError(error)) {
-    const message = error instanceof Error ? error.message : String(error);
+    const message = error instanceof Error ? error.message : 'the check failed';
     return notProven(PROVIDER_REASONS.verificationFailed, message, PROVIDER_RETRY_MS);
   }
   switch (error.kind) {

@@ -277,6 +277,8 @@ describe('loadConfig defaults', () => {
       resyncPeriodMs: 10 * 3_600_000,
       watchInactivityTimeoutMs: 5 * 60_000,
       reconcileConcurrency: 4,
+      clusterResourceNamespace: undefined,
+      watchClusterProviders: true,
       warnings: [],
     });
   });
