@@ -11,7 +11,7 @@ export interface CrdSchema {
   crd: V1CustomResourceDefinition;
   root: V1JSONSchemaProps | undefined;
   /** The schema at a path of property names; `[]` steps into array items. */
-  schemaAt(path: string): V1JSONSchemaProps;
+  schemaAt: (path: string) => V1JSONSchemaProps;
 }
 
 export function readCrd(file: string): CrdSchema {
