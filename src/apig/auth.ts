@@ -1,23 +1,20 @@
-// The three ways to authenticate to APIG, behind one interface: AK/SK
-// signing, an IAM password token, a fixed token.
-import { request } from 'undici';
-import type { Dispatcher } from 'undici';
+// The ways to authenticate to APIG, behind one interface: AK/SK signing, an
+// IAM password token, a fixed token (keyless: workload-identity.ts).
 import type { Clock } from '../common/clock.ts';
-import type { Logger } from '../log.ts';
-import type { ApigError } from './errors.ts';
 import {
-  ApigProtocolError,
-  ApigUnauthorizedError,
-  classifyApigResponse,
-  headerValue,
-  networkError,
-} from './errors.ts';
-import { untilAborted } from './abortable.ts';
-import { readBodyText } from './http.ts';
+  AUTH_TOKEN_HEADER,
+  DEFAULT_REFRESH_BEFORE_EXPIRY_MS,
+  createTokenCache,
+  iamUrl,
+  refreshTime,
+  requestIamToken,
+  type IamTransport,
+  type TokenCache,
+} from './iam-token.ts';
 import { signRequest } from './signer.ts';
 import type { AkSkCredentials, SignableRequest } from './signer.ts';
 
-export type AuthMode = 'aksk' | 'iamPassword' | 'token';
+export type AuthMode = 'aksk' | 'iamPassword' | 'token' | 'workloadIdentity';
 
 export interface ApigAuth {
   readonly mode: AuthMode;
@@ -33,8 +30,6 @@ export interface ApigAuth {
    */
   invalidate(used: Readonly<Record<string, string>>): void;
 }
-
-export const AUTH_TOKEN_HEADER = 'X-Auth-Token';
 
 /** AK/SK: nothing is cached, every request is signed afresh with the current time. */
 export function createAkSkAuth(credentials: AkSkCredentials, clock: Clock): ApigAuth {
@@ -65,21 +60,10 @@ export interface IamPasswordCredentials {
   projectName: string;
 }
 
-export interface IamPasswordAuthOptions extends IamPasswordCredentials {
-  dispatcher: Dispatcher;
-  logger: Logger;
-  clock: Clock;
+export interface IamPasswordAuthOptions extends IamPasswordCredentials, IamTransport {
   /** Fetch a new token this long before expires_at (capped at half the token's life). Default 5 min. */
   refreshBeforeExpiryMs?: number;
 }
-
-interface CachedToken {
-  token: string;
-  expiresAt: Date;
-  refreshAt: number;
-}
-
-const DEFAULT_REFRESH_BEFORE_EXPIRY_MS = 5 * 60_000;
 
 /** The body of IAM's POST /v3/auth/tokens for the password method, scoped to one project. */
 export function iamPasswordTokenBody(c: IamPasswordCredentials): string {
@@ -97,7 +81,7 @@ export function iamPasswordTokenBody(c: IamPasswordCredentials): string {
 }
 
 export function iamTokenUrl(iamEndpoint: string): URL {
-  return new URL(`${iamEndpoint.replace(/\/+$/, '')}/v3/auth/tokens?nocatalog=true`);
+  return iamUrl(iamEndpoint, '/v3/auth/tokens?nocatalog=true');
 }
 
 /**
@@ -109,112 +93,24 @@ export function iamTokenUrl(iamEndpoint: string): URL {
 export function createIamPasswordAuth(options: IamPasswordAuthOptions): ApigAuth {
   const refreshBeforeExpiryMs = options.refreshBeforeExpiryMs ?? DEFAULT_REFRESH_BEFORE_EXPIRY_MS;
   const url = iamTokenUrl(options.iamEndpoint);
-  let cached: CachedToken | undefined;
-  let inFlight: Promise<CachedToken> | undefined;
-
-  async function fetchToken(): Promise<CachedToken> {
-    const context = { operation: 'iamToken' as const };
-    const started = options.clock.now();
-    let status: number;
-    let headers: Record<string, string | string[] | undefined>;
-    let text: string;
-    try {
-      const response = await request(url, {
-        method: 'POST',
-        dispatcher: options.dispatcher,
-        headers: { 'content-type': 'application/json;charset=UTF-8' },
-        body: iamPasswordTokenBody(options),
-      });
-      status = response.statusCode;
-      headers = response.headers;
-      text = await readBodyText(response.body);
-    } catch (error) {
-      throw networkError(error, context);
-    }
-    const requestId = headerValue(headers, 'x-request-id');
-    options.logger.debug(
-      {
-        operation: 'iamToken',
-        method: 'POST',
-        path: url.pathname,
-        status,
-        durationMs: options.clock.now() - started,
-        requestId,
-      },
-      'IAM call',
-    );
-    const failure = classifyApigResponse(status, text, headers, {
-      ...context,
-      nowMs: options.clock.now(),
-    });
-    if (failure) throw asIamFailure(failure);
-    return parseTokenResponse(text, headerValue(headers, 'x-subject-token'), status, requestId);
-  }
-
-  function parseTokenResponse(
-    text: string,
-    token: string | undefined,
-    status: number,
-    requestId: string | undefined,
-  ): CachedToken {
-    const details = { operation: 'iamToken' as const, httpStatus: status, requestId };
-    if (!token) {
-      throw new ApigProtocolError('IAM answered without an X-Subject-Token header', details);
-    }
-    let expiresAt: Date | undefined;
-    try {
-      const body = JSON.parse(text) as { token?: { expires_at?: unknown } };
-      const raw = body.token?.expires_at;
-      if (typeof raw === 'string' && !Number.isNaN(Date.parse(raw))) expiresAt = new Date(raw);
-    } catch {
-      // reported below as a missing expires_at
-    }
-    if (!expiresAt) {
-      throw new ApigProtocolError('IAM answered without a readable token.expires_at', details);
-    }
-    const now = options.clock.now();
-    const lifetimeMs = expiresAt.getTime() - now;
-    const marginMs = Math.min(refreshBeforeExpiryMs, Math.max(lifetimeMs, 0) / 2);
-    options.logger.debug({ expiresAt: expiresAt.toISOString() }, 'IAM token issued');
-    return { token, expiresAt, refreshAt: expiresAt.getTime() - marginMs };
-  }
-
-  async function currentToken(signal: AbortSignal | undefined): Promise<string> {
-    if (cached && options.clock.now() < cached.refreshAt) return cached.token;
-    inFlight ??= fetchToken()
-      .then((fresh) => {
-        cached = fresh;
-        return fresh;
-      })
-      .finally(() => {
-        inFlight = undefined;
-      });
-    return (await untilAborted(inFlight, signal)).token;
-  }
-
-  return {
-    mode: 'iamPassword',
-    authorize: async (_request, signal) => ({ [AUTH_TOKEN_HEADER]: await currentToken(signal) }),
-    invalidate(used) {
-      if (cached && cached.token === used[AUTH_TOKEN_HEADER]) cached = undefined;
-    },
-  };
+  return createTokenAuth(
+    'iamPassword',
+    createTokenCache(async () => {
+      const issued = await requestIamToken({ url, body: iamPasswordTokenBody(options) }, options);
+      const now = options.clock.now();
+      return {
+        token: issued.token,
+        refreshAt: refreshTime(issued.expiresAt.getTime(), now, refreshBeforeExpiryMs),
+      };
+    }, options.clock),
+  );
 }
 
-/**
- * IAM refusing the request (wrong password, unknown user or project, no
- * permission) means the configured credentials cannot work: unauthorized.
- * Throttling and server errors keep their kind.
- */
-function asIamFailure(error: ApigError): ApigError {
-  if (error.kind === 'throttled' || error.kind === 'server' || error.kind === 'protocol') {
-    return error;
-  }
-  return new ApigUnauthorizedError('IAM refused to issue a token', {
-    operation: error.operation,
-    httpStatus: error.httpStatus,
-    errorCode: error.errorCode,
-    errorMessage: error.errorMessage,
-    requestId: error.requestId,
-  });
+/** An auth that sends the cache's token as X-Auth-Token and drops it after a 401. */
+export function createTokenAuth(mode: AuthMode, cache: TokenCache): ApigAuth {
+  return {
+    mode,
+    authorize: async (_request, signal) => ({ [AUTH_TOKEN_HEADER]: await cache.current(signal) }),
+    invalidate: (used) => cache.invalidate(used[AUTH_TOKEN_HEADER]),
+  };
 }

@@ -14,6 +14,7 @@ export type {
   CertificateScope,
 } from './certificate.ts';
 export type { AttachedDomain, DomainBinding } from './domains.ts';
+export type { WorkloadIdentityCredentials } from './workload-identity.ts';
 export {
   ApigError,
   ApigForbiddenError,

@@ -22,6 +22,10 @@ import {
   type IamPasswordCredentials,
 } from './auth.ts';
 import {
+  createWorkloadIdentityAuth,
+  type WorkloadIdentityCredentials,
+} from './workload-identity.ts';
+import {
   ApigProtocolError,
   classifyApigResponse,
   headerValue,
@@ -46,7 +50,8 @@ export const SERVICE_PATH_SEGMENT: Readonly<Record<ApigService, string>> = {
 export type ApigCredentials =
   | { kind: 'aksk'; accessKey: string; secretKey: string; securityToken?: string | undefined }
   | ({ kind: 'iamPassword' } & IamPasswordCredentials)
-  | { kind: 'token'; token: string };
+  | { kind: 'token'; token: string }
+  | ({ kind: 'workloadIdentity' } & WorkloadIdentityCredentials);
 
 export interface ApigClientOptions extends TransportOptions {
   /** APIG_ENDPOINT, e.g. https://apig.cn-north-4.myhuaweicloud.com (http for local simulators). */
@@ -133,6 +138,8 @@ function buildAuth(
       return createIamPasswordAuth({ ...credentials, dispatcher, logger, clock });
     case 'token':
       return createStaticTokenAuth(credentials.token);
+    case 'workloadIdentity':
+      return createWorkloadIdentityAuth({ ...credentials, dispatcher, logger, clock });
   }
 }
 

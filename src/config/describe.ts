@@ -24,6 +24,14 @@ function describeCredentials(credentials: Readonly<ApigCredentials>): Record<str
       };
     case 'token':
       return { kind: 'token', token: SECRET_SET };
+    case 'workloadIdentity':
+      return {
+        kind: 'workloadIdentity',
+        iamEndpoint: credentials.iamEndpoint,
+        idpId: credentials.idpId,
+        projectId: credentials.projectId,
+        idToken: SECRET_SET,
+      };
   }
 }
 

@@ -95,7 +95,7 @@ function apigSettings(env: Environment, warnings: string[]): ApigSettings {
   const endpoint = parseUrl('APIG_ENDPOINT', rawEndpoint, warnings);
   const service = apigService(env);
   const project = projectId(env, warnings);
-  const apigCredentials = credentials(env, warnings);
+  const apigCredentials = credentials(env, warnings, project);
   const ca = caBundle(env, endpoint, warnings);
   const timeout = env.text('APIG_TIMEOUT');
   const timeoutMs =

@@ -58,7 +58,7 @@ function stableId(...parts: string[]): string {
 }
 
 /** IAM writes expires_at with microseconds: 2020-01-04T09:05:22.701000Z. */
-function iamTime(date: Date): string {
+export function iamTime(date: Date): string {
   return date.toISOString().replace(/Z$/, '000Z');
 }
 
@@ -186,8 +186,28 @@ export class Authenticator {
     return until;
   }
 
+  /** Every X-Auth-Token IAM issued (password or ID-token exchange), for leak scans. */
+  issuedTokens(): string[] {
+    return [...this.#tokens.keys()];
+  }
+
   expireTokens(): void {
     for (const token of this.#tokens.values()) token.revoked = true;
+  }
+
+  /** A new IAM token APIG accepts for `projectId` (unscoped when undefined) until it expires. */
+  mintToken(projectId: string | undefined): { token: string; issuedAt: Date; expiresAt: Date } {
+    const issuedAt = this.#config.now();
+    const expiresAt = new Date(
+      issuedAt.getTime() + (this.#config.tokenLifetimeMs ?? DEFAULT_TOKEN_LIFETIME_MS),
+    );
+    const token = `MIIT${randomBytes(192).toString('base64').replace(/=+$/, '')}`;
+    this.#tokens.set(token, {
+      ...(projectId !== undefined ? { projectId } : {}),
+      expiresAt,
+      revoked: false,
+    });
+    return { token, issuedAt, expiresAt };
   }
 
   /** `POST /v3/auth/tokens` with the password method. */
@@ -231,17 +251,8 @@ export class Authenticator {
       project = { name: entry[0], id: entry[1] };
     }
 
-    const now = this.#config.now();
-    const expiresAt = new Date(
-      now.getTime() + (this.#config.tokenLifetimeMs ?? DEFAULT_TOKEN_LIFETIME_MS),
-    );
-    const token = `MIIT${randomBytes(192).toString('base64').replace(/=+$/, '')}`;
     // An unscoped token is issued as IAM does; APIG then refuses it (APIG.1003).
-    this.#tokens.set(token, {
-      ...(project ? { projectId: project.id } : {}),
-      expiresAt,
-      revoked: false,
-    });
+    const { token, issuedAt: now, expiresAt } = this.mintToken(project?.id);
 
     const domainRef = { id: stableId('domain', domain), name: domain };
     return {

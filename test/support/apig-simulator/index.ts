@@ -13,6 +13,7 @@ import type { AuthMethod, HttpReply } from './auth.ts';
 import { CertificateStore } from './certificates.ts';
 import { ApigError, apiNotFound, throttled } from './errors.ts';
 import { FaultInjector } from './faults.ts';
+import { exchangeIdToken, ID_TOKEN_EXCHANGE_PATH, presentedIdToken } from './iam-id-token.ts';
 import { SlidingWindowLimiter } from './rate-limit.ts';
 import type { SignedRequestParts } from './signature.ts';
 import type {
@@ -37,11 +38,12 @@ interface Route {
   projectId?: string;
   certificateId?: string;
   /** certificate collection, one certificate, its attached domains, or the IAM token endpoint */
-  resource: 'collection' | 'certificate' | 'attached-domains' | 'token' | 'unknown';
+  resource: 'collection' | 'certificate' | 'attached-domains' | 'token' | 'idToken' | 'unknown';
 }
 
 function route(pathname: string): Route {
   if (pathname === '/v3/auth/tokens') return { service: 'iam', resource: 'token' };
+  if (pathname === ID_TOKEN_EXCHANGE_PATH) return { service: 'iam', resource: 'idToken' };
   const match =
     /^\/v2\/([^/]+)\/(apigw|apic)\/certificates(?:\/([^/]+)(\/attached-domains)?)?\/?$/.exec(
       pathname,
@@ -142,7 +144,7 @@ export async function startApigSimulator(opts: SimulatorOptions = {}): Promise<A
     method: string,
     parts: SignedRequestParts,
     query: URLSearchParams,
-  ): { reply: HttpReply; auth?: AuthMethod } {
+  ): { reply: HttpReply; auth?: AuthMethod; idTokenSha256?: string } {
     if (r.resource === 'token') {
       if (method !== 'POST') return { reply: errorReply(apiNotFound()) };
       const contentType = parts.headers['content-type'] as string | undefined;
@@ -160,6 +162,23 @@ export async function startApigSimulator(opts: SimulatorOptions = {}): Promise<A
         };
       }
       return { reply: authenticator.issueToken(body, query.get('nocatalog') !== 'true') };
+    }
+    if (r.resource === 'idToken') {
+      if (method !== 'POST') return { reply: errorReply(apiNotFound()) };
+      const idpId = parts.headers['x-idp-id'];
+      let body: unknown;
+      try {
+        body = parseJson(
+          Buffer.from(parts.body),
+          parts.headers['content-type'] as string | undefined,
+        );
+      } catch {
+        body = undefined; // refused by the exchange as a body without auth.id_token.id
+      }
+      const providers = opts.identityProviders ?? [];
+      const exchange = { providers, knownProjects: new Set(projects), authenticator, now };
+      const reply = exchangeIdToken(exchange, typeof idpId === 'string' ? idpId : undefined, body);
+      return { reply, ...presentedIdToken(body) };
     }
     if (r.resource === 'unknown' || r.projectId === undefined)
       return { reply: errorReply(apiNotFound()) };
@@ -266,6 +285,7 @@ export async function startApigSimulator(opts: SimulatorOptions = {}): Promise<A
       const handled = handle(r, method, parts, new URLSearchParams(rawQuery));
       reply = handled.reply;
       if (handled.auth) entry.auth = handled.auth;
+      if (handled.idTokenSha256) entry.idTokenSha256 = handled.idTokenSha256;
       entry.applied = method !== 'GET' && reply.status >= 200 && reply.status < 300;
     }
     if (picked.fault !== undefined) {
@@ -329,6 +349,7 @@ export async function startApigSimulator(opts: SimulatorOptions = {}): Promise<A
     addFault: (rule) => faults.add(rule),
     clearFaults: () => faults.clear(),
     expireTokens: () => authenticator.expireTokens(),
+    issuedTokens: () => authenticator.issuedTokens(),
     accessKeyLockedUntil: (ak) => authenticator.accessKeyLockedUntil(ak),
     close: () =>
       new Promise<void>((resolve, reject) => {

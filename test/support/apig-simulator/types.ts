@@ -11,6 +11,8 @@ export interface SimulatorOptions {
   users?: { domain: string; name: string; password: string; project: string }[];
   /** X-Auth-Token values always accepted for every known project (APIG_AUTH_TOKEN tests). */
   staticTokens?: string[];
+  /** OpenID Connect identity providers IAM exchanges ID tokens of (`POST /v3.0/OS-AUTH/id-token/tokens`). */
+  identityProviders?: SimulatedIdentityProvider[];
   /** IAM token lifetime, default 24h. */
   tokenLifetimeMs?: number;
   /** Serve HTTPS with a generated CA (exposed as `caPem`). */
@@ -25,6 +27,20 @@ export interface SimulatorOptions {
   port?: number;
   /** Called once per answered request (the CLI prints it). */
   onRequest?: (entry: RequestLogEntry) => void;
+}
+
+/** An identity provider as registered in IAM's console for a cluster's ServiceAccount issuer. */
+export interface SimulatedIdentityProvider {
+  /** The IdP ID, sent as X-Idp-Id. */
+  id: string;
+  /** Must equal the token's `iss` (the cluster's --service-account-issuer). */
+  issuer: string;
+  /** The issuer's public keys (the cluster's /openid/v1/jwks). */
+  jwks: { keys: Record<string, unknown>[] };
+  /** Client IDs: one of the token's `aud` must be among them. */
+  audiences: string[];
+  /** Mapping rules: the `sub` values allowed, e.g. system:serviceaccount:ns:name. */
+  subjects: string[];
 }
 
 export type ServiceName = 'apigw' | 'apic' | 'iam';
@@ -48,6 +64,8 @@ export interface RequestLogEntry {
   applied: boolean;
   /** How the caller authenticated, when it did. */
   auth?: 'aksk' | 'token' | 'static-token';
+  /** An ID-token exchange: SHA-256 (hex) of the ID token presented, to tell rotated tokens apart. */
+  idTokenSha256?: string;
 }
 
 export type Fault =
@@ -136,6 +154,8 @@ export interface ApigSimulator {
   successfulPuts(certificateId?: string): RequestLogEntry[];
   addFault(rule: FaultRule): void;
   clearFaults(): void;
+  /** Every X-Auth-Token IAM issued so far (leak scans look for them). */
+  issuedTokens(): string[];
   /** Every issued IAM token becomes invalid (401 APIGW.0307). */
   expireTokens(): void;
   /** When the AK is locked after failed signatures, until when; undefined when it is not. */
