@@ -12,6 +12,7 @@ import type { KubeClient } from '../../kube/kube-client.ts';
 import type { Metrics } from '../../observability/metrics.ts';
 import type { Logger } from '../../log.ts';
 import type { ProviderClient, ProviderClientFactory } from './pass.ts';
+import { serviceAccountToken } from './token-request.ts';
 import { providerLabel, type ProviderSettings } from './settings.ts';
 
 /** The certificate name the credential check looks for: any answer but 401 proves the credentials. */
@@ -29,12 +30,17 @@ export interface ProviderClientDefaults {
   rateLimit: RateLimit;
 }
 
-function credentialsFor(settings: ProviderSettings): ApigCredentials {
+function credentialsFor(settings: ProviderSettings, kube: KubeClient): ApigCredentials {
   const { credentials } = settings;
-  if (credentials.kind === 'workloadIdentity') {
-    throw new TypeError('spec.auth.workloadIdentity is not supported by this build yet');
-  }
-  return credentials;
+  if (credentials.kind !== 'workloadIdentity') return credentials;
+  const token = serviceAccountToken(kube, credentials.serviceAccount);
+  return {
+    kind: 'workloadIdentity',
+    iamEndpoint: credentials.iamEndpoint,
+    idpId: credentials.idpId,
+    projectId: settings.target.defaultProjectId,
+    idToken: () => token(),
+  };
 }
 
 /** Lists by a name nothing has (APIG) or shows an ID nothing has (ROMA, which lists per instance). */
@@ -58,7 +64,7 @@ export function providerClientFactory(defaults: ProviderClientDefaults): Provide
       endpoint: target.endpoint,
       service: target.service,
       projectId: target.defaultProjectId,
-      credentials: credentialsFor(settings),
+      credentials: credentialsFor(settings, defaults.kube),
       logger: defaults.logger.child({ provider: label }),
       rateLimit: settings.rateLimit ?? defaults.rateLimit,
       caPem: settings.caPem,

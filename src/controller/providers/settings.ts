@@ -54,8 +54,9 @@ export interface ServiceAccountTokenSource {
   audiences: readonly string[];
 }
 
+/** The client's credentials, except that a keyless provider names a ServiceAccount, not a token source. */
 export type ProviderCredentials =
-  | ApigCredentials
+  | Exclude<ApigCredentials, { kind: 'workloadIdentity' }>
   | {
       kind: 'workloadIdentity';
       iamEndpoint: string;

@@ -34,7 +34,8 @@ export function verification(error: unknown, warnings: readonly string[]): Verif
       recheckAfterMs: PROVIDER_RECHECK_MS,
     };
   }
-  if (isKubeApiError(error)) {
+  // The keyless auth reports a failed TokenRequest as unauthorized, with the API server's answer as cause.
+  if (isKubeApiError(error) || (isApigError(error) && isKubeApiError(error.cause))) {
     return {
       readiness: {
         ready: false,
