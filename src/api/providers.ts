@@ -3,7 +3,7 @@
 // operator signs in there. crds/apig.certsync.io_apigproviders.yaml and
 // _clusterapigproviders.yaml define them; test/unit/api/provider-crd.test.ts
 // holds these types against the YAML.
-import { GROUP, VERSION, type Condition } from './v1alpha1.ts';
+import { GROUP, VERSION, type Condition, type FieldPresence } from './v1alpha1.ts';
 
 export const APIG_PROVIDER_KIND = 'ApigProvider';
 export const CLUSTER_APIG_PROVIDER_KIND = 'ClusterApigProvider';
@@ -90,10 +90,6 @@ export interface ApigProviderResource {
   spec: ApigProviderSpec;
   status?: ApigProviderStatus;
 }
-
-type FieldPresence<T> = {
-  readonly [K in keyof T]-?: object extends Pick<T, K> ? 'optional' : 'required';
-};
 
 export const PROVIDER_REFERENCE_FIELDS = {
   kind: 'optional',

@@ -109,7 +109,7 @@ export interface ApigCertificateResource {
  * compiler refuse a list that misses a field, names one the type lacks, or
  * marks one wrongly, so the CRD test can compare these lists with the YAML.
  */
-type FieldPresence<T> = {
+export type FieldPresence<T> = {
   readonly [K in keyof T]-?: object extends Pick<T, K> ? 'optional' : 'required';
 };
 
