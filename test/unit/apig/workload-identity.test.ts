@@ -112,32 +112,28 @@ describe('workload identity auth', () => {
     expect(puts().filter((r) => r.status === 200)).toHaveLength(5);
   });
 
-  it('renews before the ID token expires (5 min early, at most half its life), with a fresh ID token', async () => {
-    idTokenLifetimeMs = 10 * MINUTE; // the IAM token lives 24 h: the ID token decides
-    await start();
-    const keyless = keylessClient();
-    await putValidLeaf(keyless, 'cert-1');
-    await clock.advance(5 * MINUTE - 1_000);
-    await putValidLeaf(keyless, 'cert-1');
-    expect(exchanges()).toHaveLength(1);
-    await clock.advance(2_000);
-    await putValidLeaf(keyless, 'cert-1');
-    expect(exchanges()).toHaveLength(2);
-    expect(handedOut).toHaveLength(2);
-    expect(sim.requests().filter((r) => r.status === 401)).toHaveLength(0);
-  });
-
-  it('renews before the X-Auth-Token expires when that comes first', async () => {
-    await start(20 * MINUTE); // the ID token lives 1 h: the IAM token decides
-    const keyless = keylessClient();
-    await putValidLeaf(keyless, 'cert-1');
-    await clock.advance(15 * MINUTE - 1_000);
-    await putValidLeaf(keyless, 'cert-1');
-    expect(exchanges()).toHaveLength(1);
-    await clock.advance(2_000);
-    await putValidLeaf(keyless, 'cert-1');
-    expect(exchanges()).toHaveLength(2);
-  });
+  it.each<[string, number, number, number]>([
+    // [which expires first, ID token life, X-Auth-Token life, renewal due after]
+    ['the ID token (5 min early)', 10 * MINUTE, 24 * 60 * MINUTE, 5 * MINUTE],
+    ['the ID token (at most half its life early)', 6 * MINUTE, 24 * 60 * MINUTE, 3 * MINUTE],
+    ['the X-Auth-Token (5 min early)', 60 * MINUTE, 20 * MINUTE, 15 * MINUTE],
+  ])(
+    'renews before %s, with a fresh ID token and no 401',
+    async (_first, idTokenLife, iamTokenLife, renewAfter) => {
+      idTokenLifetimeMs = idTokenLife;
+      await start(iamTokenLife);
+      const keyless = keylessClient();
+      await putValidLeaf(keyless, 'cert-1');
+      await clock.advance(renewAfter - 1_000);
+      await putValidLeaf(keyless, 'cert-1');
+      expect(exchanges()).toHaveLength(1);
+      await clock.advance(2_000);
+      await putValidLeaf(keyless, 'cert-1');
+      expect(exchanges()).toHaveLength(2);
+      expect(handedOut).toHaveLength(2);
+      expect(sim.requests().filter((r) => r.status === 401)).toHaveLength(0);
+    },
+  );
 
   it('a 401 from APIG drops the token: one new exchange, the call succeeds', async () => {
     await start();

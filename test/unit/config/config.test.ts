@@ -1,6 +1,5 @@
 import { hostname } from 'node:os';
 import {
-  ConfigError,
   SERVICE_ACCOUNT_NAMESPACE_FILE,
   describeConfig,
   loadConfig,
@@ -9,7 +8,7 @@ import type { OperatorConfig } from '../../../src/config/index.ts';
 import { parseDuration } from '../../../src/config/parsers.ts';
 import { transportTimeouts } from '../../../src/apig/http.ts';
 import { createCA } from '../../support/certs.ts';
-import { fakeFiles } from './fake-files.ts';
+import { configErrorOf, fakeFiles } from './fake-files.ts';
 
 // Every secret below contains SECRET: no message or summary may contain it.
 const AK = 'AKSECRETACCESSKEY001';
@@ -44,13 +43,7 @@ function load(overrides: NodeJS.ProcessEnv = {}, files: Record<string, string> =
 }
 
 function configError(overrides: NodeJS.ProcessEnv, files: Record<string, string> = {}) {
-  try {
-    load(overrides, files);
-  } catch (error) {
-    if (error instanceof ConfigError) return error;
-    throw error;
-  }
-  throw new Error('loadConfig accepted the configuration');
+  return configErrorOf(() => load(overrides, files));
 }
 
 describe('loadConfig rejects a bad configuration with one line naming the variable', () => {

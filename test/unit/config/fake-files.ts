@@ -1,4 +1,4 @@
-import type { ReadTextFile } from '../../../src/config/index.ts';
+import { ConfigError, type ReadTextFile } from '../../../src/config/index.ts';
 
 /** An in-memory file system for loadConfig: unknown paths fail like fs does (ENOENT). */
 export function fakeFiles(contents: Readonly<Record<string, string>> = {}): ReadTextFile {
@@ -11,4 +11,15 @@ export function fakeFiles(contents: Readonly<Record<string, string>> = {}): Read
     }
     return content;
   };
+}
+
+/** The ConfigError `load` throws; fails the test when it accepts the configuration. */
+export function configErrorOf(load: () => unknown): ConfigError {
+  try {
+    load();
+  } catch (error) {
+    if (error instanceof ConfigError) return error;
+    throw error;
+  }
+  throw new Error('loadConfig accepted the configuration');
 }

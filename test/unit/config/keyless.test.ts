@@ -2,7 +2,7 @@
 // HUAWEICLOUD_SDK_ID_TOKEN_FILE (+ the IAM endpoint and project), refused at
 // start when contradictory or incomplete, the file read afresh for each exchange.
 import { ConfigError, describeConfig, loadConfig } from '../../../src/config/index.ts';
-import { fakeFiles } from './fake-files.ts';
+import { configErrorOf, fakeFiles } from './fake-files.ts';
 
 const TOKEN_PATH = '/var/run/secrets/tokens/huaweicloud';
 // Every secret contains SECRET: no message or summary may contain it.
@@ -25,16 +25,6 @@ function keylessCredentials(files: Record<string, string>, overrides: NodeJS.Pro
   const { credentials } = load(overrides, files).apig;
   if (credentials.kind !== 'workloadIdentity') throw new Error(`got ${credentials.kind}`);
   return credentials;
-}
-
-function configError(overrides: NodeJS.ProcessEnv, files: Record<string, string>): ConfigError {
-  try {
-    load(overrides, files);
-  } catch (error) {
-    if (error instanceof ConfigError) return error;
-    throw error;
-  }
-  throw new Error('loadConfig accepted the configuration');
 }
 
 const withToken = { [TOKEN_PATH]: `${ID_TOKEN}\n` };
@@ -119,7 +109,7 @@ describe('keyless configuration refused at start, naming the variables', () => {
       ['HUAWEICLOUD_IAM_ENDPOINT'],
     ],
   ])('%s', (_case, overrides, files, expected) => {
-    const error = configError(overrides, files);
+    const error = configErrorOf(() => load(overrides, files));
     for (const text of expected) expect(error.message).toContain(text);
     expect(error.message).not.toContain('SECRET');
     expect(error.message).not.toMatch(/[\r\n]/);

@@ -1,5 +1,6 @@
 // IAM's ID-token exchange in the simulator: what it accepts, and every check
 // that refuses, with IAM's answer.
+import { createHash } from 'node:crypto';
 import { startApigSimulator } from '../../support/apig-simulator/index.ts';
 import type { ApigSimulator } from '../../support/apig-simulator/index.ts';
 import { ID_TOKEN_EXCHANGE_PATH } from '../../support/apig-simulator/iam-id-token.ts';
@@ -87,8 +88,17 @@ describe('the ID-token exchange accepts a valid token', () => {
       expect(Date.parse(body.token.expires_at)).toBe(clock.now() + HOUR);
       expect(body.token.project.id).toBe(sim.projectId);
       expect((await showCertificate(token as string)).status).toBe(200);
+      expect(sim.issuedTokens()).toEqual([token]);
     },
   );
+
+  it('the request log names the presented ID token by its SHA-256, never the token', async () => {
+    const jwt = rsa.sign(claims());
+    await exchange(jwt);
+    const entry = sim.requests().at(-1)!;
+    expect(entry.idTokenSha256).toBe(createHash('sha256').update(jwt).digest('hex'));
+    expect(JSON.stringify(entry)).not.toContain(jwt.split('.')[2]);
+  });
 
   it('without a scope the token is unscoped and APIG refuses it (APIG.1003)', async () => {
     const res = await exchange(rsa.sign(claims()), { projectId: undefined });
