@@ -2,9 +2,13 @@
 // HTTP probes and metrics, and an orderly exit on SIGTERM.
 import { KubeConfig } from '@kubernetes/client-node';
 import { createApigClient } from './apig/index.ts';
+import { DEFAULT_TIMEOUT_MS } from './apig/http.ts';
+import { DEFAULT_RATE_LIMIT } from './apig/rate-limit.ts';
 import { hasErrorKind } from './common/errors.ts';
-import { apigClientOptions, describeConfig, loadConfig } from './config/index.ts';
+import { apigClientOptions, describeConfig, loadOperatorConfig } from './config/index.ts';
 import { CertificateController } from './controller/controller.ts';
+import { providerClientFactory } from './controller/providers/client-factory.ts';
+import { ProviderRegistry } from './controller/providers/registry.ts';
 import { EventRecorder } from './kube/event-recorder.ts';
 import { KubeClient } from './kube/kube-client.ts';
 import { LeaderElector, leaderIdentity } from './kube/leader-election.ts';
@@ -24,7 +28,7 @@ const loaded = { ms: Math.round(performance.now()), rssBytes: process.memoryUsag
 
 function loadConfigOrExit() {
   try {
-    return loadConfig(process.env);
+    return loadOperatorConfig(process.env);
   } catch (error) {
     if (hasErrorKind(error, 'config')) {
       // Before the logger exists: one line, the variable named, no value echoed.
@@ -50,17 +54,37 @@ logger.info(
 const kubeConfig = new KubeConfig();
 kubeConfig.loadFromDefault();
 const kube = new KubeClient(kubeConfig);
-const apig = createApigClient(apigClientOptions(config, logger));
+const environmentApig = config.apig;
+const apig = environmentApig
+  ? createApigClient(apigClientOptions({ apig: environmentApig }, logger))
+  : undefined;
 const metrics = new Metrics();
 const identity = leaderIdentity(config.leaderElection.identity);
+const providers = new ProviderRegistry({
+  client: kube,
+  namespaces: config.watchNamespaces,
+  clusterResourceNamespace: config.clusterResourceNamespace,
+  watchClusterProviders: config.watchClusterProviders,
+  createClient: providerClientFactory({
+    kube,
+    metrics,
+    logger,
+    timeoutMs: environmentApig?.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+    rateLimit: environmentApig?.rateLimit ?? DEFAULT_RATE_LIMIT,
+  }),
+  setReady: (label, ready) => metrics.setProviderReady(label, ready),
+  logger,
+  watchInactivityMs: config.watchInactivityTimeoutMs,
+});
 const controller = new CertificateController({
   client: kube,
   apig,
-  target: {
-    endpoint: config.apig.endpoint,
-    service: config.apig.service,
-    defaultProjectId: config.apig.projectId,
+  target: environmentApig && {
+    endpoint: environmentApig.endpoint,
+    service: environmentApig.service,
+    defaultProjectId: environmentApig.projectId,
   },
+  providers,
   namespaces: config.watchNamespaces,
   events: new EventRecorder({ client: kube, component: COMPONENT, instance: identity, logger }),
   metrics,
@@ -92,18 +116,22 @@ const http = new OperatorHttpServer({
     // A replica that can never lead is not ready: say why instead of idling.
     const blocked = elector?.blocked;
     if (blocked !== undefined) return { ready: false, reason: blocked };
-    return controller.hasSynced() ? { ready: true } : { ready: false, reason: 'caches not synced' };
+    return controller.hasSynced() && providers.hasSynced()
+      ? { ready: true }
+      : { ready: false, reason: 'caches not synced' };
   },
 });
 const address = await http.start(config.http.port, config.http.host);
 logger.info({ port: address.port }, 'serving /healthz, /readyz and /metrics');
 
 controller.startWatches();
+providers.startWatches();
 
 function startLeading(leadership: AbortSignal): void {
   metrics.setLeader(true);
-  leading = controller
-    .lead(AbortSignal.any([leadership, shutdown.signal]))
+  const signal = AbortSignal.any([leadership, shutdown.signal]);
+  leading = Promise.all([controller.lead(signal), providers.lead(signal)])
+    .then(() => undefined)
     .catch((error: unknown) => {
       // A bug, not a bad resource (those end in status): restart clean.
       logger.error({ err: error }, 'controller stopped unexpectedly; exiting');
@@ -143,7 +171,13 @@ function stop(reason: string): Promise<void> {
     // Release the lease only after in-flight work has drained.
     await elector?.stop();
     await campaign;
-    await Promise.all([controller.stopWatches(), apig.close(), http.close()]);
+    await Promise.all([
+      controller.stopWatches(),
+      providers.stopWatches(),
+      apig?.close(),
+      providers.close(),
+      http.close(),
+    ]);
     await kube.close();
     logger.info('stopped');
     logger.flush();

@@ -1,7 +1,8 @@
 // The operator's API, apig.certsync.io/v1alpha1, as crds/ defines it: the one
 // source of its group, version, kinds, spec and status types and enums. It
-// imports nothing, so every layer (kube/, controller/, observability/, tests)
+// imports nothing outside src/api/, so every layer (kube/, controller/, observability/, tests)
 // may use it. test/unit/api/crd.test.ts holds it against the CRD YAML.
+import type { ProviderReference } from './providers.ts';
 
 export const GROUP = 'apig.certsync.io';
 export const VERSION = 'v1alpha1';
@@ -80,6 +81,8 @@ export interface ApigCertificateSpec {
   suspend?: boolean;
   domains?: DomainSpec[];
   deletionPolicy?: DeletionPolicy;
+  /** Absent: the operator's environment configuration. */
+  providerRef?: ProviderReference;
 }
 
 /** metav1.Condition */
@@ -149,7 +152,7 @@ export interface ApigCertificateResource {
  * compiler refuse a list that misses a field, names one the type lacks, or
  * marks one wrongly, so the CRD test can compare these lists with the YAML.
  */
-type FieldPresence<T> = {
+export type FieldPresence<T> = {
   readonly [K in keyof T]-?: object extends Pick<T, K> ? 'optional' : 'required';
 };
 
@@ -166,6 +169,7 @@ export const APIG_CERTIFICATE_SPEC_FIELDS = {
   suspend: 'optional',
   domains: 'optional',
   deletionPolicy: 'optional',
+  providerRef: 'optional',
 } as const satisfies FieldPresence<ApigCertificateSpec>;
 
 export const DOMAIN_SPEC_FIELDS = {

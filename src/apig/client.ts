@@ -30,7 +30,7 @@ export { SERVICE_PATH_SEGMENT } from './request.ts';
 export type { ApigClientOptions, ApigCredentials, ApigService } from './request.ts';
 
 /** The largest page APIG serves; lists are read in pages of this size. */
-const MAX_PAGE_SIZE = 500;
+export const MAX_PAGE_SIZE = 500;
 
 /** Which certificate a call is about. */
 export interface CertificateTarget {

@@ -57,6 +57,11 @@ const CREDENTIAL_METHODS: readonly CredentialMethod[] = [
   },
 ];
 
+/** Every credential variable of every method: none set (and no APIG_ENDPOINT) means no environment APIG configuration. */
+export const CREDENTIAL_VARIABLES: readonly string[] = [
+  ...new Set(CREDENTIAL_METHODS.flatMap((m) => m.variables)),
+];
+
 /** Set with either of two methods (the IAM endpoint): says nothing about which one is meant. */
 const SHARED_VARIABLES: ReadonlySet<string> = new Set(
   CREDENTIAL_METHODS.flatMap((m) => m.variables).filter((v, i, all) => all.indexOf(v) !== i),

@@ -1,6 +1,6 @@
 // The start-up log line's view of the configuration: every setting, no secret.
 import type { ApigCredentials } from '../apig/client.ts';
-import type { OperatorConfig } from './types.ts';
+import type { ApigSettings, OperatorConfig } from './types.ts';
 
 export const SECRET_SET = '[set]';
 
@@ -36,10 +36,11 @@ function describeCredentials(credentials: Readonly<ApigCredentials>): Record<str
 }
 
 /** A summary for the start-up log line: every setting, secrets replaced by '[set]', no CA PEM. */
-export function describeConfig(config: OperatorConfig): Record<string, unknown> {
-  const { caPem: _caPem, credentials, ...apig } = config.apig;
+export function describeConfig(
+  config: OperatorConfig<ApigSettings | undefined>,
+): Record<string, unknown> {
   return {
-    apig: { ...apig, credentials: describeCredentials(credentials) },
+    apig: describeApig(config.apig),
     watchNamespaces: config.watchNamespaces.length > 0 ? [...config.watchNamespaces] : 'all',
     logLevel: config.logLevel,
     leaderElection: { ...config.leaderElection },
@@ -49,5 +50,13 @@ export function describeConfig(config: OperatorConfig): Record<string, unknown> 
     reconcileConcurrency: config.reconcileConcurrency,
     driftCheckIntervalMs: config.driftCheckIntervalMs,
     dryRun: config.dryRun,
+    clusterResourceNamespace: config.clusterResourceNamespace ?? 'none',
+    watchClusterProviders: config.watchClusterProviders,
   };
+}
+
+function describeApig(settings: ApigSettings | undefined): Record<string, unknown> | string {
+  if (settings === undefined) return 'none (providers only)';
+  const { caPem: _caPem, credentials, ...apig } = settings;
+  return { ...apig, credentials: describeCredentials(credentials) };
 }

@@ -8,7 +8,7 @@ import type { LevelWithSilent } from 'pino';
 import type { ApigClientOptions, ApigService } from '../apig/client.ts';
 import type { Logger } from '../log.ts';
 import { caBundle } from './ca.ts';
-import { credentials } from './credentials.ts';
+import { CREDENTIAL_VARIABLES, credentials } from './credentials.ts';
 import { Environment, fail, quote, type ReadTextFile } from './env.ts';
 import {
   CONTROL_CHARACTER,
@@ -77,6 +77,14 @@ function projectId(env: Environment, warnings: string[]): string | undefined {
     );
   }
   return raw;
+}
+
+/** No APIG_ENDPOINT and no credential variable: the operator serves providers only. */
+function noEnvironmentApig(env: Environment): boolean {
+  return (
+    env.text('APIG_ENDPOINT') === undefined &&
+    CREDENTIAL_VARIABLES.every((name) => env.secret(name) === undefined)
+  );
 }
 
 function apigSettings(env: Environment, warnings: string[]): ApigSettings {
@@ -212,15 +220,53 @@ export function loadConfig(
   env: NodeJS.ProcessEnv,
   readFile: ReadTextFile = readFileSync,
 ): OperatorConfig {
-  const environment = new Environment(env, readFile);
+  return readConfig(new Environment(env, readFile), (environment, warnings) =>
+    apigSettings(environment, warnings),
+  );
+}
+
+/**
+ * loadConfig for the operator itself: without APIG_ENDPOINT and any
+ * credential variable there is no environment APIG configuration, and only
+ * ApigCertificates with spec.providerRef can be served.
+ */
+export function loadOperatorConfig(
+  env: NodeJS.ProcessEnv,
+  readFile: ReadTextFile = readFileSync,
+): OperatorConfig<ApigSettings | undefined> {
+  return readConfig(new Environment(env, readFile), (environment, warnings) => {
+    if (!noEnvironmentApig(environment)) return apigSettings(environment, warnings);
+    warnings.push(
+      'no environment APIG configuration (APIG_ENDPOINT, credentials): only ApigCertificates with spec.providerRef are served',
+    );
+    return undefined;
+  });
+}
+
+function clusterResourceNamespace(env: Environment): string | undefined {
+  const explicit = env.text('CLUSTER_RESOURCE_NAMESPACE');
+  if (explicit !== undefined) return parseNamespace('CLUSTER_RESOURCE_NAMESPACE', explicit);
+  return podNamespace(env);
+}
+
+function watchClusterProviders(env: Environment): boolean {
+  const raw = env.text('WATCH_CLUSTER_PROVIDERS');
+  if (raw !== undefined) return parseBoolean('WATCH_CLUSTER_PROVIDERS', raw);
+  return env.text('WATCH_NAMESPACES') === undefined;
+}
+
+function readConfig<Apig extends ApigSettings | undefined>(
+  environment: Environment,
+  apig: (environment: Environment, warnings: string[]) => Apig,
+): OperatorConfig<Apig> {
   const warnings: string[] = [];
   const resync = environment.text('RESYNC_PERIOD');
   const inactivity = environment.text('WATCH_INACTIVITY_TIMEOUT');
   const concurrency = environment.text('RECONCILE_CONCURRENCY');
   const driftInterval = environment.text('DRIFT_CHECK_INTERVAL');
   const dryRun = environment.text('DRY_RUN');
-  const config: OperatorConfig = {
-    apig: apigSettings(environment, warnings),
+  const config: OperatorConfig<Apig> = {
+    apig: apig(environment, warnings),
     watchNamespaces: watchNamespaces(environment),
     logLevel: logLevel(environment),
     leaderElection: leaderElection(environment, warnings),
@@ -238,12 +284,17 @@ export function loadConfig(
         ? 3_600_000
         : parseDurationSetting('DRIFT_CHECK_INTERVAL', driftInterval, 1_000, { allowZero: true }),
     dryRun: dryRun === undefined ? false : parseBoolean('DRY_RUN', dryRun),
+    clusterResourceNamespace: clusterResourceNamespace(environment),
+    watchClusterProviders: watchClusterProviders(environment),
     warnings,
   };
   return deepFreeze(config);
 }
 
 /** The options for createApigClient: the validated settings plus the logger. */
-export function apigClientOptions(config: OperatorConfig, logger: Logger): ApigClientOptions {
+export function apigClientOptions(
+  config: { readonly apig: ApigSettings },
+  logger: Logger,
+): ApigClientOptions {
   return { ...config.apig, logger };
 }

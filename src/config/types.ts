@@ -43,8 +43,13 @@ export interface HttpSettings {
   readonly host: string;
 }
 
-export interface OperatorConfig {
-  readonly apig: ApigSettings;
+/**
+ * `Apig` is `ApigSettings | undefined` for `loadOperatorConfig`: an operator
+ * that serves only ApigProviders / ClusterApigProviders has no environment
+ * APIG configuration.
+ */
+export interface OperatorConfig<Apig extends ApigSettings | undefined = ApigSettings> {
+  readonly apig: Apig;
   /** Empty: all namespaces. */
   readonly watchNamespaces: readonly string[];
   readonly logLevel: LevelWithSilent;
@@ -58,6 +63,17 @@ export interface OperatorConfig {
   readonly driftCheckIntervalMs: number;
   /** DRY_RUN: every decision computed and reported, no APIG write. */
   readonly dryRun: boolean;
+  /**
+   * CLUSTER_RESOURCE_NAMESPACE, else the pod's own namespace: where
+   * ClusterApigProviders' Secrets and ServiceAccounts are. Undefined outside a
+   * cluster without it.
+   */
+  readonly clusterResourceNamespace: string | undefined;
+  /**
+   * WATCH_CLUSTER_PROVIDERS; default true when all namespaces are watched. A
+   * namespaced install (a Role, no ClusterRole) may not list cluster-scoped kinds.
+   */
+  readonly watchClusterProviders: boolean;
   /** Accepted but worth a warning in the log at start. */
   readonly warnings: readonly string[];
 }

@@ -22,6 +22,9 @@ export const REASONS = {
   /** Planned condition reasons under DRY_RUN. */
   dryRunWrites: 'WritesPlanned',
   dryRunNothing: 'NothingToWrite',
+  providerNotFound: 'ProviderNotFound',
+  providerNotReady: 'ProviderNotReady',
+  noDefaultProvider: 'NoDefaultProvider',
   apig: {
     invalidInput: 'ApigRejected',
     notFound: 'ApigCertificateNotFound',

@@ -13,7 +13,15 @@ import { ResourceWatch } from '../kube/resource-watch.ts';
 import { runWorkers, WorkQueue, type HandlerResult } from '../kube/work-queue.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import { APIG_CERTIFICATE_RESOURCE, type ApigCertificateResource } from '../api/v1alpha1.ts';
+import type { ProviderKind } from '../api/providers.ts';
 import { InputReader } from './inputs.ts';
+import type { ProviderRegistry } from './providers/registry.ts';
+import {
+  providerReferencesOf,
+  routeOf,
+  type EnvironmentApig,
+  type Route,
+} from './providers/route.ts';
 import { AcceptedContentLedger } from './ledger.ts';
 import { cleanUpApig, finalizersAfter, finalizerStep } from './lifecycle/cleanup.ts';
 import { ownershipIndex, type OwnershipIndex } from './lifecycle/ownership.ts';
@@ -26,8 +34,11 @@ import { timedApig } from './timed-apig.ts';
 
 export interface ControllerOptions {
   client: KubeClient;
-  apig: LifecycleApig;
-  target: ReconcileInput['apig'];
+  /** The environment configuration's client; absent when the operator serves providers only. */
+  apig?: LifecycleApig | undefined;
+  target?: ReconcileInput['apig'] | undefined;
+  /** ApigProviders and ClusterApigProviders, for resources with spec.providerRef. */
+  providers?: ProviderRegistry | undefined;
   /** WATCH_NAMESPACES; empty means all namespaces. */
   namespaces: readonly string[];
   events: EventRecorder;
@@ -46,6 +57,20 @@ export interface ControllerOptions {
   clock?: Clock;
 }
 
+/** For a resource without a route: reconcile stops at `unavailable` before any call. */
+const unrouted = (): Promise<never> => Promise.reject(new Error('no APIG route for this resource'));
+const NO_APIG: LifecycleApig = {
+  updateCertificate: unrouted,
+  createCertificate: unrouted,
+  showCertificate: unrouted,
+  listCertificates: unrouted,
+  deleteCertificate: unrouted,
+  attachDomains: unrouted,
+  detachDomains: unrouted,
+  listAttachedDomains: unrouted,
+};
+const NO_TARGET: ReconcileInput['apig'] = { endpoint: '', service: 'apig' };
+
 export class CertificateController {
   readonly #options: ControllerOptions;
   readonly #clock: Clock;
@@ -53,7 +78,11 @@ export class CertificateController {
   readonly #certificates: ResourceWatch<ApigCertificateResource>;
   readonly #secrets: ResourceWatch<MetadataStub>;
   readonly #configMaps: ResourceWatch<MetadataStub>;
-  readonly #apig: LifecycleApig;
+  readonly #environment: EnvironmentApig | undefined;
+  /** Provider → the resources that name it in spec.providerRef. */
+  readonly #providerIndex = new ReferenceIndex<ApigCertificateResource, ProviderKind>(
+    providerReferencesOf,
+  );
   readonly #inputs: InputReader;
   readonly #publisher: Publisher;
   /** See ledger.ts for the one-PUT-per-content guarantee this takes part in. */
@@ -81,7 +110,10 @@ export class CertificateController {
       ...common,
       resource: SECRETS,
       metadataOnly: true,
-      onEvent: (event) => this.#onReferencedEvent('Secret', event),
+      onEvent: (event) => {
+        this.#onReferencedEvent('Secret', event);
+        options.providers?.onSecretEvent(event);
+      },
     });
     this.#configMaps = new ResourceWatch<MetadataStub>({
       ...common,
@@ -90,9 +122,15 @@ export class CertificateController {
       onEvent: (event) => this.#onReferencedEvent('ConfigMap', event),
     });
     this.#inputs = new InputReader({ client, cached: (key) => this.#certificates.get(key) });
-    const { metrics, apig, events } = options;
+    const { metrics, apig, target, events } = options;
     this.#publisher = new Publisher({ client, events, metrics });
-    this.#apig = timedApig(apig, metrics);
+    this.#environment = apig && target ? { target, apig: timedApig(apig, metrics) } : undefined;
+    options.providers?.onChange((id) => {
+      const ref = { kind: id.kind, namespace: id.namespace ?? '', name: id.name };
+      // A provider's endpoint or project is part of each resource's target identity.
+      this.#ownership = undefined;
+      for (const key of this.#providerIndex.owners(ref)) this.#queue?.add(key);
+    });
     metrics.setQueueDepthSource(() => this.#queue?.length ?? 0);
     metrics.addWatchSource('apigcertificates', () => this.#certificates.stats());
     metrics.addWatchSource('secrets', () => this.#secrets.stats());
@@ -151,6 +189,7 @@ export class CertificateController {
 
   #onCertificateEvent(event: WatchEvent<ApigCertificateResource>): void {
     this.#index.applyOwnerEvent(event);
+    this.#providerIndex.applyOwnerEvent(event);
     const { metadata } = event.object;
     if (event.type === 'delete') {
       // A resource refused as DuplicateTarget may take over now.
@@ -193,7 +232,13 @@ export class CertificateController {
         done('unchanged');
         return {};
       }
-      const current = await this.#finalize(resource, signal);
+      const route = routeOf(resource, this.#environment, this.#options.providers);
+      if (route.kind === 'pending') {
+        // The registry enqueues this resource once its provider is checked.
+        done('unchanged');
+        return {};
+      }
+      const current = await this.#finalize(resource, route, signal);
       if (current.kind !== 'reconcile') {
         if (current.kind === 'conflict') return { requeueAfterMs: 0 };
         if (current.kind === 'gone') this.#forget(key, namespace, name);
@@ -204,7 +249,8 @@ export class CertificateController {
       const input: LifecycleInput = {
         resource: current.resource,
         ...(await this.#inputs.referenced(current.resource, signal)),
-        apig: this.#options.target,
+        apig: route.kind === 'ready' ? route.target : NO_TARGET,
+        ...(route.kind === 'unavailable' ? { unavailable: route } : {}),
         now: new Date(this.#clock.now()),
         retryRefusedAfterMs: this.#options.resyncPeriodMs,
         acceptedEarlier: this.#ledger.unrecorded(key),
@@ -213,7 +259,11 @@ export class CertificateController {
         readBackFirst: this.#readBack.has(key),
         dryRun: this.#options.dryRun,
       };
-      outcome = await reconcileLifecycle(input, this.#apig, signal);
+      outcome = await reconcileLifecycle(
+        input,
+        route.kind === 'ready' ? route.apig : NO_APIG,
+        signal,
+      );
       if (outcome.accepted) this.#ledger.accepted(key, outcome.accepted);
       if (outcome.error?.outcomeUnknown) this.#readBack.add(key);
       else if (outcome.result !== 'apig_error') this.#readBack.delete(key);
@@ -274,7 +324,10 @@ export class CertificateController {
   }
 
   #owners(): OwnershipIndex {
-    this.#ownership ??= ownershipIndex(this.#certificates.list(), () => this.#options.target);
+    this.#ownership ??= ownershipIndex(this.#certificates.list(), (resource) => {
+      const route = routeOf(resource, this.#environment, this.#options.providers);
+      return route.kind === 'ready' ? route.target : NO_TARGET;
+    });
     return this.#ownership;
   }
 
@@ -285,6 +338,7 @@ export class CertificateController {
    */
   async #finalize(
     resource: ApigCertificateResource,
+    route: Exclude<Route, { kind: 'pending' }>,
     signal: AbortSignal,
   ): Promise<
     | { kind: 'reconcile'; resource: ApigCertificateResource }
@@ -295,12 +349,16 @@ export class CertificateController {
     const deleting = resource.metadata.deletionTimestamp !== undefined;
     if (step.kind === 'none') return deleting ? { kind: 'done' } : { kind: 'reconcile', resource };
     if (step.kind === 'cleanUp' && !this.#options.dryRun) {
-      const projectId = resource.spec.projectId ?? this.#options.target.defaultProjectId;
+      if (route.kind !== 'ready') {
+        const error = new Error(`cleaning up APIG before deletion: ${route.message}`);
+        return { kind: 'failed', error };
+      }
+      const projectId = resource.spec.projectId ?? route.target.defaultProjectId;
       const refusal = await cleanUpApig(
         step,
         resource.status?.certificateId,
         projectId,
-        this.#apig,
+        route.apig,
         signal,
       );
       if (refusal) {

@@ -27,6 +27,8 @@ export interface ReconcileInput {
   /** PEM text of spec.trustedRootCA, present when the spec names one. */
   trustedRootCA?: Lookup<string> | undefined;
   apig: { endpoint: string; service: ApigService; defaultProjectId?: string | undefined };
+  /** No APIG to send to (the provider is missing or not ready, no default): Ready=False, no call. */
+  unavailable?: { reason: string; message: string } | undefined;
   now: Date;
   /** A permanent APIG refusal older than this is tried once more (the resync period). */
   retryRefusedAfterMs: number;
@@ -118,6 +120,7 @@ export function checkInputs(input: ReconcileInput): CheckedInputs | ReconcileOut
   const { resource, now } = input;
   const { spec } = resource;
 
+  if (input.unavailable) return invalid(input, input.unavailable.reason, input.unavailable.message);
   const projectId = spec.projectId ?? input.apig.defaultProjectId;
   if (!projectId) {
     return invalid(

@@ -1,12 +1,15 @@
-// The controller's APIG: each lifecycle call counted and timed by operation.
+// The controller's APIG: each lifecycle call counted and timed by operation and provider.
 import type { ApigOperation } from '../apig/index.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { LifecycleApig } from './lifecycle/run.ts';
 
-/** Each APIG call counted and timed by operation (metrics.timeApigCall). */
-export function timedApig(apig: LifecycleApig, metrics: Metrics): LifecycleApig {
+/**
+ * Each APIG call counted and timed by operation and provider
+ * (metrics.timeApigCall; the environment configuration when `provider` is absent).
+ */
+export function timedApig(apig: LifecycleApig, metrics: Metrics, provider?: string): LifecycleApig {
   const time = <T>(operation: ApigOperation, call: () => Promise<T>, signal?: AbortSignal) =>
-    metrics.timeApigCall(operation, call, signal);
+    metrics.timeApigCall(operation, call, signal, provider);
   return {
     updateCertificate: (target, body, signal) =>
       time('updateCertificate', () => apig.updateCertificate(target, body, signal), signal),

@@ -9,6 +9,8 @@ import { systemClock, type Clock } from '../common/clock.ts';
 import type { ReconcileResult } from '../controller/reconcile.ts';
 
 export const METRIC_PREFIX = 'apig_cert_operator_';
+/** The `provider` label of calls made with the environment configuration. */
+export const ENVIRONMENT_PROVIDER = 'environment';
 
 /** `ok`, the ApigError kind, or `error` for anything that is not an ApigError. */
 export type ApigCallOutcome = 'ok' | ApigErrorKind | 'error';
@@ -56,8 +58,9 @@ export class Metrics {
   readonly #clock: Clock;
   readonly #reconciles: Counter<'result'>;
   readonly #reconcileSeconds: Histogram<'result'>;
-  readonly #apigCalls: Counter<'operation' | 'outcome'>;
-  readonly #apigCallSeconds: Histogram<'operation' | 'outcome'>;
+  readonly #apigCalls: Counter<'operation' | 'outcome' | 'provider'>;
+  readonly #apigCallSeconds: Histogram<'operation' | 'outcome' | 'provider'>;
+  readonly #providerReady: Gauge<'provider'>;
   readonly #leader: Gauge;
   readonly #notAfter: Gauge<'namespace' | 'name' | 'certificate_id'>;
   readonly #ready: Gauge<'namespace' | 'name'>;
@@ -86,14 +89,14 @@ export class Metrics {
     });
     this.#apigCalls = new Counter({
       name: `${METRIC_PREFIX}apig_requests_total`,
-      help: 'APIG / ROMA Connect API calls by operation and outcome (ok or the error kind).',
-      labelNames: ['operation', 'outcome'],
+      help: 'APIG / ROMA Connect API calls by operation, outcome (ok or the error kind) and provider.',
+      labelNames: ['operation', 'outcome', 'provider'],
       registers,
     });
     this.#apigCallSeconds = new Histogram({
       name: `${METRIC_PREFIX}apig_request_duration_seconds`,
-      help: 'Time one APIG call took, rate-limit wait included, by operation and outcome.',
-      labelNames: ['operation', 'outcome'],
+      help: 'Time one APIG call took, rate-limit wait included, by operation, outcome and provider.',
+      labelNames: ['operation', 'outcome', 'provider'],
       buckets: APIG_CALL_BUCKETS,
       registers,
     });
@@ -153,6 +156,12 @@ export class Metrics {
       labelNames: ['kind'],
       registers,
     });
+    this.#providerReady = new Gauge({
+      name: 'apig_provider_ready',
+      help: '1 when the ApigProvider (namespace/name) or ClusterApigProvider (cluster/name) is Ready, else 0.',
+      labelNames: ['provider'],
+      registers,
+    });
     if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry });
   }
 
@@ -171,12 +180,14 @@ export class Metrics {
   /**
    * Runs one APIG call, counting and timing it by outcome; its result or error
    * passes through. A call that fails after `signal` aborted is not counted:
-   * cancellation says nothing about APIG.
+   * cancellation says nothing about APIG. `provider` is the provider's label,
+   * `environment` for the environment configuration's client.
    */
   async timeApigCall<T>(
     operation: ApigOperation,
     call: () => Promise<T>,
     signal?: AbortSignal,
+    provider = ENVIRONMENT_PROVIDER,
   ): Promise<T> {
     const started = this.#clock.now();
     let outcome: ApigCallOutcome = 'ok';
@@ -187,8 +198,8 @@ export class Metrics {
       throw error;
     } finally {
       if (outcome === 'ok' || !signal?.aborted) {
-        this.#apigCalls.inc({ operation, outcome });
-        this.#apigCallSeconds.observe({ operation, outcome }, this.#seconds(started));
+        this.#apigCalls.inc({ operation, outcome, provider });
+        this.#apigCallSeconds.observe({ operation, outcome, provider }, this.#seconds(started));
       }
     }
   }
@@ -229,6 +240,12 @@ export class Metrics {
   /** A read-back found APIG different from the Secret (serial, notAfter, deleted, domain). */
   countDrift(kind: string): void {
     this.#drift.inc({ kind });
+  }
+
+  /** A provider's readiness; undefined (not checked yet, or gone) removes its series. */
+  setProviderReady(provider: string, ready: boolean | undefined): void {
+    if (ready === undefined) this.#providerReady.remove({ provider });
+    else this.#providerReady.set({ provider }, ready ? 1 : 0);
   }
 
   /** The resource is gone: its series go with it. */

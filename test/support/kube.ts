@@ -61,6 +61,8 @@ export function installCrds(): void {
     '--for=condition=Established',
     '--timeout=60s',
     'crd/apigcertificates.apig.certsync.io',
+    'crd/apigproviders.apig.certsync.io',
+    'crd/clusterapigproviders.apig.certsync.io',
   );
 }
 

@@ -10,9 +10,12 @@ import { eventually } from '../../support/eventually.ts';
 import { createScenario, type Scenario } from '../../support/scenario.ts';
 import { RecordingProxy } from '../install/recording-proxy.ts';
 import {
+  createProofProviders,
   createTrustedRootCertificate,
+  deleteProofProviders,
   expectExactlyGranted,
   expectFirstSync,
+  expectProvidersChecked,
   explained as explained_,
   leaseHolder,
 } from '../install/rbac-proof.ts';
@@ -51,6 +54,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  await deleteProofProviders(s);
   await s.close();
   await proxy.close();
   helmOk(['uninstall', RELEASE, '--namespace', s.namespace]);
@@ -63,11 +67,14 @@ describe("the operator with exactly the chart's RBAC", () => {
     await s.writeTlsSecret('shop-tls', await s.issue());
     await s.createCertificate('shop', { certificateId: 'cert-shop', name: 'shop_cert' });
     const clientCaPem = await createTrustedRootCertificate(s, INSTANCE_ID);
+    await createProofProviders(s);
     operator = s.startOperator({
       KUBECONFIG: await serviceAccountKubeconfig(s.namespace, NAME, proxy.url),
       POD_NAME,
+      WATCH_CLUSTER_PROVIDERS: 'true',
     });
     await expectFirstSync(s, () => operator, clientCaPem);
+    await expectProvidersChecked(s);
     expect(leaseHolder(s.namespace).startsWith(`${POD_NAME}_`)).toBe(true);
   });
 

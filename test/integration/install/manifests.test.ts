@@ -356,7 +356,7 @@ describe('components', () => {
       expect(rule('ApigCertificateNotReady').for).toBe('30m');
       const { text } = await exportedMetrics();
       expect(text).toContain(
-        'apig_cert_operator_apig_requests_total{operation="updateCertificate",outcome="ok"} 1',
+        'apig_cert_operator_apig_requests_total{operation="updateCertificate",outcome="ok",provider="environment"} 1',
       );
     });
   });
@@ -368,9 +368,12 @@ describe('deploy/examples', () => {
   it('has the examples users look for', () => {
     expect(files.sort()).toEqual([
       'cert-manager-certificate.yaml',
+      'cluster-provider.yaml',
       'instance-certificate.yaml',
+      'keyless-provider.yaml',
       'roma-connect.yaml',
       'sm2-certificate.yaml',
+      'tenant-provider.yaml',
       'trusted-root-ca.yaml',
     ]);
   });

@@ -12,6 +12,7 @@ import { createCA } from '../../support/certs.ts';
 import { eventually } from '../../support/eventually.ts';
 import type { OperatorProcess } from '../../support/operator.ts';
 import type { Scenario } from '../../support/scenario.ts';
+import { Providers, clusterProvider, namespacedProvider } from '../../support/providers.ts';
 import type { RecordedRequest } from './recording-proxy.ts';
 import { LEASE_NAME, kubectlOk, permission, type grantedPermissions } from './support.ts';
 
@@ -51,6 +52,37 @@ export async function createTrustedRootCertificate(
     },
   });
   return clientCa.certPem;
+}
+
+/** The ApigProvider and ClusterApigProvider whose checks use the provider permissions. */
+function proofProviders(s: Scenario) {
+  return [namespacedProvider(s.namespace, 'proof'), clusterProvider(`proof-${s.namespace}`)];
+}
+
+/**
+ * An ApigProvider and a ClusterApigProvider: the operator lists and watches
+ * both kinds and writes both statuses (their Secret does not exist, so
+ * nothing is sent to APIG). Delete them with deleteProofProviders.
+ */
+export async function createProofProviders(s: Scenario): Promise<void> {
+  const providers = new Providers(s.objects, s.core);
+  const spec = {
+    endpoint: s.simulator.url,
+    projectId: s.simulator.projectId,
+    auth: { accessKey: { secretRef: { name: 'proof-keys' } } },
+  };
+  for (const id of proofProviders(s)) await providers.create(id, spec);
+}
+
+/** Both proof providers carry the operator's Ready condition (it could not sign in). */
+export async function expectProvidersChecked(s: Scenario): Promise<void> {
+  const providers = new Providers(s.objects, s.core);
+  for (const id of proofProviders(s)) await providers.waitForReady(id, 'False');
+}
+
+export async function deleteProofProviders(s: Scenario): Promise<void> {
+  const providers = new Providers(s.objects, s.core);
+  await providers.delete(proofProviders(s)[1]!).catch(() => undefined);
 }
 
 /** Who holds the operator's Lease in a namespace ('' once released). */

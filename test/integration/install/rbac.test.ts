@@ -12,9 +12,12 @@ import { eventually } from '../../support/eventually.ts';
 import { createScenario, sleep, type Scenario } from '../../support/scenario.ts';
 import { RecordingProxy } from './recording-proxy.ts';
 import {
+  createProofProviders,
   createTrustedRootCertificate,
+  deleteProofProviders,
   expectExactlyGranted,
   expectFirstSync,
+  expectProvidersChecked,
   leaseHolder,
 } from './rbac-proof.ts';
 import {
@@ -48,6 +51,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  await deleteProofProviders(s);
   await s.close();
   await proxy.close();
   removeScratch();
@@ -65,6 +69,7 @@ describe('the operator with exactly the deploy/ RBAC', () => {
     await s.createCertificate('shop', { certificateId: 'cert-shop', name: 'shop_cert' });
 
     clientCaPem = await createTrustedRootCertificate(s, INSTANCE_ID);
+    await createProofProviders(s);
 
     const kubeconfig = await serviceAccountKubeconfig(
       OPERATOR_NAMESPACE,
@@ -75,9 +80,11 @@ describe('the operator with exactly the deploy/ RBAC', () => {
       KUBECONFIG: kubeconfig,
       POD_NAME,
       LEADER_ELECTION_NAMESPACE: OPERATOR_NAMESPACE,
+      WATCH_CLUSTER_PROVIDERS: 'true',
     });
 
     await expectFirstSync(s, operatorProcess, clientCaPem);
+    await expectProvidersChecked(s);
   });
 
   it('holds the leader Lease in the operator namespace', () => {

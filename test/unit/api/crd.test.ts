@@ -1,12 +1,7 @@
 // src/api/v1alpha1.ts against the CRD the cluster serves: a field or enum value
 // added on one side only fails here (the field lists are compile-checked
 // against the TypeScript interfaces, so together the two cannot drift).
-import { readFileSync } from 'node:fs';
-import {
-  loadYaml,
-  type V1CustomResourceDefinition,
-  type V1JSONSchemaProps,
-} from '@kubernetes/client-node';
+import { enumOf, presence, readCrd, sorted } from './crd-schema.ts';
 import {
   ALGORITHM_TYPES,
   APIG_CERTIFICATE_KIND,
@@ -26,46 +21,9 @@ import {
   TRUSTED_ROOT_CA_FIELDS,
   VERSION,
 } from '../../../src/api/v1alpha1.ts';
+import { PROVIDER_KINDS, PROVIDER_REFERENCE_FIELDS } from '../../../src/api/providers.ts';
 
-const crd = loadYaml<V1CustomResourceDefinition>(
-  readFileSync(
-    new URL('../../../crds/apig.certsync.io_apigcertificates.yaml', import.meta.url),
-    'utf8',
-  ),
-);
-const root = crd.spec.versions.find((version) => version.name === VERSION)?.schema?.openAPIV3Schema;
-
-/** The schema at a path of property names; `[]` steps into array items. */
-function schemaAt(path: string): V1JSONSchemaProps {
-  let schema: V1JSONSchemaProps | undefined = root;
-  for (const step of path.split('.')) {
-    schema =
-      step === '[]' ? (schema?.items as V1JSONSchemaProps | undefined) : schema?.properties?.[step];
-  }
-  if (schema === undefined) throw new Error(`the CRD has no schema at ${path}`);
-  return schema;
-}
-
-/**
- * loadYaml deserializes a CRD into client-node's model, which names `enum`
- * `_enum`, but keeps `items` (typed any) as written.
- */
-function enumOf(schema: V1JSONSchemaProps): unknown[] {
-  return schema._enum ?? (schema as { enum?: unknown[] }).enum ?? [];
-}
-
-/** A schema's fields as the TypeScript lists mark them. */
-function presence(schema: V1JSONSchemaProps): Record<string, 'required' | 'optional'> {
-  const required = new Set(schema.required ?? []);
-  return Object.fromEntries(
-    Object.keys(schema.properties ?? {}).map((field) => [
-      field,
-      required.has(field) ? 'required' : 'optional',
-    ]),
-  );
-}
-
-const sorted = (values: readonly unknown[]) => [...values].map(String).sort();
+const { crd, root, schemaAt } = readCrd('apig.certsync.io_apigcertificates.yaml');
 
 describe('the CRD and src/api/v1alpha1.ts', () => {
   it('serve the same resource', () => {
@@ -91,6 +49,7 @@ describe('the CRD and src/api/v1alpha1.ts', () => {
     ['spec.algorithmType', ALGORITHM_TYPES],
     ['spec.deletionPolicy', DELETION_POLICIES],
     ['status.conditions.[].status', CONDITION_STATUSES],
+    ['spec.providerRef.kind', PROVIDER_KINDS],
   ])('allow the same values for %s', (path, values) => {
     expect(sorted(enumOf(schemaAt(path)))).toEqual(sorted(values));
   });
@@ -106,6 +65,7 @@ describe('the CRD and src/api/v1alpha1.ts', () => {
     ['status', APIG_CERTIFICATE_STATUS_FIELDS],
     ['status.domains.[]', DOMAIN_STATUS_FIELDS],
     ['status.conditions.[]', CONDITION_FIELDS],
+    ['spec.providerRef', PROVIDER_REFERENCE_FIELDS],
   ])('declare the same fields, required alike, for %s', (path, fields) => {
     expect(presence(schemaAt(path))).toEqual(fields);
   });

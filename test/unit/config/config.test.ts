@@ -285,6 +285,8 @@ describe('loadConfig defaults', () => {
       reconcileConcurrency: 16,
       driftCheckIntervalMs: 3_600_000,
       dryRun: false,
+      clusterResourceNamespace: undefined,
+      watchClusterProviders: true,
       warnings: [],
     });
   });

@@ -70,7 +70,7 @@ describe('Metrics', () => {
     if (error === undefined) await expect(running).resolves.toBe('answer');
     else await expect(running).rejects.toBe(error);
     if (error !== undefined) expect(apigCallOutcome(error)).toBe(outcome);
-    const labels = { operation: 'updateCertificate', outcome };
+    const labels = { operation: 'updateCertificate', outcome, provider: 'environment' };
     expect(await valueOf(metrics, 'apig_cert_operator_apig_requests_total', labels)).toBe(1);
     const histogram = 'apig_cert_operator_apig_request_duration_seconds';
     expect(await valueOf(metrics, histogram, labels, `${histogram}_sum`)).toBe(1.5);
@@ -90,8 +90,33 @@ describe('Metrics', () => {
     expect((await seriesOf(metrics, 'apig_cert_operator_apig_requests_total')).length).toBe(0);
     // A call that succeeded is counted even if the signal aborted meanwhile.
     await metrics.timeApigCall('updateCertificate', () => Promise.resolve('ok'), cancel.signal);
-    const labels = { operation: 'updateCertificate', outcome: 'ok' };
+    const labels = { operation: 'updateCertificate', outcome: 'ok', provider: 'environment' };
     expect(await valueOf(metrics, 'apig_cert_operator_apig_requests_total', labels)).toBe(1);
+  });
+
+  it('labels a provider client call with its provider', async () => {
+    const metrics = new Metrics({ defaultMetrics: false });
+    await metrics.timeApigCall(
+      'listCertificates',
+      () => Promise.resolve([]),
+      undefined,
+      'team-a/eu',
+    );
+    const labels = { operation: 'listCertificates', outcome: 'ok', provider: 'team-a/eu' };
+    expect(await valueOf(metrics, 'apig_cert_operator_apig_requests_total', labels)).toBe(1);
+  });
+
+  it('keeps one readiness series per provider, removed when it goes', async () => {
+    const metrics = new Metrics({ defaultMetrics: false });
+    metrics.setProviderReady('cluster/cn-north-4', false);
+    metrics.setProviderReady('cluster/cn-north-4', true);
+    metrics.setProviderReady('team-a/eu', false);
+    expect(await valueOf(metrics, 'apig_provider_ready', { provider: 'cluster/cn-north-4' })).toBe(
+      1,
+    );
+    expect(await valueOf(metrics, 'apig_provider_ready', { provider: 'team-a/eu' })).toBe(0);
+    metrics.setProviderReady('team-a/eu', undefined);
+    expect((await seriesOf(metrics, 'apig_provider_ready')).length).toBe(1);
   });
 
   it('reads the queue depth at every scrape', async () => {

@@ -48,6 +48,21 @@ rules:
   - apiGroups: [apig.certsync.io]
     resources: [apigcertificates/status]
     verbs: [patch]
+  {{- if .Values.namespaced }}
+  - apiGroups: [apig.certsync.io]
+    resources: [apigproviders]
+    verbs: [list, watch]
+  - apiGroups: [apig.certsync.io]
+    resources: [apigproviders/status]
+    verbs: [patch]
+  {{- else }}
+  - apiGroups: [apig.certsync.io]
+    resources: [apigproviders, clusterapigproviders]
+    verbs: [list, watch]
+  - apiGroups: [apig.certsync.io]
+    resources: [apigproviders/status, clusterapigproviders/status]
+    verbs: [patch]
+  {{- end }}
   - apiGroups: ['']
     resources: [secrets]
     verbs: [get, list, watch]
