@@ -20,13 +20,13 @@ import {
   providerReferencesOf,
   routeOf,
   type EnvironmentApig,
-  type Route,
+  NO_APIG,
+  NO_TARGET,
 } from './providers/route.ts';
 import { AcceptedContentLedger } from './ledger.ts';
-import { cleanUpApig, finalizersAfter, finalizerStep } from './lifecycle/cleanup.ts';
+import { applyDeletionPolicy } from './deletion-policy.ts';
 import { ownershipIndex, type OwnershipIndex } from './lifecycle/ownership.ts';
 import { reconcileLifecycle, type LifecycleApig, type LifecycleInput } from './lifecycle/run.ts';
-import { cleanupFailed } from './outcome.ts';
 import { Publisher, type StatusWrite } from './publish.ts';
 import { referencesOf, type ReferencedKind } from './references.ts';
 import type { ReconcileInput, ReconcileOutcome } from './reconcile.ts';
@@ -56,20 +56,6 @@ export interface ControllerOptions {
   /** Default systemClock. */
   clock?: Clock;
 }
-
-/** For a resource without a route: reconcile stops at `unavailable` before any call. */
-const unrouted = (): Promise<never> => Promise.reject(new Error('no APIG route for this resource'));
-const NO_APIG: LifecycleApig = {
-  updateCertificate: unrouted,
-  createCertificate: unrouted,
-  showCertificate: unrouted,
-  listCertificates: unrouted,
-  deleteCertificate: unrouted,
-  attachDomains: unrouted,
-  detachDomains: unrouted,
-  listAttachedDomains: unrouted,
-};
-const NO_TARGET: ReconcileInput['apig'] = { endpoint: '', service: 'apig' };
 
 export class CertificateController {
   readonly #options: ControllerOptions;
@@ -238,7 +224,13 @@ export class CertificateController {
         done('unchanged');
         return {};
       }
-      const current = await this.#finalize(resource, route, signal);
+      const current = await applyDeletionPolicy(resource, route, signal, {
+        dryRun: this.#options.dryRun,
+        now: () => new Date(this.#clock.now()),
+        publisher: this.#publisher,
+        reportFailure: (outcome) => this.#reportFailure(resource, outcome),
+        forgetCached: () => this.#inputs.forget(key),
+      });
       if (current.kind !== 'reconcile') {
         if (current.kind === 'conflict') return { requeueAfterMs: 0 };
         if (current.kind === 'gone') this.#forget(key, namespace, name);
@@ -331,57 +323,15 @@ export class CertificateController {
     return this.#ownership;
   }
 
-  /**
-   * The deletion policy before any APIG write: adds the finalizer a Delete
-   * policy needs, removes it for Retain or skip-cleanup, and on deletion
-   * cleans up APIG first. 'reconcile' carries the resource as now written.
-   */
-  async #finalize(
+  /** A cleanup APIG refused: on the resource as a condition and an event. */
+  async #reportFailure(
     resource: ApigCertificateResource,
-    route: Exclude<Route, { kind: 'pending' }>,
-    signal: AbortSignal,
-  ): Promise<
-    | { kind: 'reconcile'; resource: ApigCertificateResource }
-    | { kind: 'done' | 'gone' | 'conflict' }
-    | { kind: 'failed'; error: Error }
-  > {
-    const step = finalizerStep(resource);
-    const deleting = resource.metadata.deletionTimestamp !== undefined;
-    if (step.kind === 'none') return deleting ? { kind: 'done' } : { kind: 'reconcile', resource };
-    if (step.kind === 'cleanUp' && !this.#options.dryRun) {
-      if (route.kind !== 'ready') {
-        const error = new Error(`cleaning up APIG before deletion: ${route.message}`);
-        return { kind: 'failed', error };
-      }
-      const projectId = resource.spec.projectId ?? route.target.defaultProjectId;
-      const refusal = await cleanUpApig(
-        step,
-        resource.status?.certificateId,
-        projectId,
-        route.apig,
-        signal,
-      );
-      if (refusal) {
-        const outcome = cleanupFailed(resource, refusal, new Date(this.#clock.now()));
-        const logger = this.#options.logger.child({ resource: storeKey(resource.metadata) });
-        const recorded = await this.#recordStatus(
-          storeKey(resource.metadata),
-          resource,
-          outcome,
-          logger,
-        );
-        if (recorded === 'written') await this.#publisher.report(resource, outcome, logger);
-        return { kind: 'failed', error: refusal };
-      }
-    }
-    if (step.kind === 'cleanUp' && this.#options.dryRun) return { kind: 'done' };
-    const written = await this.#publisher.writeFinalizers(
-      resource,
-      finalizersAfter(resource, step.kind === 'add' ? 'add' : 'remove'),
-    );
-    if (written.kind !== 'written') return written;
-    this.#inputs.forget(storeKey(resource.metadata));
-    return deleting ? { kind: 'done' } : { kind: 'reconcile', resource: written.resource };
+    outcome: ReconcileOutcome,
+  ): Promise<void> {
+    const key = storeKey(resource.metadata);
+    const logger = this.#options.logger.child({ resource: key });
+    const recorded = await this.#recordStatus(key, resource, outcome, logger);
+    if (recorded === 'written') await this.#publisher.report(resource, outcome, logger);
   }
 
   /** A resource that no longer exists: nothing to remember, no metric series left. */

@@ -10,6 +10,21 @@ import type { ReconcileInput } from '../reconcile.ts';
 import type { LifecycleApig } from '../lifecycle/run.ts';
 import type { ProviderRegistry } from './registry.ts';
 
+/** For a resource without a route: reconcile stops at `unavailable` before any call. */
+const unrouted = (): Promise<never> => Promise.reject(new Error('no APIG route for this resource'));
+export const NO_APIG: LifecycleApig = {
+  updateCertificate: unrouted,
+  createCertificate: unrouted,
+  showCertificate: unrouted,
+  listCertificates: unrouted,
+  deleteCertificate: unrouted,
+  attachDomains: unrouted,
+  detachDomains: unrouted,
+  listAttachedDomains: unrouted,
+};
+/** The target of a resource without a route (its identity matches no routed resource). */
+export const NO_TARGET: ReconcileInput['apig'] = { endpoint: '', service: 'apig' };
+
 export type Route =
   | { kind: 'ready'; apig: LifecycleApig; target: ReconcileInput['apig'] }
   /** The provider is being checked: the registry reports when it is done. */
