@@ -76,6 +76,7 @@ const providers = new ProviderRegistry({
   logger,
   watchInactivityMs: config.watchInactivityTimeoutMs,
 });
+for (const [resource, stats] of providers.watchSources()) metrics.addWatchSource(resource, stats);
 const controller = new CertificateController({
   client: kube,
   apig,

@@ -10,6 +10,7 @@ import type { MetadataStub } from '../../kube/metadata.ts';
 import type { WatchEvent } from '../../kube/object-store.ts';
 import { ReferenceIndex } from '../../kube/reference-index.ts';
 import { SECRETS } from '../../kube/resources.ts';
+import type { ListWatchStats } from '../../kube/list-watch.ts';
 import { ResourceWatch } from '../../kube/resource-watch.ts';
 import { runWorkers, WorkQueue, type HandlerResult } from '../../kube/work-queue.ts';
 import {
@@ -206,6 +207,17 @@ export class ProviderRegistry {
     const entries = [...this.#entries.values()];
     this.#entries.clear();
     await Promise.all(entries.flatMap((entry) => (entry.built ? [entry.built.close()] : [])));
+  }
+
+  /** Each watch's restart counts, by the resource it watches (for the watch-health metric). */
+  watchSources(): [resource: string, stats: () => ListWatchStats][] {
+    const sources: [string, () => ListWatchStats][] = [...this.#watches].map(([kind, watch]) => [
+      kind === APIG_PROVIDER_KIND ? 'apigproviders' : 'clusterapigproviders',
+      () => watch.stats(),
+    ]);
+    const own = this.#ownSecrets;
+    if (own) sources.push(['cluster-resource-namespace-secrets', () => own.stats()]);
+    return sources;
   }
 
   #allWatches(): (ResourceWatch<ApigProviderResource> | ResourceWatch<MetadataStub>)[] {
