@@ -6,7 +6,7 @@
 // kube-apiserver (strict server-side dry run); `helm lint --strict` passes;
 // a wrong value is refused by the schema with a message naming it; the
 // README's values table lists exactly the schema's values.
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig } from '../../../src/config/index.ts';
 import { createCA } from '../../support/certs.ts';
@@ -272,10 +272,13 @@ describe('no drift from deploy/', () => {
   });
 
   it('ships crds/ unchanged in the chart (Helm installs it on first install and never deletes it)', () => {
-    const name = 'apig.certsync.io_apigcertificates.yaml';
-    expect(readFileSync(join(CHART_DIR, 'crds', name), 'utf8')).toBe(
-      readFileSync(join(CRDS_DIR, name), 'utf8'),
-    );
+    const names = readdirSync(CRDS_DIR).sort();
+    expect(readdirSync(join(CHART_DIR, 'crds')).sort()).toEqual(names);
+    for (const name of names) {
+      expect({ [name]: readFileSync(join(CHART_DIR, 'crds', name), 'utf8') }).toEqual({
+        [name]: readFileSync(join(CRDS_DIR, name), 'utf8'),
+      });
+    }
   });
 });
 
