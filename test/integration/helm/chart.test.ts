@@ -6,7 +6,7 @@
 // kube-apiserver (strict server-side dry run); `helm lint --strict` passes;
 // a wrong value is refused by the schema with a message naming it; the
 // README's values table lists exactly the schema's values.
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig } from '../../../src/config/index.ts';
 import { createCA } from '../../support/certs.ts';
@@ -16,6 +16,7 @@ import {
   OPERATOR_NAMESPACE,
   REPO_DIR,
   containerEnvironment,
+  findObject,
   kubectlOk,
   kustomizeComposition,
   mountedSecretReader,
@@ -80,6 +81,8 @@ const EVERYTHING: Record<string, unknown> = {
   'config.projectId': PROJECT_ID,
   'config.logLevel': 'debug',
   'config.watchNamespaces': ['web', 'shop'],
+  'config.watchClusterProviders': true,
+  'config.clusterResourceNamespace': 'platform',
   'config.resyncPeriod': '2h',
   'config.watchInactivityTimeout': '3m',
   'config.apigTimeout': '20s',
@@ -174,6 +177,47 @@ const README_COMBINATIONS: { name: string; values: Record<string, unknown> }[] =
   },
 ];
 
+/** AK/SK from a chart-made Secret, for the rows about other settings. */
+const AKSK_SECRET: Record<string, unknown> = {
+  'config.projectId': PROJECT_ID,
+  'credentials.secretName': 'apig-cert-operator-credentials',
+  'credentials.create': true,
+  'credentials.data': { HUAWEICLOUD_SDK_AK: 'AK', HUAWEICLOUD_SDK_SK: 'SK' },
+};
+
+/** Where keyless pods read their token: the projected ServiceAccount token at its mount path. */
+function projectedTokenReader(
+  objects: readonly ManifestObject[],
+  token: string,
+): (path: string) => string {
+  const pod = findObject<TokenPod>(objects, 'Deployment', 'apig-cert-operator').spec.template.spec;
+  const volume = pod.volumes.find((v) => v.projected?.sources.some((s) => s.serviceAccountToken));
+  const source = volume?.projected?.sources.find((s) => s.serviceAccountToken)?.serviceAccountToken;
+  const mount = pod.containers[0]?.volumeMounts.find((m) => m.name === volume?.name);
+  if (!source || !mount) throw new Error('no projected ServiceAccount token is mounted');
+  const tokenPath = `${mount.mountPath.replace(/\/$/, '')}/${source.path}`;
+  return (path) => {
+    if (path !== tokenPath) {
+      throw Object.assign(new Error(`ENOENT: no such file, open '${path}'`), { code: 'ENOENT' });
+    }
+    return token;
+  };
+}
+
+interface TokenPod {
+  spec: {
+    template: {
+      spec: {
+        containers: { volumeMounts: { name: string; mountPath: string }[] }[];
+        volumes: {
+          name: string;
+          projected?: { sources: { serviceAccountToken?: { path: string } }[] };
+        }[];
+      };
+    };
+  };
+}
+
 const key = (o: ManifestObject) => `${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`;
 
 /** Objects by kind/namespace/name; a duplicate is a render bug, not something to hide. */
@@ -228,10 +272,13 @@ describe('no drift from deploy/', () => {
   });
 
   it('ships crds/ unchanged in the chart (Helm installs it on first install and never deletes it)', () => {
-    const name = 'apig.certsync.io_apigcertificates.yaml';
-    expect(readFileSync(join(CHART_DIR, 'crds', name), 'utf8')).toBe(
-      readFileSync(join(CRDS_DIR, name), 'utf8'),
-    );
+    const names = readdirSync(CRDS_DIR).sort();
+    expect(readdirSync(join(CHART_DIR, 'crds')).sort()).toEqual(names);
+    for (const name of names) {
+      expect({ [name]: readFileSync(join(CHART_DIR, 'crds', name), 'utf8') }).toEqual({
+        [name]: readFileSync(join(CRDS_DIR, name), 'utf8'),
+      });
+    }
   });
 });
 
@@ -307,6 +354,8 @@ describe('every README combination is accepted by kube-apiserver', () => {
       HUAWEICLOUD_SDK_PROJECT_ID: PROJECT_ID,
       LOG_LEVEL: 'debug',
       WATCH_NAMESPACES: 'web,shop',
+      WATCH_CLUSTER_PROVIDERS: 'true',
+      CLUSTER_RESOURCE_NAMESPACE: 'platform',
       RESYNC_PERIOD: '2h',
       WATCH_INACTIVITY_TIMEOUT: '3m',
       APIG_TIMEOUT: '20s',
@@ -325,19 +374,24 @@ describe('every README combination is accepted by kube-apiserver', () => {
 });
 
 describe('the environment the chart gives the operator', () => {
-  /** loadConfig as a pod of this render would run it, with the chart-made Secret (and the CA Secret) mounted. */
-  function podConfig(values: Record<string, unknown>, caPem?: string) {
+  /**
+   * loadConfig as a pod of this render would run it, with the chart-made
+   * Secret (or, keyless, the projected token) and the CA Secret mounted.
+   */
+  function podConfig(
+    values: Record<string, unknown>,
+    { caPem, idToken }: { caPem?: string; idToken?: string } = {},
+  ) {
     // containerEnvironment looks the Deployment up by deploy/'s name.
     const objects = parseManifests(
       rendered(namespace, { ...values, fullnameOverride: 'apig-cert-operator' }),
     );
     const secret = values['credentials.data'] as Record<string, string>;
     const env = containerEnvironment(objects, { name: 'apig-cert-operator-x', namespace });
-    const credentials = mountedSecretReader(
-      objects,
-      values['credentials.secretName'] as string,
-      secret,
-    );
+    const credentials =
+      idToken === undefined
+        ? mountedSecretReader(objects, values['credentials.secretName'] as string, secret)
+        : projectedTokenReader(objects, idToken);
     // apigCA mounts its key as ca.crt.
     const ca =
       caPem === undefined
@@ -350,7 +404,7 @@ describe('the environment the chart gives the operator', () => {
 
   it('every value at once: loadConfig accepts each setting as set', async () => {
     const ca = await createCA({ commonName: 'Private APIG CA', key: { kind: 'EC' } });
-    const config = podConfig(EVERYTHING, ca.certPem);
+    const config = podConfig(EVERYTHING, { caPem: ca.certPem });
     expect(config.apig).toMatchObject({
       projectId: PROJECT_ID,
       caPem: ca.certPem,
@@ -360,6 +414,8 @@ describe('the environment the chart gives the operator', () => {
     });
     expect(config).toMatchObject({
       watchNamespaces: ['web', 'shop'],
+      watchClusterProviders: true,
+      clusterResourceNamespace: 'platform',
       logLevel: 'debug',
       resyncPeriodMs: 2 * 3_600_000,
       watchInactivityTimeoutMs: 3 * 60_000,
@@ -400,17 +456,51 @@ describe('the environment the chart gives the operator', () => {
     expect(config.apig.credentials).toMatchObject(expected);
   });
 
+  it('auth.method=keyless: the operator reads the projected ServiceAccount token where it is mounted', async () => {
+    const idToken = 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJzeXN0ZW06c2VydmljZWFjY291bnQifQ.c2lnbmF0dXJl';
+    const config = podConfig({ ...KEYLESS, 'config.projectId': PROJECT_ID }, { idToken });
+    const credentials = config.apig.credentials;
+    expect(credentials).toMatchObject({
+      kind: 'workloadIdentity',
+      iamEndpoint: 'https://iam.cn-north-4.myhuaweicloud.com',
+      idpId: 'apig-cert-operator-idp',
+      projectId: PROJECT_ID,
+    });
+    if (credentials.kind !== 'workloadIdentity') throw new Error('not keyless');
+    // Read again at each exchange: the kubelet renews the file in place.
+    await expect(credentials.idToken()).resolves.toBe(idToken);
+  });
+
   it('namespaced: the operator watches the release namespace only', () => {
     const config = podConfig({
+      ...AKSK_SECRET,
       namespaced: true,
-      'config.projectId': PROJECT_ID,
       'config.watchNamespaces': ['ignored'],
-      'credentials.secretName': 'apig-cert-operator-credentials',
-      'credentials.create': true,
-      'credentials.data': { HUAWEICLOUD_SDK_AK: 'AK', HUAWEICLOUD_SDK_SK: 'SK' },
     });
     expect(config.watchNamespaces).toEqual([namespace]);
   });
+
+  it.each([
+    { name: 'defaults (every namespace)', values: {}, watched: true },
+    { name: 'namespaced', values: { namespaced: true }, watched: false },
+    {
+      name: 'config.watchNamespaces set',
+      values: { 'config.watchNamespaces': ['web'] },
+      watched: false,
+    },
+    {
+      name: 'config.watchClusterProviders=false',
+      values: { 'config.watchClusterProviders': false },
+      watched: false,
+    },
+  ])(
+    '$name: ClusterApigProviders watched: $watched; their Secrets read in the release namespace',
+    ({ values, watched }) => {
+      const config = podConfig({ ...AKSK_SECRET, ...values });
+      expect(config.watchClusterProviders).toBe(watched);
+      expect(config.clusterResourceNamespace).toBe(namespace);
+    },
+  );
 });
 
 describe('values.schema.json refuses a wrong value, naming it', () => {
@@ -446,6 +536,18 @@ describe('values.schema.json refuses a wrong value, naming it', () => {
     { values: { 'apigCA.key': 'ca/crt' }, names: '/apigCA/key' },
     { values: { 'config.driftCheckInterval': '1 hour' }, names: '/config/driftCheckInterval' },
     { values: { 'config.dryRun': 'yes' }, names: '/config/dryRun' },
+    {
+      values: { 'config.watchClusterProviders': 'yes' },
+      names: '/config/watchClusterProviders',
+    },
+    {
+      values: { namespaced: true, 'config.watchClusterProviders': true },
+      names: '/config/watchClusterProviders',
+    },
+    {
+      values: { 'config.clusterResourceNamespace': 'Platform_Ops' },
+      names: '/config/clusterResourceNamespace',
+    },
     { values: { rollOnConfigChange: 'true' }, names: '/rollOnConfigChange' },
     { values: { extraEnv: [{ value: 'x' }] }, names: '/extraEnv/0' },
     { values: { extraVolumes: [{ emptyDir: {} }] }, names: '/extraVolumes/0' },
