@@ -100,6 +100,11 @@ export class BenchApig {
     };
   }
 
+  /** Every request the running simulator answered (a restart starts a new log). */
+  requests(): RequestLogEntry[] {
+    return this.#current.requests();
+  }
+
   /** PUTs answered at or after `since` (epoch ms). */
   putsSince(since: number): PutRecord[] {
     return this.puts.filter((put) => put.at >= since);

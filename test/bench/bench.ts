@@ -28,6 +28,7 @@ import {
   type ScenarioContext,
 } from './scenarios.ts';
 import { formatCpu, formatVerdicts, sharedMachineNote } from './report.ts';
+import { driftScenario } from './scenario-drift.ts';
 import { judge } from './targets.ts';
 import { atExit, exitAfterCleanup } from '../support/exit-cleanup.ts';
 
@@ -191,6 +192,7 @@ async function main(): Promise<void> {
     singleChange: undefined,
     memory: undefined,
     restart: undefined,
+    drift: undefined,
     errors: [],
   };
   const context = {
@@ -201,6 +203,7 @@ async function main(): Promise<void> {
     main: build.main,
   };
   for (const n of options.sizes) await runFleet(options, results, context, n);
+  results.drift = await driftScenario(options, context, progress, results.errors);
 
   results.durationMs = Date.now() - started;
   results.machine.loadAverage.end = loadavg()[0] ?? 0;

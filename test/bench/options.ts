@@ -4,6 +4,8 @@ export interface BenchOptions {
   help: boolean;
   quick: boolean;
   large: boolean;
+  /** Only issue 12's drift scenario (scenario-drift.ts): no mass-rotation sizes. */
+  driftOnly: boolean;
   /** Where the JSON goes; undefined: test/bench/results/<timestamp>.json. */
   jsonPath: string | undefined;
   /** Mass-rotation sizes, ascending. */
@@ -35,6 +37,7 @@ export const USAGE = `Usage: npm run bench -- [options]
 
   --quick              N = 100 only, 100 idle resources, 10 trials, 500 filler Secrets (smoke run)
   --large              also rotate N = 5000
+  --drift              only the drift scenario (drift checks every 30 s, APIG at the operator's rate)
   --json <path>        write the results there (default test/bench/results/<timestamp>.json)
   --rate <R>           APIG rate limit for the rate-limited rotation (default 50 requests/s)
   --burst <n>          the operator's APIG_RATE_BURST in that rotation (default 1)
@@ -68,6 +71,7 @@ function positiveInteger(flag: string, raw: string | undefined): number {
 export function parseBenchOptions(argv: readonly string[]): BenchOptions {
   let quick = false;
   let large = false;
+  let driftOnly = false;
   let help = false;
   let jsonPath: string | undefined;
   let rateLimit = 50;
@@ -84,6 +88,9 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
         break;
       case '--large':
         large = true;
+        break;
+      case '--drift':
+        driftOnly = true;
         break;
       case '--source':
         fromSource = true;
@@ -127,11 +134,12 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
     }
   }
   if (quick && large) throw new UsageError('--quick and --large contradict each other');
-  const sizes = quick ? [100] : large ? [100, 1_000, 5_000] : [100, 1_000];
+  const sizes = driftOnly ? [] : quick ? [100] : large ? [100, 1_000, 5_000] : [100, 1_000];
   return {
     help,
     quick,
     large,
+    driftOnly,
     jsonPath,
     sizes,
     loadSize: quick ? 100 : 1_000,

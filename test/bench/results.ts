@@ -1,6 +1,7 @@
 // What the benchmark measures, as written to the JSON file. Times in ms,
 // sizes in bytes, all wall-clock on one machine.
 import type { CpuUse } from './cpu.ts';
+import type { DriftResult } from './scenario-drift.ts';
 import type { Summary } from './stats.ts';
 
 /** The operator settings a measurement was taken with. */
@@ -155,5 +156,6 @@ export interface BenchResults {
   singleChange: SingleChangeResult | undefined;
   memory: MemoryResult | undefined;
   restart: RestartResult | undefined;
+  drift: DriftResult | undefined;
   errors: ScenarioError[];
 }

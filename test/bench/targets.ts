@@ -1,5 +1,6 @@
 // Issue 6's targets, judged against the measurements.
 import type { BenchResults, RotationResult } from './results.ts';
+import { driftVerdicts } from './scenario-drift.ts';
 
 export const MIB = 1024 * 1024;
 
@@ -119,6 +120,7 @@ export function judge(results: BenchResults): Verdict[] {
       outcome: pass(rssGrowth <= TARGETS.growthBytes && heapGrowth <= TARGETS.growthBytes),
     });
   }
+  verdicts.push(...driftVerdicts(results.drift));
   const extra = redundantPuts(results);
   verdicts.push({
     scenario: 'Redundant PUTs, all scenarios',

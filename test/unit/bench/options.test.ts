@@ -23,6 +23,7 @@ describe('parseBenchOptions', () => {
   it.each([
     [['--quick'], { sizes: [100], loadSize: 100, trials: 10, fillerSecrets: 500 }],
     [['--large'], { sizes: [100, 1000, 5000], loadSize: 1000 }],
+    [['--drift'], { driftOnly: true, sizes: [], loadSize: 1000 }],
     [['--json', 'out.json'], { jsonPath: 'out.json' }],
     [['--rate', '20', '--burst', '3'], { rateLimit: 20, burst: 3 }],
     [['--concurrency', '8'], { concurrency: 8 }],

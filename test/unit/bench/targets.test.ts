@@ -103,6 +103,7 @@ function results(overrides: Partial<BenchResults> = {}): BenchResults {
       puts: 0,
       cpu,
     },
+    drift: undefined,
     errors: [],
     ...overrides,
   };
