@@ -28,8 +28,8 @@ import {
   type ScenarioContext,
 } from './scenarios.ts';
 import { formatCpu, formatVerdicts, sharedMachineNote } from './report.ts';
-import { driftScenario } from './scenario-drift.ts';
 import { judge } from './targets.ts';
+import { driftScenario } from './scenario-drift.ts';
 import { atExit, exitAfterCleanup } from '../support/exit-cleanup.ts';
 
 const RESULTS_DIR = new URL('./results/', import.meta.url).pathname;
@@ -191,8 +191,8 @@ async function main(): Promise<void> {
     rotations: [],
     singleChange: undefined,
     memory: undefined,
-    restart: undefined,
     drift: undefined,
+    restart: undefined,
     errors: [],
   };
   const context = {
@@ -203,8 +203,8 @@ async function main(): Promise<void> {
     main: build.main,
   };
   for (const n of options.sizes) await runFleet(options, results, context, n);
-  results.drift = await driftScenario(options, context, progress, results.errors);
 
+  results.drift = await driftScenario(options, context, progress, results.errors);
   results.durationMs = Date.now() - started;
   results.machine.loadAverage.end = loadavg()[0] ?? 0;
   const verdicts = judge(results);

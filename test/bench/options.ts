@@ -2,10 +2,10 @@
 
 export interface BenchOptions {
   help: boolean;
-  quick: boolean;
-  large: boolean;
   /** Only issue 12's drift scenario (scenario-drift.ts): no mass-rotation sizes. */
   driftOnly: boolean;
+  quick: boolean;
+  large: boolean;
   /** Where the JSON goes; undefined: test/bench/results/<timestamp>.json. */
   jsonPath: string | undefined;
   /** Mass-rotation sizes, ascending. */
@@ -37,7 +37,6 @@ export const USAGE = `Usage: npm run bench -- [options]
 
   --quick              N = 100 only, 100 idle resources, 10 trials, 500 filler Secrets (smoke run)
   --large              also rotate N = 5000
-  --drift              only the drift scenario (drift checks every 30 s, APIG at the operator's rate)
   --json <path>        write the results there (default test/bench/results/<timestamp>.json)
   --rate <R>           APIG rate limit for the rate-limited rotation (default 50 requests/s)
   --burst <n>          the operator's APIG_RATE_BURST in that rotation (default 1)
@@ -47,6 +46,7 @@ export const USAGE = `Usage: npm run bench -- [options]
   --source             run src/main.ts (Node's type stripping, ~20 MiB more RSS) instead of
                        building dist/main.js as the Dockerfile does
   --node-options <s>   NODE_OPTIONS for the operator, e.g. "--max-semi-space-size=2"
+  --drift              only the drift scenario (drift checks every 30 s, APIG at the operator's rate)
   --help               this text
 `;
 
@@ -71,8 +71,8 @@ function positiveInteger(flag: string, raw: string | undefined): number {
 export function parseBenchOptions(argv: readonly string[]): BenchOptions {
   let quick = false;
   let large = false;
-  let driftOnly = false;
   let help = false;
+  let driftOnly = false;
   let jsonPath: string | undefined;
   let rateLimit = 50;
   let burst = 1;
@@ -89,9 +89,6 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
       case '--large':
         large = true;
         break;
-      case '--drift':
-        driftOnly = true;
-        break;
       case '--source':
         fromSource = true;
         break;
@@ -101,6 +98,9 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
         nodeOptions = value;
         break;
       }
+      case '--drift':
+        driftOnly = true;
+        break;
       case '--help':
       case '-h':
         help = true;
@@ -137,9 +137,9 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
   const sizes = driftOnly ? [] : quick ? [100] : large ? [100, 1_000, 5_000] : [100, 1_000];
   return {
     help,
+    driftOnly,
     quick,
     large,
-    driftOnly,
     jsonPath,
     sizes,
     loadSize: quick ? 100 : 1_000,

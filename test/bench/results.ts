@@ -1,8 +1,8 @@
 // What the benchmark measures, as written to the JSON file. Times in ms,
 // sizes in bytes, all wall-clock on one machine.
 import type { CpuUse } from './cpu.ts';
-import type { DriftResult } from './scenario-drift.ts';
 import type { Summary } from './stats.ts';
+import type { DriftResult } from './scenario-drift.ts';
 
 /** The operator settings a measurement was taken with. */
 export interface OperatorConfigUsed {
@@ -155,7 +155,7 @@ export interface BenchResults {
   rotations: RotationResult[];
   singleChange: SingleChangeResult | undefined;
   memory: MemoryResult | undefined;
-  restart: RestartResult | undefined;
   drift: DriftResult | undefined;
+  restart: RestartResult | undefined;
   errors: ScenarioError[];
 }

@@ -1,6 +1,6 @@
 // Issue 6's targets, judged against the measurements.
-import type { BenchResults, RotationResult } from './results.ts';
 import { driftVerdicts } from './scenario-drift.ts';
+import type { BenchResults, RotationResult } from './results.ts';
 
 export const MIB = 1024 * 1024;
 
@@ -102,6 +102,7 @@ export function judge(results: BenchResults): Verdict[] {
       outcome: pass(restart.puts === 0 && restart.notUnchanged === 0),
     });
   }
+  verdicts.push(...driftVerdicts(results.drift));
   const memory = results.memory;
   if (memory) {
     const rssGrowth = memory.after.rssBytes - memory.before.rssBytes;
@@ -120,7 +121,6 @@ export function judge(results: BenchResults): Verdict[] {
       outcome: pass(rssGrowth <= TARGETS.growthBytes && heapGrowth <= TARGETS.growthBytes),
     });
   }
-  verdicts.push(...driftVerdicts(results.drift));
   const extra = redundantPuts(results);
   verdicts.push({
     scenario: 'Redundant PUTs, all scenarios',

@@ -23,13 +23,13 @@ describe('parseBenchOptions', () => {
   it.each([
     [['--quick'], { sizes: [100], loadSize: 100, trials: 10, fillerSecrets: 500 }],
     [['--large'], { sizes: [100, 1000, 5000], loadSize: 1000 }],
-    [['--drift'], { driftOnly: true, sizes: [], loadSize: 1000 }],
     [['--json', 'out.json'], { jsonPath: 'out.json' }],
     [['--rate', '20', '--burst', '3'], { rateLimit: 20, burst: 3 }],
     [['--concurrency', '8'], { concurrency: 8 }],
     [['--latency', '0'], { latencyMs: 0 }],
     [['--source'], { fromSource: true }],
     [['--node-options', '--max-semi-space-size=2'], { nodeOptions: '--max-semi-space-size=2' }],
+    [['--drift'], { driftOnly: true, sizes: [], loadSize: 1000 }],
     [['--help'], { help: true }],
   ])('%j', (argv, expected) => {
     expect(parseBenchOptions(argv)).toMatchObject(expected);

@@ -94,6 +94,7 @@ function results(overrides: Partial<BenchResults> = {}): BenchResults {
       peakRssBytes: 180 * MIB,
       cpu,
     },
+    drift: undefined,
     restart: {
       resources: 1000,
       stopMs: 50,
@@ -103,7 +104,6 @@ function results(overrides: Partial<BenchResults> = {}): BenchResults {
       puts: 0,
       cpu,
     },
-    drift: undefined,
     errors: [],
     ...overrides,
   };
