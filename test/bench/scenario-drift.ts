@@ -2,7 +2,8 @@
 // short interval and APIG limited to the operator's own rate. Over several
 // intervals with nothing drifted: how many APIG requests the read-backs cost,
 // the busiest second against the limit, 429s, writes (must be none), and
-// whether every resource was read back about once per interval.
+// whether every resource was read back about once per interval; and one
+// certificate replaced in the console halfway, which must be put back.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { APIG_CERTIFICATE_RESOURCE, type ApigCertificateResource } from '../../src/api/v1alpha1.ts';
 import { collectionPath } from '../../src/kube/resources.ts';
@@ -57,6 +58,15 @@ export interface DriftResult {
   lastCheckMissing: number;
   /** Steady state at the default 1 h interval: APIG calls per resource per day, as measured. */
   callsPerResourcePerDay: number;
+  /** One certificate replaced in the console halfway through the window. */
+  consoleEdit: ConsoleEditResult;
+}
+
+export interface ConsoleEditResult {
+  /** Edit to the PUT that put the Secret's certificate back; undefined: not in time. */
+  correctedMs: number | undefined;
+  /** Writes for that certificate in the window (one expected). */
+  puts: number;
 }
 
 export interface DriftContext extends ScenarioContext {
@@ -99,7 +109,11 @@ export async function driftScenario(
     const windowMs = DRIFT_INTERVAL_MS * DRIFT_INTERVALS;
     progress(`drift N=${n}: measuring ${DRIFT_INTERVALS} intervals (${windowMs / 1000} s)`);
     const from = Date.now();
-    await sleep(windowMs);
+    await sleep(windowMs / 2);
+    const edited = fleet.members[0]!;
+    progress(`drift N=${n}: replacing ${edited.certificateId} in the console`);
+    const correction = await editInConsole(apig, fleet, edited, operator.startedAt);
+    await sleep(Math.max(0, from + windowMs - Date.now()));
     const to = Date.now();
     const inWindow = apig
       .requests()
@@ -114,6 +128,8 @@ export async function driftScenario(
       requests: inWindow,
       statuses,
       fleet,
+      edited: edited.certificateId,
+      correctedMs: await correction.corrected,
     });
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
@@ -125,6 +141,41 @@ export async function driftScenario(
     await apig.start({ latencyMs: options.latencyMs });
     await fleet.remove();
   }
+}
+
+/**
+ * Replaces one certificate in the console; `corrected` resolves with the time
+ * until APIG held the Secret's certificate again (undefined: not within 1.25
+ * intervals and the slack).
+ */
+async function editInConsole(
+  apig: DriftContext['apig'],
+  fleet: Fleet,
+  member: Fleet['members'][number],
+  since: number,
+): Promise<{ corrected: Promise<number | undefined> }> {
+  const held = apig
+    .putsSince(since)
+    .filter((put) => put.applied && put.certificateId === member.certificateId)
+    .at(-1)?.serial;
+  const [other] = await fleet.issue([member]);
+  const editedAt = Date.now();
+  apig.consoleEdit(member.certificateId, {
+    certContent: other!.chainPem,
+    privateKey: other!.keyPem,
+  });
+  const deadline = editedAt + DRIFT_INTERVAL_MS * LONGEST_PERIOD + QUEUE_SLACK_MS;
+  const corrected = (async (): Promise<number | undefined> => {
+    for (;;) {
+      const back = apig
+        .putsSince(editedAt)
+        .find((put) => put.certificateId === member.certificateId && put.serial === held);
+      if (back) return back.at - editedAt;
+      if (Date.now() > deadline) return undefined;
+      await sleep(100);
+    }
+  })();
+  return { corrected };
 }
 
 /**
@@ -189,11 +240,15 @@ function measure(input: {
   requests: readonly RequestLogEntry[];
   statuses: readonly ApigCertificateResource[];
   fleet: Fleet;
+  edited: string;
+  correctedMs: number | undefined;
 }): DriftResult {
   const { requests, fleet, statuses, to } = input;
   const windowMs = to - input.from;
   const gets = requests.filter((r) => r.method === 'GET');
-  const writes = requests.filter((r) => r.method !== 'GET');
+  // The edited certificate's correction is judged on its own.
+  const allWrites = requests.filter((r) => r.method !== 'GET');
+  const writes = allWrites.filter((r) => r.certificateId !== input.edited);
   const certificateGets = gets.filter(isCertificateGet);
   const attachedDomainGets = gets.filter(isAttachedDomains).length;
   const checks = new Map<string, number[]>(fleet.members.map((m) => [m.certificateId, []]));
@@ -236,6 +291,7 @@ function measure(input: {
     longestGapMs,
     lastCheckAge: summarize(ages),
     lastCheckMissing: input.n - ages.length,
+    consoleEdit: { correctedMs: input.correctedMs, puts: allWrites.length - writes.length },
     callsPerResourcePerDay: (DAY_MS / DEFAULT_INTERVAL_MS) * checksPerInterval * callsPerCheck,
   };
 }
@@ -255,7 +311,7 @@ export function driftVerdicts(result: DriftResult | undefined): Verdict[] {
       outcome: result.maxInOneSecond <= rateLimit && result.throttled === 0 ? 'PASS' : 'MISS',
     },
     {
-      scenario: `${label}: writes with nothing drifted`,
+      scenario: `${label}: writes with nothing drifted (but the edited one)`,
       measured: [String(result.writes), ...result.writeSamples].join('; '),
       target: '0',
       outcome: result.writes === 0 ? 'PASS' : 'MISS',
@@ -269,6 +325,18 @@ export function driftVerdicts(result: DriftResult | undefined): Verdict[] {
         result.lastCheckMissing === 0 &&
         result.longestGapMs <= onTime &&
         age.max <= onTime
+          ? 'PASS'
+          : 'MISS',
+    },
+    {
+      scenario: `${label}: one certificate edited in the console`,
+      measured:
+        result.consoleEdit.correctedMs === undefined
+          ? `not corrected in time; PUTs ${result.consoleEdit.puts}`
+          : `put back after ${seconds(result.consoleEdit.correctedMs)}; PUTs ${result.consoleEdit.puts}`,
+      target: `put back within ${seconds(onTime)} with 1 PUT`,
+      outcome:
+        result.consoleEdit.correctedMs !== undefined && result.consoleEdit.puts === 1
           ? 'PASS'
           : 'MISS',
     },

@@ -26,6 +26,7 @@ function drift(overrides: Partial<DriftResult> = {}): DriftResult {
     lastCheckAge: summarize([1_000, 20_000, 37_000]),
     lastCheckMissing: 0,
     callsPerResourcePerDay: 24,
+    consoleEdit: { correctedMs: 20_000, puts: 1 },
     ...overrides,
   };
 }
@@ -46,7 +47,7 @@ describe('busiestWindow', () => {
 
 describe('driftVerdicts', () => {
   it('passes a run within the limit, without writes, every resource read back in time', () => {
-    expect(outcomes(drift())).toEqual(['PASS', 'PASS', 'PASS', 'info']);
+    expect(outcomes(drift())).toEqual(['PASS', 'PASS', 'PASS', 'PASS', 'info']);
   });
 
   it('has no rows when the scenario did not run', () => {
@@ -54,16 +55,30 @@ describe('driftVerdicts', () => {
   });
 
   it.each<[string, Partial<DriftResult>, string[]]>([
-    ['a second above the limit', { maxInOneSecond: 51 }, ['MISS', 'PASS', 'PASS', 'info']],
-    ['one 429', { throttled: 1 }, ['MISS', 'PASS', 'PASS', 'info']],
-    ['one write', { writes: 1 }, ['PASS', 'MISS', 'PASS', 'info']],
-    ['a resource never checked', { unchecked: 1 }, ['PASS', 'PASS', 'MISS', 'info']],
-    ['no lastDriftCheckTime', { lastCheckMissing: 1 }, ['PASS', 'PASS', 'MISS', 'info']],
-    ['a gap over 1.25 intervals', { longestGapMs: 39_501 }, ['PASS', 'PASS', 'MISS', 'info']],
+    ['a second above the limit', { maxInOneSecond: 51 }, ['MISS', 'PASS', 'PASS', 'PASS', 'info']],
+    ['one 429', { throttled: 1 }, ['MISS', 'PASS', 'PASS', 'PASS', 'info']],
+    ['one write', { writes: 1 }, ['PASS', 'MISS', 'PASS', 'PASS', 'info']],
+    ['a resource never checked', { unchecked: 1 }, ['PASS', 'PASS', 'MISS', 'PASS', 'info']],
+    ['no lastDriftCheckTime', { lastCheckMissing: 1 }, ['PASS', 'PASS', 'MISS', 'PASS', 'info']],
+    [
+      'a gap over 1.25 intervals',
+      { longestGapMs: 39_501 },
+      ['PASS', 'PASS', 'MISS', 'PASS', 'info'],
+    ],
     [
       'a last check too old',
       { lastCheckAge: summarize([1_000, 40_000]) },
-      ['PASS', 'PASS', 'MISS', 'info'],
+      ['PASS', 'PASS', 'MISS', 'PASS', 'info'],
+    ],
+    [
+      'an edit not put back in time',
+      { consoleEdit: { correctedMs: undefined, puts: 0 } },
+      ['PASS', 'PASS', 'PASS', 'MISS', 'info'],
+    ],
+    [
+      'an edit put back with two PUTs',
+      { consoleEdit: { correctedMs: 20_000, puts: 2 } },
+      ['PASS', 'PASS', 'PASS', 'MISS', 'info'],
     ],
   ])('%s', (_what, overrides, expected) => {
     expect(outcomes(drift(overrides))).toEqual(expected);
