@@ -145,6 +145,8 @@ export function cleanupFailed(
   const generation = resource.metadata.generation;
   const status: ApigCertificateStatus = {
     ...resource.status,
+    // Deletion bumped the generation: this pass observed it.
+    observedGeneration: generation,
     conditions: setCondition(
       resource.status?.conditions,
       {

@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import {
   startApigSimulator,
   type ApigSimulator,
+  type ConsoleEdit,
   type RequestLogEntry,
 } from '../support/apig-simulator/index.ts';
 
@@ -98,6 +99,16 @@ export class BenchApig {
     return () => {
       this.#listeners.delete(listener);
     };
+  }
+
+  /** Every request the running simulator answered (a restart starts a new log). */
+  requests(): RequestLogEntry[] {
+    return this.#current.requests();
+  }
+
+  /** A person replacing a certificate's content in the console. */
+  consoleEdit(certificateId: string, edit: ConsoleEdit): void {
+    this.#current.consoleEdit(certificateId, edit);
   }
 
   /** PUTs answered at or after `since` (epoch ms). */

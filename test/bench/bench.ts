@@ -35,6 +35,7 @@ import { addFillers, cgroupRun, memory, removeFillers } from './scenarios-memory
 import { formatCpu, formatVerdicts, sharedMachineNote } from './report.ts';
 import { pacingScenarios } from './scenarios-pacing.ts';
 import { judge } from './targets.ts';
+import { driftScenario } from './scenario-drift.ts';
 import { atExit, exitAfterCleanup } from '../support/exit-cleanup.ts';
 
 const RESULTS_DIR = new URL('./results/', import.meta.url).pathname;
@@ -314,6 +315,7 @@ async function main(): Promise<void> {
     rotations: [],
     singleChange: undefined,
     memory: undefined,
+    drift: undefined,
     restart: undefined,
     cgroup: undefined,
     large: undefined,
@@ -329,14 +331,20 @@ async function main(): Promise<void> {
     main: build.main,
   };
   const traced: Traced = [];
-  if (!options.pacingOnly) {
+  // --pacing, --drift and --cgroup-only each run one part; no flag runs them all.
+  const { pacingOnly, driftOnly, cgroupOnly } = options;
+  if (!pacingOnly && !driftOnly) {
     for (const n of options.sizes) await runFleet(options, results, context, n, traced);
     await runCgroup(options, results, context, traced);
     if (options.large) await runLarge(options, results, context, traced);
   }
-  results.pacing = await pacingScenarios(options, context, progress, results.errors);
+  if (!driftOnly && !cgroupOnly) {
+    results.pacing = await pacingScenarios(options, context, progress, results.errors);
+  }
+  if (!pacingOnly && !cgroupOnly) {
+    results.drift = await driftScenario(options, context, progress, results.errors);
+  }
   results.rssTraces = traced.map(({ label, operator }) => operator.trace(label));
-
   results.durationMs = Date.now() - started;
   results.machine.loadAverage.end = loadavg()[0] ?? 0;
   const verdicts = judge(results);

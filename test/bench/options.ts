@@ -2,6 +2,8 @@
 
 export interface BenchOptions {
   help: boolean;
+  /** Only issue 12's drift scenario (scenario-drift.ts): no mass-rotation sizes. */
+  driftOnly: boolean;
   quick: boolean;
   large: boolean;
   /** Only issue 13's pacing scenarios (scenarios-pacing.ts). */
@@ -62,6 +64,7 @@ export const USAGE = `Usage: npm run bench -- [options]
                        building dist/main.js as the Dockerfile does
   --node-options <s>   NODE_OPTIONS for the operator instead of the Dockerfile's
   --bare               without the Dockerfile's ENV (NODE_OPTIONS, MALLOC_ARENA_MAX)
+  --drift              only the drift scenario (drift checks every 30 s, APIG at the operator's rate)
   --help               this text
 `;
 
@@ -88,6 +91,7 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
   let large = false;
   let pacingOnly = false;
   let help = false;
+  let driftOnly = false;
   let jsonPath: string | undefined;
   let rateLimit = 50;
   let burst = 1;
@@ -122,6 +126,9 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
         nodeOptions = value;
         break;
       }
+      case '--drift':
+        driftOnly = true;
+        break;
       case '--help':
       case '-h':
         help = true;
@@ -171,9 +178,10 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
   if (cgroupOnly && cgroupLimitMiB === 0) {
     throw new UsageError('--cgroup-only and --cgroup-limit 0 contradict each other');
   }
-  const sizes = cgroupOnly ? [] : quick ? [100] : [100, 1_000];
+  const sizes = cgroupOnly || driftOnly ? [] : quick ? [100] : [100, 1_000];
   return {
     help,
+    driftOnly,
     quick,
     large,
     pacingOnly,

@@ -5,6 +5,7 @@ import type { CgroupCounters } from './cgroup.ts';
 import type { CpuUse } from './cpu.ts';
 import type { PacingResult } from './scenarios-pacing.ts';
 import type { Summary } from './stats.ts';
+import type { DriftResult } from './scenario-drift.ts';
 
 /** The operator settings a measurement was taken with. */
 export interface OperatorConfigUsed {
@@ -204,6 +205,7 @@ export interface BenchResults {
   rotations: RotationResult[];
   singleChange: SingleChangeResult | undefined;
   memory: MemoryResult | undefined;
+  drift: DriftResult | undefined;
   restart: RestartResult | undefined;
   cgroup: CgroupRunResult | undefined;
   large: LargeResult | undefined;

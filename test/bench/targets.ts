@@ -1,6 +1,7 @@
 // Issues 6's and 13's targets, judged against the measurements.
 import type { BenchResults, RotationResult, StartupResult } from './results.ts';
 import { pacingVerdicts } from './scenarios-pacing.ts';
+import { driftVerdicts } from './scenario-drift.ts';
 
 export const MIB = 1024 * 1024;
 
@@ -131,6 +132,7 @@ export function judge(results: BenchResults): Verdict[] {
       outcome: pass(restart.puts === 0 && restart.notUnchanged === 0),
     });
   }
+  verdicts.push(...driftVerdicts(results.drift));
   const memory = results.memory;
   if (memory) {
     const rssGrowth = memory.after.rssBytes - memory.before.rssBytes;

@@ -73,10 +73,14 @@ describe('test control plane', () => {
     expect(Buffer.from(read.data!['tls.crt']!, 'base64').toString()).toBe('crt');
   });
 
-  it('installs the CRDs from crds/ with kubectl and serves the new kind', () => {
+  it('installs the CRDs from crds/ with kubectl and serves the new kinds', () => {
     installCrds();
     const resources = kubectl('api-resources', '--api-group=apig.certsync.io', '-o', 'name');
-    expect(resources.trim()).toBe('apigcertificates.apig.certsync.io');
+    expect(resources.trim().split('\n').sort()).toEqual([
+      'apigcertificates.apig.certsync.io',
+      'apigproviders.apig.certsync.io',
+      'clusterapigproviders.apig.certsync.io',
+    ]);
   });
 
   it('enforces RBAC: a token without permissions is refused until a Role grants them', async () => {

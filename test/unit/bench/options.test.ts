@@ -36,6 +36,7 @@ describe('parseBenchOptions', () => {
     [['--source'], { fromSource: true }],
     [['--bare'], { bare: true }],
     [['--node-options', '--max-semi-space-size=2'], { nodeOptions: '--max-semi-space-size=2' }],
+    [['--drift'], { driftOnly: true, sizes: [], loadSize: 1000 }],
     [['--help'], { help: true }],
   ])('%j', (argv, expected) => {
     expect(parseBenchOptions(argv)).toMatchObject(expected);

@@ -106,6 +106,7 @@ function results(overrides: Partial<BenchResults> = {}): BenchResults {
       peakRssBytes: 180 * MIB,
       cpu,
     },
+    drift: undefined,
     restart: {
       resources: 1000,
       stopMs: 50,

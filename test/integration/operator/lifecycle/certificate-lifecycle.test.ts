@@ -84,6 +84,19 @@ function creates(): RequestLogEntry[] {
     .filter((r) => r.method === 'POST' && /\/certificates$/.test(r.path));
 }
 
+/** Someone else (another tool, a person with the API) attaches a domain to the certificate. */
+async function attachForeign(certificateId: string, domain: string): Promise<void> {
+  const response = await fetch(
+    `${s.simulator.url}/v2/${s.simulator.projectId}/apigw/certificates/${certificateId}/domains/attach`,
+    {
+      method: 'POST',
+      headers: { 'X-Auth-Token': s.token, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ domains: [{ domain }] }),
+    },
+  );
+  expect(response.status).toBe(204);
+}
+
 async function withSecret(name: string, commonName: string, dnsNames?: string[]) {
   const cert = dnsNames
     ? await issueCertificate({
@@ -226,16 +239,7 @@ describe('domains', () => {
 
   it('detaches a domain removed from the spec and leaves a foreign attachment alone', async () => {
     const id = (await s.getCertificate('shop')).status!.certificateId!;
-    // Someone else attaches legacy.shop.example.com to the same certificate.
-    const response = await fetch(
-      `${s.simulator.url}/v2/${s.simulator.projectId}/apigw/certificates/${id}/domains/attach`,
-      {
-        method: 'POST',
-        headers: { 'X-Auth-Token': s.token, 'Content-Type': 'application/json' },
-        body: JSON.stringify({ domains: [{ domain: 'legacy.shop.example.com' }] }),
-      },
-    );
-    expect(response.status).toBe(204);
+    await attachForeign(id, 'legacy.shop.example.com');
     await patchSpec('shop', { domains: [{ name: 'api.shop.example.com' }] });
     await eventually('www detached', () =>
       Promise.resolve(
@@ -426,6 +430,64 @@ describe('deletionPolicy', () => {
     await remove('skipped');
     await gone('skipped');
     expect(s.simulator.certificate(id)).toBeDefined();
+  });
+
+  it('Delete refused by APIG (a foreign attachment): keeps the finalizer, says why, backs off, goes once it is detached', async () => {
+    s.simulator.seedDomain({
+      instanceId: GATEWAY,
+      groupId: 'g-refused',
+      groupName: 'refused',
+      domain: 'api.refused.example.com',
+    });
+    s.simulator.seedDomain({
+      instanceId: GATEWAY,
+      groupId: 'g-refused',
+      groupName: 'refused',
+      domain: 'other.refused.example.com',
+    });
+    await withSecret('refused', 'refused.example.com', ['*.refused.example.com']);
+    await create('refused', {
+      deletionPolicy: 'Delete',
+      domains: [{ name: 'api.refused.example.com' }],
+    });
+    const id = (await s.waitForReady('refused')).status!.certificateId!;
+    await attachForeign(id, 'other.refused.example.com');
+    const deletes = () =>
+      s.simulator.requests().filter((r) => r.method === 'DELETE' && r.certificateId === id);
+
+    await remove('refused');
+    // Not waitForReady: a deletion bumps the generation and status.observedGeneration
+    // records the last sync, so the condition is read as it is.
+    const failed = await eventually('refused Ready=False (CleanupFailed)', async () => {
+      const resource = await s.getCertificate('refused');
+      const ready = resource.status?.conditions?.find((c) => c.type === 'Ready');
+      return ready?.status === 'False' && ready.reason === 'CleanupFailed' ? resource : undefined;
+    });
+    expect(failed.metadata.finalizers).toEqual([CLEANUP_FINALIZER]);
+    expect(failed.status?.lastError?.code).toBe('APIG.3472');
+    const event = await eventually('a CleanupFailed event', async () =>
+      (await s.events('refused')).find((e) => e.reason === 'CleanupFailed'),
+    );
+    expect(event.type).toBe('Warning');
+    expect(event.message).toContain('APIG.3472');
+    // Its own domain is detached; the foreign one is not the operator's to detach.
+    const bound = (domain: string) =>
+      s.simulator.domains().find((d) => d.domain === domain)?.certificateId;
+    expect(bound('api.refused.example.com')).toBeUndefined();
+    expect(bound('other.refused.example.com')).toBe(id);
+
+    // Backoff, not a hot loop: over 8 s, exponential from 1 s allows a handful.
+    const before = deletes().length;
+    await sleep(8_000);
+    const during = deletes().length - before;
+    expect(during).toBeGreaterThanOrEqual(1);
+    expect(during).toBeLessThanOrEqual(5);
+    expect(deletes().every((r) => r.status === 403 && r.errorCode === 'APIG.3472')).toBe(true);
+    expect(bound('other.refused.example.com')).toBe(id);
+
+    s.simulator.consoleDetach(id, 'other.refused.example.com');
+    await gone('refused');
+    expect(s.simulator.certificate(id)).toBeUndefined();
   });
 
   it('Retain: no finalizer, and the resource deletes at once with the operator stopped', async () => {
