@@ -8,6 +8,7 @@ import {
   type ApigCertificate,
   type ApigClient,
   type ApigError,
+  type ApigOperation,
   type CertificateTarget,
 } from '../../apig/index.ts';
 import { hasErrorKind } from '../../common/errors.ts';
@@ -29,17 +30,8 @@ import {
   type DriftKind,
 } from './drift.ts';
 
-export type LifecycleApig = Pick<
-  ApigClient,
-  | 'updateCertificate'
-  | 'createCertificate'
-  | 'showCertificate'
-  | 'listCertificates'
-  | 'deleteCertificate'
-  | 'attachDomains'
-  | 'detachDomains'
-  | 'listAttachedDomains'
->;
+/** Every certificate call of the APIG client (each ApigOperation but the IAM token's). */
+export type LifecycleApig = Pick<ApigClient, Exclude<ApigOperation, 'iamToken'>>;
 
 export interface LifecycleInput extends ReconcileInput {
   /** `namespace/name` of the older resource that owns this target (ownership.ts). */
