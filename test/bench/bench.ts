@@ -34,6 +34,7 @@ import {
 import { addFillers, cgroupRun, memory, removeFillers } from './scenarios-memory.ts';
 import { formatCpu, formatVerdicts, sharedMachineNote } from './report.ts';
 import { pacingScenarios } from './scenarios-pacing.ts';
+import { providersScenario } from './scenario-providers.ts';
 import { judge } from './targets.ts';
 import { atExit, exitAfterCleanup } from '../support/exit-cleanup.ts';
 
@@ -319,6 +320,7 @@ async function main(): Promise<void> {
     large: undefined,
     rssTraces: [],
     pacing: [],
+    providers: undefined,
     errors: [],
   };
   const context = {
@@ -329,12 +331,17 @@ async function main(): Promise<void> {
     main: build.main,
   };
   const traced: Traced = [];
-  if (!options.pacingOnly) {
+  if (!options.pacingOnly && !options.providersOnly) {
     for (const n of options.sizes) await runFleet(options, results, context, n, traced);
     await runCgroup(options, results, context, traced);
     if (options.large) await runLarge(options, results, context, traced);
   }
-  results.pacing = await pacingScenarios(options, context, progress, results.errors);
+  if (!options.providersOnly) {
+    results.pacing = await pacingScenarios(options, context, progress, results.errors);
+  }
+  if (!options.pacingOnly && !options.cgroupOnly) {
+    results.providers = await providersScenario(options, context, progress, results.errors);
+  }
   results.rssTraces = traced.map(({ label, operator }) => operator.trace(label));
 
   results.durationMs = Date.now() - started;

@@ -1,6 +1,7 @@
 // Issues 6's and 13's targets, judged against the measurements.
 import type { BenchResults, RotationResult, StartupResult } from './results.ts';
 import { pacingVerdicts } from './scenarios-pacing.ts';
+import { providersExtraPuts, providersVerdicts } from './scenario-providers.ts';
 
 export const MIB = 1024 * 1024;
 
@@ -96,6 +97,7 @@ export function redundantPuts(results: BenchResults): number {
     extra += Math.abs(results.large.startup.puts - results.large.startup.resources);
   }
   for (const p of results.pacing) extra += Math.abs(p.rotation.puts - p.rotation.n);
+  if (results.providers) extra += providersExtraPuts(results.providers);
   return extra;
 }
 
@@ -193,6 +195,7 @@ export function judge(results: BenchResults): Verdict[] {
     });
   }
   verdicts.push(...pacingVerdicts(results.pacing));
+  verdicts.push(...providersVerdicts(results.providers));
   const extra = redundantPuts(results);
   verdicts.push({
     scenario: 'Redundant PUTs, all scenarios',

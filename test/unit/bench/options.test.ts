@@ -37,6 +37,11 @@ describe('parseBenchOptions', () => {
     [['--bare'], { bare: true }],
     [['--node-options', '--max-semi-space-size=2'], { nodeOptions: '--max-semi-space-size=2' }],
     [['--help'], { help: true }],
+    [
+      ['--providers'],
+      { providersOnly: true, pacingOnly: false, providerCount: 10, resourcesPerProvider: 100 },
+    ],
+    [['--providers', '--quick'], { providersOnly: true, resourcesPerProvider: 10 }],
   ])('%j', (argv, expected) => {
     expect(parseBenchOptions(argv)).toMatchObject(expected);
   });
@@ -52,6 +57,8 @@ describe('parseBenchOptions', () => {
     [['--cgroup-limit', '64M']],
     [['--cgroup-only', '--cgroup-limit', '0']],
     [['--frobnicate']],
+    [['--providers', '--pacing']],
+    [['--providers', '--cgroup-only']],
   ])('refuses %j', (argv) => {
     expect(() => parseBenchOptions(argv)).toThrow(UsageError);
   });
