@@ -340,7 +340,13 @@ async function main(): Promise<void> {
     results.pacing = await pacingScenarios(options, context, progress, results.errors);
   }
   if (!options.pacingOnly && !options.cgroupOnly) {
-    results.providers = await providersScenario(options, context, progress, results.errors);
+    results.providers = await providersScenario(
+      options,
+      context,
+      operatorEnvironment(options),
+      progress,
+      results.errors,
+    );
   }
   results.rssTraces = traced.map(({ label, operator }) => operator.trace(label));
 

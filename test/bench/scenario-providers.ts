@@ -273,6 +273,8 @@ function counts(tenants: readonly Tenant[], from: number, to: number): ProviderC
 export async function providersScenario(
   options: BenchOptions,
   context: ScenarioContext & { kubeconfig: string; kube: KubeClient; main: string },
+  /** The operator's environment beyond the APIG and cluster settings (the image's NODE_OPTIONS…). */
+  env: Record<string, string>,
   progress: (text: string) => void,
   errors: { scenario: string; message: string }[],
 ): Promise<ProvidersResult | undefined> {
@@ -294,7 +296,7 @@ export async function providersScenario(
       namespace: tenants[0]!.namespace,
       rateLimit: options.unlimitedRate,
       concurrency: options.concurrency,
-      env: { WATCH_NAMESPACES: tenants.map((t) => t.namespace).join(',') },
+      env: { ...env, WATCH_NAMESPACES: tenants.map((t) => t.namespace).join(',') },
     };
     phase = 'first sync';
     progress(`providers: first sync of ${n} resources`);
