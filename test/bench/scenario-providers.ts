@@ -25,6 +25,7 @@ import {
   emptyNamespace,
   replaceSecret,
 } from './cluster.ts';
+import type { CpuUse } from './cpu.ts';
 import { API_CONCURRENCY } from './fleet.ts';
 import type { BenchOptions } from './options.ts';
 import { forEachLimited } from './pool.ts';
@@ -64,6 +65,8 @@ export interface ProvidersResult {
   rotation: ProviderCounts[];
   /** PUTs that reached an endpoint other than the resource's own provider's (either phase). */
   crossProviderPuts: number;
+  /** CPU used from the first Secret write to the last new certificate stored, by process. */
+  rotationCpu: CpuUse;
   /** The operator's highest RSS (VmHWM) after the rotation. */
   peakRssBytes: number;
 }
@@ -314,9 +317,11 @@ export async function providersScenario(
     progress(`providers: mass rotation of ${n} Secrets`);
     const next = await issueAll(tenants);
     const rotationIdealMs = (n / (p * PROVIDER_RATE)) * 1000;
+    const cpu = await context.meter.start(operator.pid);
     const firstWrite = Date.now();
     await writeSecrets(context.kube, tenants, next, false);
     const lastPut = await waitForStored(tenants, next, firstWrite, 120_000 + 5 * rotationIdealMs);
+    const rotationCpu = await cpu(operator.pid);
     const peakRssBytes = await operator.peakRssBytes();
     await sleep(SETTLE_MS);
     const end = Date.now();
@@ -333,6 +338,7 @@ export async function providersScenario(
       firstSync: counts(tenants, operator.startedAt, firstWrite),
       rotation: counts(tenants, firstWrite, end),
       crossProviderPuts,
+      rotationCpu,
       peakRssBytes,
     };
   } catch (error) {
@@ -372,6 +378,12 @@ function phaseText(rows: readonly ProviderCounts[], n: number): string {
   return `PUTs ${sum(rows, (r) => r.puts)}/${n} (${Math.min(...puts)}-${Math.max(...puts)} per provider; providers done ${seconds(Math.min(...done))}-${seconds(Math.max(...done))}); 429s ${sum(rows, (r) => r.throttled)}`;
 }
 
+/** Where the machine's CPU went during the rotation (2 cores shared with the API server, etcd and APIG). */
+function cpuText(cpu: CpuUse): string {
+  const s = (ms: number) => (ms / 1000).toFixed(1);
+  return `CPU s: operator ${s(cpu.operatorMs)}, apiserver ${s(cpu.apiserverMs)}, etcd ${s(cpu.etcdMs)}, bench+APIG ${s(cpu.benchMs)}, others ${s(cpu.othersMs)} of ${s(cpu.capacityMs)}`;
+}
+
 export function providersVerdicts(result: ProvidersResult | undefined): Verdict[] {
   if (result === undefined) return [];
   const { providers: p, resourcesPerProvider: m, rotationIdealMs: idealMs } = result;
@@ -390,7 +402,7 @@ export function providersVerdicts(result: ProvidersResult | undefined): Verdict[
     },
     {
       scenario: `${scenario}: mass rotation`,
-      measured: `${seconds(result.rotationMs)} = ${ratio.toFixed(2)} × N/R_total (${seconds(idealMs)}); ${phaseText(result.rotation, n)}; peak RSS ${(result.peakRssBytes / 1024 / 1024).toFixed(1)} MiB`,
+      measured: `${seconds(result.rotationMs)} = ${ratio.toFixed(2)} × N/R_total (${seconds(idealMs)}); ${phaseText(result.rotation, n)}; peak RSS ${(result.peakRssBytes / 1024 / 1024).toFixed(1)} MiB; ${cpuText(result.rotationCpu)}`,
       target: `≤ ${PROVIDERS_ROTATION_RATIO} × N/R_total; PUTs = resources per provider`,
       outcome: ratio <= PROVIDERS_ROTATION_RATIO && exact(result.rotation) ? 'PASS' : 'MISS',
     },

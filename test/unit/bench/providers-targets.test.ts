@@ -25,6 +25,15 @@ function result(overrides: Partial<ProvidersResult> = {}): ProvidersResult {
     firstSync: rows([100, 100]),
     rotation: rows([100, 100]),
     crossProviderPuts: 0,
+    rotationCpu: {
+      wallMs: 10_500,
+      operatorMs: 4_000,
+      apiserverMs: 7_000,
+      etcdMs: 1_500,
+      benchMs: 5_000,
+      othersMs: 3_000,
+      capacityMs: 21_000,
+    },
     peakRssBytes: 90 * 1024 * 1024,
     ...overrides,
   };
@@ -61,6 +70,9 @@ describe('providers verdicts', () => {
     expect(rotation?.measured).toContain('429s 2');
     expect(rotation?.measured).toContain('100-100 per provider; providers done 9.90 s-10.00 s');
     expect(isolation?.measured).toContain('429s 6 in all');
+    expect(rotation?.measured).toContain(
+      'CPU s: operator 4.0, apiserver 7.0, etcd 1.5, bench+APIG 5.0, others 3.0 of 21.0',
+    );
   });
 
   it('has no rows when the scenario did not run', () => {
