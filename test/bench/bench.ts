@@ -34,6 +34,7 @@ import {
 import { addFillers, cgroupRun, memory, removeFillers } from './scenarios-memory.ts';
 import { formatCpu, formatVerdicts, sharedMachineNote } from './report.ts';
 import { pacingScenarios } from './scenarios-pacing.ts';
+import { providersScenario } from './scenario-providers.ts';
 import { judge } from './targets.ts';
 import { driftScenario } from './scenario-drift.ts';
 import { atExit, exitAfterCleanup } from '../support/exit-cleanup.ts';
@@ -321,6 +322,7 @@ async function main(): Promise<void> {
     large: undefined,
     rssTraces: [],
     pacing: [],
+    providers: undefined,
     errors: [],
   };
   const context = {
@@ -331,18 +333,28 @@ async function main(): Promise<void> {
     main: build.main,
   };
   const traced: Traced = [];
-  // --pacing, --drift and --cgroup-only each run one part; no flag runs them all.
-  const { pacingOnly, driftOnly, cgroupOnly } = options;
-  if (!pacingOnly && !driftOnly) {
+  // --pacing, --drift, --providers and --cgroup-only each run one part; no flag runs them all.
+  const { pacingOnly, driftOnly, providersOnly, cgroupOnly } = options;
+  const only = pacingOnly || driftOnly || providersOnly || cgroupOnly;
+  if (!pacingOnly && !driftOnly && !providersOnly) {
     for (const n of options.sizes) await runFleet(options, results, context, n, traced);
     await runCgroup(options, results, context, traced);
     if (options.large) await runLarge(options, results, context, traced);
   }
-  if (!driftOnly && !cgroupOnly) {
+  if (!only || pacingOnly) {
     results.pacing = await pacingScenarios(options, context, progress, results.errors);
   }
-  if (!pacingOnly && !cgroupOnly) {
+  if (!only || driftOnly) {
     results.drift = await driftScenario(options, context, progress, results.errors);
+  }
+  if (!only || providersOnly) {
+    results.providers = await providersScenario(
+      options,
+      context,
+      operatorEnvironment(options),
+      progress,
+      results.errors,
+    );
   }
   results.rssTraces = traced.map(({ label, operator }) => operator.trace(label));
   results.durationMs = Date.now() - started;

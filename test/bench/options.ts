@@ -8,6 +8,11 @@ export interface BenchOptions {
   large: boolean;
   /** Only issue 13's pacing scenarios (scenarios-pacing.ts). */
   pacingOnly: boolean;
+  /** Only issue 11's providers scenario (scenario-providers.ts). */
+  providersOnly: boolean;
+  /** The providers scenario: ApigProviders, and ApigCertificates per provider. */
+  providerCount: number;
+  resourcesPerProvider: number;
   /** Where the JSON goes; undefined: test/bench/results/<timestamp>.json. */
   jsonPath: string | undefined;
   /** Mass-rotation sizes, ascending. */
@@ -54,6 +59,8 @@ export const USAGE = `Usage: npm run bench -- [options]
   --cgroup-limit <MiB> the memory cgroup of the cgroup run (default 64); 0: skip that run
   --cgroup-only        only the cgroup run
   --pacing             only the pacing scenarios (APIG limits equal, below the operator's, slow)
+  --providers          only the providers scenario: 10 ApigProviders × 100 resources (× 10 with
+                       --quick), each provider its own APIG endpoint at 10/s
   --json <path>        write the results there (default test/bench/results/<timestamp>.json)
   --rate <R>           APIG rate limit for the rate-limited rotation (default 50 requests/s)
   --burst <n>          the operator's APIG_RATE_BURST in that rotation (default 1)
@@ -90,6 +97,7 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
   let quick = false;
   let large = false;
   let pacingOnly = false;
+  let providersOnly = false;
   let help = false;
   let driftOnly = false;
   let jsonPath: string | undefined;
@@ -113,6 +121,9 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
         break;
       case '--pacing':
         pacingOnly = true;
+        break;
+      case '--providers':
+        providersOnly = true;
         break;
       case '--source':
         fromSource = true;
@@ -175,6 +186,9 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
     }
   }
   if (quick && large) throw new UsageError('--quick and --large contradict each other');
+  if ([pacingOnly, driftOnly, providersOnly, cgroupOnly].filter(Boolean).length > 1) {
+    throw new UsageError('--pacing, --drift, --providers and --cgroup-only each run only one part');
+  }
   if (cgroupOnly && cgroupLimitMiB === 0) {
     throw new UsageError('--cgroup-only and --cgroup-limit 0 contradict each other');
   }
@@ -185,6 +199,9 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
     quick,
     large,
     pacingOnly,
+    providersOnly,
+    providerCount: 10,
+    resourcesPerProvider: quick ? 10 : 100,
     jsonPath,
     sizes,
     loadSize: quick ? 100 : 1_000,

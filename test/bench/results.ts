@@ -4,6 +4,7 @@ import type { RssTrace } from './bench-operator.ts';
 import type { CgroupCounters } from './cgroup.ts';
 import type { CpuUse } from './cpu.ts';
 import type { PacingResult } from './scenarios-pacing.ts';
+import type { ProvidersResult } from './scenario-providers.ts';
 import type { Summary } from './stats.ts';
 import type { DriftResult } from './scenario-drift.ts';
 
@@ -212,5 +213,7 @@ export interface BenchResults {
   /** RSS over the life of each operator process. */
   rssTraces: RssTrace[];
   pacing: PacingResult[];
+  /** Issue 11's providers scenario; undefined: not run (or it failed, see errors). */
+  providers: ProvidersResult | undefined;
   errors: ScenarioError[];
 }

@@ -2,6 +2,7 @@
 import type { BenchResults, RotationResult, StartupResult } from './results.ts';
 import { pacingVerdicts } from './scenarios-pacing.ts';
 import { driftVerdicts } from './scenario-drift.ts';
+import { providersExtraPuts, providersVerdicts } from './scenario-providers.ts';
 
 export const MIB = 1024 * 1024;
 
@@ -97,6 +98,7 @@ export function redundantPuts(results: BenchResults): number {
     extra += Math.abs(results.large.startup.puts - results.large.startup.resources);
   }
   for (const p of results.pacing) extra += Math.abs(p.rotation.puts - p.rotation.n);
+  if (results.providers) extra += providersExtraPuts(results.providers);
   return extra;
 }
 
@@ -195,6 +197,7 @@ export function judge(results: BenchResults): Verdict[] {
     });
   }
   verdicts.push(...pacingVerdicts(results.pacing));
+  verdicts.push(...providersVerdicts(results.providers));
   const extra = redundantPuts(results);
   verdicts.push({
     scenario: 'Redundant PUTs, all scenarios',

@@ -38,6 +38,11 @@ describe('parseBenchOptions', () => {
     [['--node-options', '--max-semi-space-size=2'], { nodeOptions: '--max-semi-space-size=2' }],
     [['--drift'], { driftOnly: true, sizes: [], loadSize: 1000 }],
     [['--help'], { help: true }],
+    [
+      ['--providers'],
+      { providersOnly: true, pacingOnly: false, providerCount: 10, resourcesPerProvider: 100 },
+    ],
+    [['--providers', '--quick'], { providersOnly: true, resourcesPerProvider: 10 }],
   ])('%j', (argv, expected) => {
     expect(parseBenchOptions(argv)).toMatchObject(expected);
   });
@@ -53,6 +58,8 @@ describe('parseBenchOptions', () => {
     [['--cgroup-limit', '64M']],
     [['--cgroup-only', '--cgroup-limit', '0']],
     [['--frobnicate']],
+    [['--providers', '--pacing']],
+    [['--providers', '--cgroup-only']],
   ])('refuses %j', (argv) => {
     expect(() => parseBenchOptions(argv)).toThrow(UsageError);
   });

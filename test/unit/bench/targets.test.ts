@@ -135,6 +135,7 @@ function results(overrides: Partial<BenchResults> = {}): BenchResults {
       { label: 'N=100 first sync', startedAt: 0, peakBytes: 500 * MIB, samples: [] },
     ],
     pacing: [],
+    providers: undefined,
     errors: [],
     ...overrides,
   };
