@@ -25,7 +25,7 @@ import {
 } from './providers/route.ts';
 import { AcceptedContentLedger } from './ledger.ts';
 import { applyDeletionPolicy } from './deletion-policy.ts';
-import { ownershipIndex, type OwnershipIndex } from './lifecycle/ownership.ts';
+import { changesOwnership, ownershipIndex, type OwnershipIndex } from './lifecycle/ownership.ts';
 import { reconcileLifecycle, type LifecycleApig, type LifecycleInput } from './lifecycle/run.ts';
 import { Publisher, type StatusWrite } from './publish.ts';
 import { referencesOf, type ReferencedKind } from './references.ts';
@@ -189,8 +189,7 @@ export class CertificateController {
       this.#options.events.forget(event.object);
       return;
     }
-    // A status write may record a certificate ID, and so a new identity.
-    this.#ownership = undefined;
+    if (changesOwnership(event)) this.#ownership = undefined;
     // Our own status writes change only status: not a reason to reconcile.
     if (
       event.type === 'update' &&

@@ -3,6 +3,7 @@
 // last write, and drift correction would make them fight. As cert-manager
 // does for two Certificates sharing a secretName, the older resource keeps
 // it; the other sends nothing until the conflict is gone. Pure.
+import type { WatchEvent } from '../../kube/object-store.ts';
 import type { ApigCertificateResource } from '../../api/v1alpha1.ts';
 
 /** Where APIG calls go: the operator's (later a provider's) endpoint, service and project. */
@@ -83,4 +84,18 @@ export function ownershipIndex(
 
 function sameKey(a: ApigCertificateResource, b: ApigCertificateResource): boolean {
   return a.metadata.namespace === b.metadata.namespace && a.metadata.name === b.metadata.name;
+}
+
+/**
+ * Whether an ApigCertificate event can change who owns which APIG certificate:
+ * a new resource, a spec change or a newly recorded certificate ID. Our other
+ * status writes cannot, and rebuilding the index for each would cost O(N) per
+ * write, O(N²) per mass rotation.
+ */
+export function changesOwnership(event: WatchEvent<ApigCertificateResource>): boolean {
+  if (event.type !== 'update') return true;
+  return (
+    event.old.metadata.generation !== event.object.metadata.generation ||
+    event.old.status?.certificateId !== event.object.status?.certificateId
+  );
 }

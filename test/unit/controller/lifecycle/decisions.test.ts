@@ -14,6 +14,7 @@ import {
   spreadFraction,
 } from '../../../../src/controller/lifecycle/drift.ts';
 import {
+  changesOwnership,
   ownershipIndex,
   targetIdentities,
 } from '../../../../src/controller/lifecycle/ownership.ts';
@@ -144,6 +145,40 @@ describe('ownership', () => {
     const unrelated = resource('other', { certificateId: 'c9' });
     const index = ownershipIndex([owner, rival, unrelated], () => SCOPE);
     expect(index.rivalsOf(owner).map((r) => r.metadata.name)).toEqual(['new']);
+  });
+
+  const before = resource('a', { name: 'shop_cert' }, { metadata: { generation: 1 } });
+  it.each([
+    ['a new resource', { type: 'add' as const, object: before }, true],
+    [
+      'a status write that changes only the sync fields',
+      {
+        type: 'update' as const,
+        old: before,
+        object: { ...before, status: { lastSyncTime: '2026-12-01T00:00:00Z' } },
+      },
+      false,
+    ],
+    [
+      'a status write that records the certificate ID',
+      {
+        type: 'update' as const,
+        old: before,
+        object: { ...before, status: { certificateId: 'c1' } },
+      },
+      true,
+    ],
+    [
+      'a spec change',
+      {
+        type: 'update' as const,
+        old: before,
+        object: { ...before, metadata: { ...before.metadata, generation: 2 } },
+      },
+      true,
+    ],
+  ])('ownership may change after %s', (_case, event, expected) => {
+    expect(changesOwnership(event)).toBe(expected);
   });
 
   it('keeps targets of different endpoints apart', () => {
