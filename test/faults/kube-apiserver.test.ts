@@ -189,6 +189,7 @@ describe('kube-apiserver faults', () => {
         apigcertificates: watchRestarts(text, 'apigcertificates', 'expired'),
         secrets: watchRestarts(text, 'secrets', 'expired'),
         configmaps: watchRestarts(text, 'configmaps', 'expired'),
+        apigproviders: watchRestarts(text, 'apigproviders', 'expired'),
       };
     };
 
