@@ -90,7 +90,7 @@ export class Replica {
 
 export const watchRestarts = (
   text: string,
-  resource: 'apigcertificates' | 'secrets' | 'configmaps',
+  resource: 'apigcertificates' | 'secrets' | 'configmaps' | 'apigproviders',
   reason: 'expired' | 'stalled' | 'error',
 ): number =>
   metricValue(text, 'apig_cert_operator_watch_restarts_total', { resource, reason }) ?? 0;
