@@ -23,6 +23,7 @@ import {
   NO_APIG,
   NO_TARGET,
 } from './providers/route.ts';
+import { providerFairness } from './providers/queue-group.ts';
 import { AcceptedContentLedger } from './ledger.ts';
 import { applyDeletionPolicy } from './deletion-policy.ts';
 import { changesOwnership, ownershipIndex, type OwnershipIndex } from './lifecycle/ownership.ts';
@@ -150,7 +151,8 @@ export class CertificateController {
     if (signal.aborted) return;
     // Another replica may have written while we did not lead.
     this.#inputs.forgetAll();
-    const queue = new WorkQueue();
+    const cached = (key: string) => this.#certificates.get(key);
+    const queue = new WorkQueue({ fairness: providerFairness(cached, this.#options.concurrency) });
     this.#queue = queue;
     signal.addEventListener('abort', () => void queue.shutDown(), { once: true });
     for (const resource of this.#certificates.list()) queue.add(storeKey(resource.metadata));

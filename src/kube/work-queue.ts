@@ -1,6 +1,7 @@
 import { systemClock, type Clock, type TimerHandle } from '../common/clock.ts';
 import { TokenBucket, type TokenBucketOptions } from '../common/token-bucket.ts';
 import { backoffDelay, type BackoffPolicy } from './backoff.ts';
+import { FairReadyKeys, type QueueFairness } from './fair-ready.ts';
 
 export interface WorkQueueOptions {
   /** Per-key backoff after failures. Default 1 s doubling to 5 min (cert-manager style). */
@@ -10,6 +11,8 @@ export interface WorkQueueOptions {
   clock?: Clock;
   /** Source of jitter; injectable for deterministic tests. */
   random?: () => number;
+  /** Groups served round-robin, each with a fair share of the workers (fair-ready.ts). */
+  fairness?: QueueFairness;
 }
 
 export const DEFAULT_QUEUE_BACKOFF: BackoffPolicy = { baseMs: 1_000, maxMs: 300_000, jitter: 0.2 };
@@ -23,7 +26,8 @@ export const DEFAULT_QUEUE_RATE_LIMIT: TokenBucketOptions = { perSecond: 10, bur
  * - failures re-add the key after a per-key exponential backoff, also bounded
  *   by a token bucket shared by every key (`addRateLimited`).
  *
- * Keys come out in the order they became ready.
+ * Keys come out in the order they became ready; with `fairness`, groups take
+ * turns and each holds at most its share of the workers (fair-ready.ts).
  */
 export class WorkQueue {
   readonly #clock: Clock;
@@ -31,9 +35,9 @@ export class WorkQueue {
   readonly #backoff: BackoffPolicy;
   readonly #bucket: TokenBucket;
 
-  /** Ready to hand out; a Set keeps insertion order and de-duplicates. */
-  readonly #ready = new Set<string>();
-  readonly #processing = new Set<string>();
+  readonly #ready: FairReadyKeys;
+  /** Key handed to a worker → the group it is charged to. */
+  readonly #processing = new Map<string, string>();
   /** Added while processing: re-queued on `done`. */
   readonly #dirty = new Set<string>();
   /** Delayed adds: one timer per key, the earliest deadline wins. */
@@ -49,6 +53,7 @@ export class WorkQueue {
     this.#random = options.random ?? Math.random;
     this.#backoff = options.backoff ?? DEFAULT_QUEUE_BACKOFF;
     this.#bucket = new TokenBucket(options.rateLimit ?? DEFAULT_QUEUE_RATE_LIMIT, this.#clock);
+    this.#ready = new FairReadyKeys(options.fairness);
   }
 
   /** Keys ready and waiting for a worker (the queue-depth metric). */
@@ -67,13 +72,8 @@ export class WorkQueue {
       this.#dirty.add(key);
       return;
     }
-    const waiter = this.#waiters.shift();
-    if (waiter) {
-      this.#processing.add(key);
-      waiter(key);
-      return;
-    }
     this.#ready.add(key);
+    this.#handOut();
   }
 
   /**
@@ -125,23 +125,39 @@ export class WorkQueue {
    */
   get(): Promise<string | undefined> {
     if (this.#shuttingDown) return Promise.resolve(undefined);
-    const next = this.#ready.values().next();
-    if (!next.done) {
-      this.#ready.delete(next.value);
-      this.#processing.add(next.value);
-      return Promise.resolve(next.value);
-    }
+    const next = this.#take();
+    if (next !== undefined) return Promise.resolve(next);
     return new Promise((resolve) => this.#waiters.push(resolve));
   }
 
   done(key: string): void {
-    if (!this.#processing.delete(key)) return;
+    const group = this.#processing.get(key);
+    if (group === undefined) return;
+    this.#processing.delete(key);
+    this.#ready.release(group);
     if (this.#dirty.delete(key)) {
       if (this.#shuttingDown) return;
       // Put back through add() so an idle worker picks it up at once.
       this.add(key);
     }
+    // The group's share was freed: a waiting worker may take one of its keys.
+    this.#handOut();
     if (this.#shuttingDown && this.#processing.size === 0) this.#drained?.();
+  }
+
+  /** Gives waiting workers the keys they may take now. */
+  #handOut(): void {
+    while (this.#waiters.length > 0) {
+      const key = this.#take();
+      if (key === undefined) return;
+      this.#waiters.shift()?.(key);
+    }
+  }
+
+  #take(): string | undefined {
+    const next = this.#ready.take();
+    if (next) this.#processing.set(next.key, next.group);
+    return next?.key;
   }
 
   /**

@@ -1,28 +1,6 @@
-import { runWorkers, WorkQueue } from '../../../src/kube/work-queue.ts';
-import type { WorkQueueOptions } from '../../../src/kube/work-queue.ts';
-import { FakeClock, flushPromises } from '../../support/fake-clock.ts';
-
-function makeQueue(options: Partial<WorkQueueOptions> = {}): {
-  queue: WorkQueue;
-  clock: FakeClock;
-} {
-  const clock = new FakeClock();
-  // random() = 0 means "no jitter" so delays are exact.
-  const queue = new WorkQueue({ clock, random: () => 0, ...options });
-  return { queue, clock };
-}
-
-/** Takes every key that is ready right now, in order, and marks each done. */
-async function drainReady(queue: WorkQueue): Promise<string[]> {
-  const keys: string[] = [];
-  while (queue.length > 0) {
-    const key = await queue.get();
-    if (key === undefined) break;
-    keys.push(key);
-    queue.done(key);
-  }
-  return keys;
-}
+import { runWorkers } from '../../../src/kube/work-queue.ts';
+import { flushPromises } from '../../support/fake-clock.ts';
+import { drainReady, makeQueue } from './work-queue-helpers.ts';
 
 describe('WorkQueue: de-duplication and order', () => {
   it.each([
