@@ -1,6 +1,7 @@
 // A fleet: N TLS Secrets and their ApigCertificates in a namespace of their
-// own, the matching certificates seeded in the simulator, and fresh
-// certificates to rotate them with. EC keys, one shared key pair: a
+// own, the matching certificates seeded in the fleet's APIG (the bench's
+// simulator, or a provider's own endpoint), and fresh certificates to rotate
+// them with. EC keys, one shared key pair: a
 // certificate then costs a signature (~1-3 ms), not a key generation.
 import { randomBytes } from 'node:crypto';
 import type { KubeClient } from '../../src/kube/kube-client.ts';
@@ -10,7 +11,7 @@ import {
   tlsSecretData,
   type IssuedCertificate,
 } from '../support/certs.ts';
-import type { BenchApig } from './apig.ts';
+import type { ApigCertificateSpec } from '../../src/api/v1alpha1.ts';
 import {
   createApigCertificate,
   createNamespace,
@@ -31,6 +32,18 @@ export interface FleetMember {
   certificateId: string;
   /** `namespace/name`, the operator's work-queue key and log `resource`. */
   key: string;
+}
+
+/** Where the fleet's certificates are: seeded there before the operator starts. */
+export interface FleetApig {
+  seed(certificates: readonly { id: string; name: string }[]): void;
+}
+
+export interface FleetOptions {
+  /** The namespace's name before its random suffix; default `bench-<size>`. */
+  namespacePrefix?: string;
+  /** Named in every member's ApigCertificate; default none (the environment configuration). */
+  providerRef?: ApigCertificateSpec['providerRef'];
 }
 
 export interface FleetSetup {
@@ -69,10 +82,12 @@ export class Fleet {
   /** Creates the namespace, Secrets and ApigCertificates (no operator running yet). */
   static async create(
     kube: KubeClient,
-    apig: BenchApig,
+    apig: FleetApig,
     size: number,
+    options: FleetOptions = {},
   ): Promise<{ fleet: Fleet; setup: FleetSetup }> {
-    const namespace = `bench-${size}-${randomBytes(3).toString('hex')}`;
+    const prefix = options.namespacePrefix ?? `bench-${size}`;
+    const namespace = `${prefix}-${randomBytes(3).toString('hex')}`;
     const fleet = new Fleet(kube, namespace, size);
     await createNamespace(kube, namespace);
     apig.seed(fleet.members.map((m) => ({ id: m.certificateId, name: apigName(m) })));
@@ -86,6 +101,7 @@ export class Fleet {
         certificateId: member.certificateId,
         name: apigName(member),
         secretRef: { name: member.secretName },
+        ...(options.providerRef ? { providerRef: options.providerRef } : {}),
       });
     });
     return { fleet, setup: { certificatesMs, objectsMs: Date.now() - creating } };

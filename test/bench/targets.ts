@@ -2,7 +2,7 @@
 import type { BenchResults, RotationResult, StartupResult } from './results.ts';
 import { pacingVerdicts } from './scenarios-pacing.ts';
 import { driftVerdicts } from './scenario-drift.ts';
-import { providersExtraPuts, providersVerdicts } from './scenario-providers.ts';
+import { providersExtraPuts, providersVerdicts } from './scenario-providers-verdicts.ts';
 
 export const MIB = 1024 * 1024;
 

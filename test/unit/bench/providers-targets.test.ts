@@ -1,9 +1,8 @@
 import {
   providersExtraPuts,
   providersVerdicts,
-  type ProviderCounts,
-  type ProvidersResult,
-} from '../../../test/bench/scenario-providers.ts';
+} from '../../../test/bench/scenario-providers-verdicts.ts';
+import type { ProviderCounts, ProvidersResult } from '../../../test/bench/scenario-providers.ts';
 
 const rows = (puts: readonly number[], throttled = 0): ProviderCounts[] =>
   puts.map((n, i) => ({
