@@ -222,6 +222,11 @@ describe('providers', () => {
         provider: 'environment',
       }),
     ).toBe(1);
+    // Each client's pacer: APIG_RATE_LIMIT (the providers set none), never throttled.
+    for (const provider of [`${s.namespace}/region-a`, `${nsB}/region-b`, 'environment']) {
+      expect(metricValue(metrics, 'apig_cert_operator_apig_request_rate', { provider })).toBe(50);
+      expect(metricValue(metrics, 'apig_cert_operator_apig_throttled_total', { provider })).toBe(0);
+    }
   });
 
   it('serves a ClusterApigProvider to every namespace', async () => {
