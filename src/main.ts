@@ -14,7 +14,7 @@ import { KubeClient } from './kube/kube-client.ts';
 import { LeaderElector, leaderIdentity } from './kube/leader-election.ts';
 import { createLogger } from './log.ts';
 import { OperatorHttpServer } from './observability/http-server.ts';
-import { Metrics } from './observability/metrics.ts';
+import { ENVIRONMENT_PROVIDER, Metrics } from './observability/metrics.ts';
 
 const COMPONENT = 'apig-cert-operator';
 /**
@@ -59,6 +59,7 @@ const apig = environmentApig
   ? createApigClient(apigClientOptions({ apig: environmentApig }, logger))
   : undefined;
 const metrics = new Metrics();
+if (apig) metrics.addPacingSource(ENVIRONMENT_PROVIDER, () => apig.pacing());
 const identity = leaderIdentity(config.leaderElection.identity);
 const providers = new ProviderRegistry({
   client: kube,

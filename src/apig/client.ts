@@ -24,6 +24,7 @@ import {
   type ApigRequest,
   type ApigService,
 } from './request.ts';
+import type { PacerStats } from './pacer.ts';
 import type { Page } from './wire.ts';
 
 export { SERVICE_PATH_SEGMENT } from './request.ts';
@@ -96,6 +97,8 @@ export interface ApigClient {
   ): Promise<void>;
   /** GET …/certificates/{id}/attached-domains, every page. */
   listAttachedDomains(target: CertificateTarget, signal?: AbortSignal): Promise<AttachedDomain[]>;
+  /** The shared pacer's rate now and the 429s it has seen (for /metrics). */
+  pacing(): PacerStats;
   /** Waits for requests in flight, then closes the connections. */
   close(): Promise<void>;
 }
@@ -231,6 +234,7 @@ export function createApigClient(options: ApigClientOptions): ApigClient {
           signal,
         });
       }),
+    pacing: () => requester.pacing(),
     close: () => requester.close(),
   };
 }

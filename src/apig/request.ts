@@ -35,7 +35,7 @@ import {
 } from './errors.ts';
 import { createTransport, readBodyText, type TransportOptions } from './http.ts';
 import { KeyedMutex } from './keyed-mutex.ts';
-import { Pacer } from './pacer.ts';
+import { Pacer, type PacerStats } from './pacer.ts';
 import { DEFAULT_RATE_LIMIT, type RateLimit } from './rate-limit.ts';
 import { canonicalQuery, rfc3986Encode } from './signer.ts';
 
@@ -92,6 +92,8 @@ export interface ApigRequester {
   readonly service: ApigService;
   readonly authMode: ApigAuth['mode'];
   call<T>(spec: ApigRequest<T>): Promise<T>;
+  /** The shared pacer's rate now and the 429s it has seen. */
+  pacing(): PacerStats;
   /** Waits for requests in flight, then closes the connections. */
   close(): Promise<void>;
 }
@@ -295,6 +297,7 @@ export function createApigRequester(options: ApigClientOptions): ApigRequester {
     service,
     authMode: auth.mode,
     call,
+    pacing: () => pacer.stats(),
     close: () => dispatcher.close(),
   };
 }

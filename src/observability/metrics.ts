@@ -25,6 +25,14 @@ export interface WatchRestartCounts {
   errors: number;
 }
 
+/** An APIG client's pacer as /metrics shows it (Pacer.stats() fits). */
+export interface PacingCounts {
+  /** Requests per second it allows now. */
+  rate: number;
+  /** 429s (and 500 APIG.9008s) it has seen, also those it sent again. */
+  throttled: number;
+}
+
 /** What APIG holds for one ApigCertificate, as the controller last saw it. */
 export interface ResourceState {
   certificateId: string;
@@ -69,6 +77,7 @@ export class Metrics {
   /** The certificate_id label of each resource's not-after series, to remove it exactly. */
   readonly #notAfterCertificateIds = new Map<string, string>();
   readonly #watchSources = new Map<string, () => WatchRestartCounts>();
+  readonly #pacingSources = new Map<string, () => PacingCounts>();
   #queueDepth: () => number = () => 0;
 
   constructor(options: MetricsOptions = {}) {
@@ -124,6 +133,28 @@ export class Metrics {
           this.inc({ resource, reason: 'stalled' }, counts.stalls);
           this.inc({ resource, reason: 'error' }, counts.errors);
         }
+      },
+    });
+    const pacingSources = this.#pacingSources;
+    new Gauge({
+      name: `${METRIC_PREFIX}apig_request_rate`,
+      help: "Requests per second the provider's APIG client allows now (lowered after a 429).",
+      labelNames: ['provider'],
+      registers,
+      collect: function (this: Gauge<'provider'>) {
+        this.reset();
+        for (const [provider, stats] of pacingSources) this.set({ provider }, stats().rate);
+      },
+    });
+    new Counter({
+      name: `${METRIC_PREFIX}apig_throttled_total`,
+      help: "APIG's 429 answers per provider, also those the client's pacer sent again.",
+      labelNames: ['provider'],
+      registers,
+      collect: function (this: Counter<'provider'>) {
+        // The pacers count for themselves; this copies their totals.
+        this.reset();
+        for (const [provider, stats] of pacingSources) this.inc({ provider }, stats().throttled);
       },
     });
     this.#leader = new Gauge({
@@ -212,6 +243,17 @@ export class Metrics {
   /** A watch's restart totals are read at every scrape, e.g. `() => watch.stats()`. */
   addWatchSource(resource: string, stats: () => WatchRestartCounts): void {
     this.#watchSources.set(resource, stats);
+  }
+
+  /**
+   * An APIG client's pacer is read at every scrape, e.g. `() => client.pacing()`;
+   * the returned function removes it (unless another source took its label since).
+   */
+  addPacingSource(provider: string, stats: () => PacingCounts): () => void {
+    this.#pacingSources.set(provider, stats);
+    return () => {
+      if (this.#pacingSources.get(provider) === stats) this.#pacingSources.delete(provider);
+    };
   }
 
   setLeader(isLeader: boolean): void {

@@ -148,6 +148,9 @@ export async function pacingScenarios(
 }
 
 const seconds = (ms: number): string => `${(ms / 1000).toFixed(2)} s`;
+/** The 429 share as the target counts it: of the PUTs that went through. */
+const percentOf = (part: number, whole: number): string =>
+  `${((part / Math.max(1, whole)) * 100).toFixed(1)} %`;
 
 function targetsOf(result: PacingResult): { ratio: number; text: string; throttledOk: boolean } {
   const { rotation } = result;
@@ -183,7 +186,7 @@ export function pacingVerdicts(results: readonly PacingResult[]): Verdict[] {
     const ok = ratio <= target.ratio && target.throttledOk && rotation.puts === rotation.n;
     return {
       scenario: `Pacing N=${rotation.n}, ${result.scenario}: APIG ${apig.rateLimitPerSecond}/s ${apig.latencyMs} ms, operator ${result.operatorRate}/s, concurrency ${result.concurrency}`,
-      measured: `${seconds(rotation.totalMs)} = ${ratio.toFixed(2)} × N/R (${seconds(rotation.idealMs ?? Number.NaN)}); ${throughput.toFixed(1)} PUTs/s; p99 ${Math.round(rotation.latency.p99)} ms; PUTs ${rotation.puts}/${rotation.n}; 429s ${rotation.throttled} (${((rotation.throttled / Math.max(1, rotation.attempts)) * 100).toFixed(1)} % of attempts)`,
+      measured: `N=${rotation.n}: ${seconds(rotation.totalMs)} = ${ratio.toFixed(2)} × N/R${result.scenario === 'APIG below the operator' ? '_apig' : ''} (${seconds(rotation.idealMs ?? Number.NaN)}); 429s ${rotation.throttled} = ${percentOf(rotation.throttled, rotation.puts)} of PUTs (${rotation.attempts} attempts); PUTs ${rotation.puts}/${rotation.n}; ${throughput.toFixed(1)} PUTs/s; p99 ${Math.round(rotation.latency.p99)} ms`,
       target: target.text,
       outcome: ok ? 'PASS' : 'MISS',
     };

@@ -72,6 +72,7 @@ export function providerClientFactory(defaults: ProviderClientDefaults): Provide
       timeoutMs: defaults.timeoutMs,
     });
     const { metrics } = defaults;
+    const stopPacingMetrics = metrics.addPacingSource(label, () => client.pacing());
     const provider: ProviderClient = {
       target,
       apig: timedApig(client, metrics, label),
@@ -82,8 +83,12 @@ export function providerClientFactory(defaults: ProviderClientDefaults): Provide
           signal,
           label,
         ),
-      close: () => client.close(),
+      close: () => {
+        stopPacingMetrics();
+        return client.close();
+      },
       retire: () => {
+        stopPacingMetrics();
         setTimeout(() => void client.close(), RETIRE_AFTER_MS).unref();
       },
     };

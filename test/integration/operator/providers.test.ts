@@ -222,6 +222,11 @@ describe('providers', () => {
         provider: 'environment',
       }),
     ).toBe(1);
+    // Each client's pacer: APIG_RATE_LIMIT (the providers set none), never throttled.
+    for (const provider of [`${s.namespace}/region-a`, `${nsB}/region-b`, 'environment']) {
+      expect(metricValue(metrics, 'apig_cert_operator_apig_request_rate', { provider })).toBe(50);
+      expect(metricValue(metrics, 'apig_cert_operator_apig_throttled_total', { provider })).toBe(0);
+    }
   });
 
   it('serves a ClusterApigProvider to every namespace', async () => {
@@ -315,12 +320,21 @@ describe('providers', () => {
     const putsBefore = putsTo(regionB, 'cert-b');
     await providers.delete(id);
     await readyIn(nsB, 'shop-b', 'False', 'ProviderNotFound');
+    const pacerRate = async (): Promise<number | undefined> =>
+      metricValue(await operator.metrics(), 'apig_cert_operator_apig_request_rate', {
+        provider: `${nsB}/region-b`,
+      });
+    // The retired client's pacer series goes with it.
+    await eventually('no pacer series for the deleted provider', async () =>
+      (await pacerRate()) === undefined ? true : undefined,
+    );
     await providers.create(id, spec);
     await providers.waitForReady(id, 'True');
     await readyIn(nsB, 'shop-b', 'True', 'Synced');
     expect(putsTo(regionB, 'cert-b')).toBe(putsBefore);
     const metrics = await operator.metrics();
     expect(metricValue(metrics, 'apig_provider_ready', { provider: `${nsB}/region-b` })).toBe(1);
+    expect(await pacerRate()).toBe(50);
   });
 
   it('moving a certificate to another provider sends it once to the new target, then never again', async () => {

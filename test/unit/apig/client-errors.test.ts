@@ -372,6 +372,8 @@ describe('throttling: sent again by the pacer, then ApigThrottledError', () => {
       const statuses = limited.requests().map((r) => r.status);
       expect(statuses.filter((s) => s === 200)).toHaveLength(3);
       expect(statuses).toContain(429);
+      // What /metrics shows: every 429 APIG answered, also those sent again.
+      expect(client.pacing().throttled).toBe(statuses.filter((s) => s === 429).length);
     } finally {
       await client.close();
       await limited.close();

@@ -8,9 +8,7 @@ import {
   rateAt,
   type PaceState,
 } from '../../../src/apig/pacer.ts';
-import { SlidingWindowLimiter } from '../../support/apig-simulator/rate-limit.ts';
 import { FakeClock, flushPromises } from '../../support/fake-clock.ts';
-import { seededRandom } from '../../support/seeded-random.ts';
 
 const T0 = Date.parse('2026-01-01T00:00:00Z');
 
@@ -47,8 +45,8 @@ describe('the adaptive rate (pure)', () => {
     // fast phase: +25 % of 50/s per second up to 95 % of the throttled rate (47.5)
     ['0.4 s later: fast recovery', throttledAtFull, 400, 45],
     ['0.6 s later: at 95 % of the throttled rate', throttledAtFull, 600, 47.5],
-    // probe phase: +1 % of 50/s per second
-    ['2.6 s later: probing slowly', throttledAtFull, 2_600, 48.5],
+    // probe phase: +2.5 % per second, compounded
+    ['2.6 s later: probing slowly', throttledAtFull, 2_600, 47.5 * 1.025 ** 2],
     ['a minute later: back to the configured rate, not beyond', throttledAtFull, 60_000, 50],
   ])('%s', (_case, state, afterMs, expected) => {
     expect(rateAt(state, configured, T0 + afterMs)).toBeCloseTo(expected, 6);
@@ -69,8 +67,20 @@ describe('the adaptive rate (pure)', () => {
     // throttled at 20/s: fast back to 19/s, then the slow probe to 50/s
     const state = afterThrottle({ rate: 20, since: T0, ceiling: 20 }, configured, T0);
     expect(rateAt(state, configured, T0 + 240)).toBeCloseTo(19, 6);
-    expect(rateAt(state, configured, T0 + 10_240)).toBeCloseTo(24, 6);
+    expect(rateAt(state, configured, T0 + 10_240)).toBeCloseTo(19 * 1.025 ** 10, 6);
     expect(rateAt(state, configured, T0 + 100_000)).toBe(50);
+  });
+
+  it.each<[string, number | undefined, number, number]>([
+    ['no measurement: the 20 % cut', undefined, 40, 50],
+    ['APIG let 20/s through: down to 20 at once', 20, 20, 20],
+    ['a limit just below the rate: still the 20 % cut, back fast to 95 % of it', 45, 40, 45],
+    ['more passed than we sent (a shared quota): the 20 % cut', 60, 40, 50],
+    ['almost nothing passed: no deeper than 10 %', 2, 5, 5],
+  ])('a 429 with a measured limit: %s', (_case, measured, rate, ceiling) => {
+    const state = afterThrottle(initialPace(configured, T0), configured, T0, measured);
+    expect(state.rate).toBeCloseTo(rate, 6);
+    expect(state.ceiling).toBeCloseTo(ceiling, 6);
   });
 });
 
@@ -94,8 +104,8 @@ describe('Pacer', () => {
     await expect(result).resolves.toBe('ok');
     // 10/s → 8/s: 125 ms
     expect(dispatchedAt).toEqual([0, 125]);
-    // 8/s, +2.5/s per second to 9.5/s (0.6 s), then +0.1/s per second
-    expect(pacer.currentRate()).toBeCloseTo(9.54, 6);
+    // 8/s, +2.5/s per second to 9.5/s (0.6 s), then +2.5 % per second
+    expect(pacer.currentRate()).toBeCloseTo(9.5 * 1.025 ** 0.4, 6);
   });
 
   it('slows every request of the client down, not only the throttled one', async () => {
@@ -140,6 +150,38 @@ describe('Pacer', () => {
     expect(pacer.currentRate()).toBeCloseTo(40, 6);
     await clock.advance(2_000);
     await Promise.all(all);
+  });
+
+  it('drops to what APIG let through in the last second, and waits until that second has passed', async () => {
+    const clock = new FakeClock(T0);
+    const pacer = new Pacer({ requestsPerSecond: 50, burst: 1 }, clock);
+    const answers: (ApigThrottledError | 'ok')[] = [
+      ...Array.from({ length: 20 }, () => 'ok' as const),
+      throttled(),
+    ];
+    const run = scripted(pacer, clock, answers);
+    const all = Array.from({ length: 22 }, () => pacer.run(run.attempt));
+    // 20 pass at 50/s (0-380 ms), the 21st is throttled at 400 ms.
+    await clock.advance(400);
+    expect(pacer.currentRate()).toBeCloseTo(20, 6);
+    expect(pacer.stats()).toEqual({ rate: pacer.currentRate(), throttled: 1 });
+    await clock.advance(2_000);
+    await Promise.all(all);
+    // The first one leaves APIG's window at 1000 ms: nothing is sent before.
+    expect(run.dispatchedAt.slice(20)).toEqual([400, 1_000, 1_050]);
+  });
+
+  it('takes fewer than five requests in the window for our demand, not the limit: the 20 % cut', async () => {
+    const clock = new FakeClock(T0);
+    const pacer = new Pacer({ requestsPerSecond: 50, burst: 1 }, clock);
+    const run = scripted(pacer, clock, ['ok', 'ok', throttled()]);
+    const all = [0, 1, 2].map(() => pacer.run(run.attempt));
+    await clock.advance(40);
+    expect(pacer.currentRate()).toBeCloseTo(40, 6);
+    await clock.advance(1_000);
+    await Promise.all(all);
+    // No wait for the window: the next slot one interval of 40/s on.
+    expect(run.dispatchedAt).toEqual([0, 20, 40, 65]);
   });
 
   it.each<[string, (ApigThrottledError | 'ok')[], number]>([
@@ -195,106 +237,4 @@ describe('Pacer', () => {
     expect(released).toBe(true);
     expect(clock.now() - T0).toBeLessThan(30_000);
   });
-});
-
-/**
- * A mass rotation against APIG's flow control (the simulator's sliding
- * one-second window) on the fake clock: `workers` callers, each request
- * reaching APIG after up to `jitterMs` of network delay, answered after
- * `latencyMs`. Returns the time to the last answer and the 429 count.
- */
-async function rotate(options: {
-  n: number;
-  apigRate: number;
-  clientRate: number;
-  jitterMs: number;
-  latencyMs: number;
-  workers: number;
-}): Promise<{ ratio: number; throttled: number; gaveUp: number }> {
-  const clock = new FakeClock(T0);
-  const pacer = new Pacer({ requestsPerSecond: options.clientRate, burst: 1 }, clock);
-  const apig = new SlidingWindowLimiter(options.apigRate);
-  const random = seededRandom(20261201);
-  let next = 0;
-  let throttledCount = 0;
-  let gaveUp = 0;
-  let lastAnswer = T0;
-  const attempt = async (): Promise<void> => {
-    await pacer.acquire();
-    await clock.sleep(random() * options.jitterMs);
-    const admitted = apig.admit(clock.now());
-    await clock.sleep(options.latencyMs);
-    lastAnswer = clock.now();
-    if (!admitted) {
-      throttledCount += 1;
-      throw throttled();
-    }
-  };
-  const workers = Array.from({ length: options.workers }, async () => {
-    while (next < options.n) {
-      next += 1;
-      // A call the pacer gave up on goes back to the queue: sent again, later.
-      while (
-        await pacer.run(attempt).then(
-          () => false,
-          () => true,
-        )
-      )
-        gaveUp += 1;
-    }
-  });
-  const done = Promise.all(workers);
-  let finished = false;
-  void done.then(() => (finished = true));
-  while (!finished) await clock.advance(100);
-  await done;
-  const idealMs = (options.n / options.apigRate) * 1000;
-  return { ratio: (lastAnswer - T0) / idealMs, throttled: throttledCount, gaveUp };
-}
-
-describe('pacing a mass rotation against a sliding-window APIG (fake clock)', () => {
-  it.each([
-    // client = APIG: at most 1.1 × N/R and 429s at most 1 % of the PUTs
-    { n: 100, apigRate: 50, clientRate: 50, jitterMs: 5, latencyMs: 1, maxRatio: 1.1, max429: 1 },
-    { n: 1000, apigRate: 50, clientRate: 50, jitterMs: 5, latencyMs: 1, maxRatio: 1.1, max429: 10 },
-    {
-      n: 1000,
-      apigRate: 50,
-      clientRate: 50,
-      jitterMs: 20,
-      latencyMs: 1,
-      maxRatio: 1.1,
-      max429: 10,
-    },
-    // APIG below the client: at most 1.3 × N/R_apig
-    { n: 100, apigRate: 20, clientRate: 50, jitterMs: 5, latencyMs: 1, maxRatio: 1.3, max429: 100 },
-    {
-      n: 1000,
-      apigRate: 20,
-      clientRate: 50,
-      jitterMs: 5,
-      latencyMs: 1,
-      maxRatio: 1.3,
-      max429: 1000,
-    },
-    // APIG answering in 200 ms: 16 workers still reach the rate
-    {
-      n: 1000,
-      apigRate: 50,
-      clientRate: 50,
-      jitterMs: 5,
-      latencyMs: 200,
-      maxRatio: 1.1,
-      max429: 10,
-    },
-  ])(
-    'N=$n, APIG $apigRate/s, client $clientRate/s, jitter $jitterMs ms, latency $latencyMs ms',
-    async ({ maxRatio, max429, ...options }) => {
-      const result = await rotate({ ...options, workers: 16 });
-      expect(result.ratio).toBeLessThanOrEqual(maxRatio);
-      expect(result.throttled).toBeLessThanOrEqual(max429);
-      expect(result.gaveUp).toBe(0);
-    },
-    30_000,
-  );
 });

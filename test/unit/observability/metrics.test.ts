@@ -5,6 +5,7 @@ import {
   ApigThrottledError,
   ApigUnauthorizedError,
 } from '../../../src/apig/errors.ts';
+import { Pacer } from '../../../src/apig/pacer.ts';
 import { Metrics, apigCallOutcome } from '../../../src/observability/metrics.ts';
 import type { ApigCallOutcome } from '../../../src/observability/metrics.ts';
 import type { ReconcileResult } from '../../../src/controller/reconcile.ts';
@@ -141,6 +142,44 @@ describe('Metrics', () => {
     secrets.errors = 4;
     expect(await valueOf(metrics, name, { resource: 'secrets', reason: 'error' })).toBe(4);
     expect(await seriesOf(metrics, name)).toHaveLength(6);
+  });
+
+  it("shows each provider's pacer at every scrape: its rate now and the 429s it saw", async () => {
+    const clock = new FakeClock();
+    const metrics = new Metrics({ defaultMetrics: false });
+    const pacer = new Pacer({ requestsPerSecond: 10, burst: 1 }, clock);
+    const stop = metrics.addPacingSource('team-a/eu', () => pacer.stats());
+    const rate = 'apig_cert_operator_apig_request_rate';
+    const throttledTotal = 'apig_cert_operator_apig_throttled_total';
+    expect(await valueOf(metrics, rate, { provider: 'team-a/eu' })).toBe(10);
+    expect(await valueOf(metrics, throttledTotal, { provider: 'team-a/eu' })).toBe(0);
+    let answers = 0;
+    const call = pacer.run(async () => {
+      await pacer.acquire();
+      answers += 1;
+      if (answers === 1) {
+        throw new ApigThrottledError('throttled', {
+          operation: 'updateCertificate',
+          httpStatus: 429,
+          retryAfterMs: 3_000,
+        });
+      }
+    });
+    await clock.advance(1_000);
+    await call;
+    expect(await valueOf(metrics, throttledTotal, { provider: 'team-a/eu' })).toBe(1);
+    expect(await valueOf(metrics, rate, { provider: 'team-a/eu' })).toBeCloseTo(
+      pacer.currentRate(),
+      6,
+    );
+    expect(pacer.currentRate()).toBeLessThan(10);
+    // A replacement client takes the label; the old one's removal leaves it alone.
+    const stopReplacement = metrics.addPacingSource('team-a/eu', () => ({ rate: 4, throttled: 0 }));
+    stop();
+    expect(await valueOf(metrics, rate, { provider: 'team-a/eu' })).toBe(4);
+    stopReplacement();
+    expect(await seriesOf(metrics, rate)).toHaveLength(0);
+    expect(await seriesOf(metrics, throttledTotal)).toHaveLength(0);
   });
 
   it('reports leadership as 1 or 0', async () => {
