@@ -4,7 +4,11 @@
 // a provider deleted and recreated, a resource moved to another provider, and
 // a leak scan of every surface for every credential.
 import { randomBytes } from 'node:crypto';
-import { startApigSimulator, type ApigSimulator } from '../../support/apig-simulator/index.ts';
+import {
+  FAILURES_BEFORE_LOCK,
+  startApigSimulator,
+  type ApigSimulator,
+} from '../../support/apig-simulator/index.ts';
 import { tlsSecretData } from '../../support/certs.ts';
 import { createTestNamespace } from '../../support/kube.ts';
 import { metricValue } from '../../support/metrics-text.ts';
@@ -45,6 +49,12 @@ const OPERATOR_ENV = () => ({
 const shared = clusterProvider(`shared-${randomBytes(3).toString('hex')}`);
 
 const putsTo = (region: ApigSimulator, id?: string) => region.successfulPuts(id).length;
+/** The AK that signed each request to `region` from its `from`-th on, in arrival order. */
+const signersSince = (region: ApigSimulator, from: number) =>
+  region
+    .requests()
+    .slice(from)
+    .flatMap((r) => (r.caller?.kind === 'accessKey' ? [r.caller.accessKey] : []));
 const allPuts = (id: string) => putsTo(regionA, id) + putsTo(regionB, id) + putsTo(s.simulator, id);
 
 async function certificateIn(
@@ -278,10 +288,44 @@ describe('providers', () => {
     await providers.waitForReady(id, 'False', 'NamespaceReserved');
   });
 
-  it('uses rotated credentials from the next call, without a restart and without a PUT', async () => {
+  it('signs every call with a rotated key from the next one on, without a restart and without a PUT', async () => {
+    const putsBefore = putsTo(regionA);
+    const from = regionA.requests().length;
+    // Both keys are valid in region A: only the Secret says which one to use.
+    await providers.writeSecret(s.namespace, 'region-a-keys', {
+      HUAWEICLOUD_SDK_AK: AK_A2,
+      HUAWEICLOUD_SDK_SK: SK_A2,
+    });
+    // The Secret change re-checks the provider: a signed read, with the new key.
+    await eventually('a call signed with the new key', () =>
+      Promise.resolve(signersSince(regionA, from).includes(AK_A2) ? true : undefined),
+    );
+    await providers.waitForReady(namespacedProvider(s.namespace, 'region-a'), 'True');
+    await readyIn(s.namespace, 'shop-a', 'True', 'Synced');
+    await sleep(1_000);
+    // The content is already in APIG: the new key is no reason to send it again.
+    expect(putsTo(regionA)).toBe(putsBefore);
+    // New content goes out signed with the new key.
+    await s.writeTlsSecret('shop-a-tls', await s.issue('rotated.example.com'));
+    await eventually('the rotated certificate in region A', () =>
+      Promise.resolve(
+        regionA.certificate('cert-a')?.commonName === 'rotated.example.com' ? true : undefined,
+      ),
+    );
+    expect(putsTo(regionA)).toBe(putsBefore + 1);
+    expect(regionA.successfulPuts('cert-a').at(-1)?.caller).toEqual({
+      kind: 'accessKey',
+      accessKey: AK_A2,
+    });
+    // Calls already on their way may carry the old key; none after the first with the new one.
+    const signers = signersSince(regionA, from);
+    expect(new Set(signers.slice(signers.indexOf(AK_A2)))).toEqual(new Set([AK_A2]));
+  });
+
+  it('a rotated key the region refuses: Ready=False, the certificate held, no lock-out; fixed, Ready without a PUT', async () => {
     const id = namespacedProvider(s.namespace, 'region-a');
     const putsBefore = putsTo(regionA);
-    // A key the region does not know: the very next check is signed with it and refused.
+    const from = regionA.requests().length;
     await providers.writeSecret(s.namespace, 'region-a-keys', {
       HUAWEICLOUD_SDK_AK: AK_BAD,
       HUAWEICLOUD_SDK_SK: SK_BAD,
@@ -289,7 +333,14 @@ describe('providers', () => {
     const refused = await providers.waitForReady(id, 'False', 'CredentialsRefused');
     expect(refused.status?.conditions?.[0]?.message).toContain('401');
     await readyIn(s.namespace, 'shop-a', 'False', 'ProviderNotReady');
-    // The right new key: Ready again, and the certificate with it, with nothing sent.
+    // The refusals were the unknown key's, and too few to lock it (no retry loop).
+    const unknownKey = regionA
+      .requests()
+      .slice(from)
+      .filter((r) => r.caller?.kind === 'accessKey' && r.caller.accessKey === AK_BAD);
+    expect(unknownKey.length).toBeGreaterThan(0);
+    expect(unknownKey.length).toBeLessThan(FAILURES_BEFORE_LOCK);
+    expect(unknownKey.every((r) => r.status === 401)).toBe(true);
     await providers.writeSecret(s.namespace, 'region-a-keys', {
       HUAWEICLOUD_SDK_AK: AK_A2,
       HUAWEICLOUD_SDK_SK: SK_A2,
@@ -299,14 +350,6 @@ describe('providers', () => {
     await sleep(1_000);
     expect(putsTo(regionA)).toBe(putsBefore);
     expect(regionA.accessKeyLockedUntil(AK_BAD)).toBeUndefined();
-    // A new certificate in the Secret goes out signed with the new key.
-    await s.writeTlsSecret('shop-a-tls', await s.issue('rotated.example.com'));
-    await eventually('the rotated certificate in region A', () =>
-      Promise.resolve(
-        regionA.certificate('cert-a')?.commonName === 'rotated.example.com' ? true : undefined,
-      ),
-    );
-    expect(putsTo(regionA, 'cert-a')).toBe(2);
   });
 
   it('a deleted provider stops its certificates; recreated, they are Ready again without a PUT', async () => {
