@@ -9,11 +9,16 @@ import {
   startApigSimulator,
   type ApigSimulator,
 } from '../../support/apig-simulator/index.ts';
-import { tlsSecretData } from '../../support/certs.ts';
 import { createTestNamespace } from '../../support/kube.ts';
 import { metricValue } from '../../support/metrics-text.ts';
 import type { OperatorProcess } from '../../support/operator.ts';
-import { Providers, clusterProvider, namespacedProvider } from '../../support/providers.ts';
+import {
+  Providers,
+  certificateReady,
+  clusterProvider,
+  createCertificateIn,
+  namespacedProvider,
+} from '../../support/providers.ts';
 import { createScenario, sleep, type Scenario } from '../../support/scenario.ts';
 import { eventually } from '../../support/eventually.ts';
 import { findLeaks } from './leak-scan.ts';
@@ -66,52 +71,11 @@ async function certificateIn(
 ): Promise<void> {
   const project = region === regionA ? REGION_A_PROJECT : REGION_B_PROJECT;
   region?.seedCertificate({ id: certificateId, name: 'shop_cert', projectId: project });
-  await s.core.createNamespacedSecret({
-    namespace,
-    body: {
-      metadata: { name: `${name}-tls`, namespace },
-      type: 'kubernetes.io/tls',
-      data: tlsSecretData(await s.issue()),
-    },
-  });
-  await s.objects.createNamespacedCustomObject({
-    ...APIG_CERTIFICATE_RESOURCE,
-    namespace,
-    body: {
-      apiVersion: 'apig.certsync.io/v1alpha1',
-      kind: 'ApigCertificate',
-      metadata: { name },
-      spec: {
-        certificateId,
-        name: 'shop_cert',
-        secretRef: { name: `${name}-tls` },
-        ...(providerRef ? { providerRef } : {}),
-      },
-    },
-  });
+  await createCertificateIn(s, namespace, name, certificateId, providerRef);
 }
 
-async function readyIn(namespace: string, name: string, status = 'True', reason?: string) {
-  return eventually(`${namespace}/${name} Ready=${status} ${reason ?? ''}`, async () => {
-    const resource = (await s.objects.getNamespacedCustomObject({
-      ...APIG_CERTIFICATE_RESOURCE,
-      namespace,
-      name,
-    })) as {
-      metadata: { generation: number };
-      status?: {
-        observedGeneration?: number;
-        conditions?: { type: string; status: string; reason: string; message: string }[];
-      };
-    };
-    const ready = resource.status?.conditions?.find((c) => c.type === 'Ready');
-    return ready?.status === status &&
-      (!reason || ready.reason === reason) &&
-      resource.status?.observedGeneration === resource.metadata.generation
-      ? ready
-      : undefined;
-  });
-}
+const readyIn = (namespace: string, name: string, status?: 'True' | 'False', reason?: string) =>
+  certificateReady(s.objects, namespace, name, status, reason);
 
 function accessKeySpec(endpoint: string, projectId: string, secret: string) {
   return { endpoint, projectId, auth: { accessKey: { secretRef: { name: secret } } } };
