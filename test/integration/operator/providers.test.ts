@@ -5,6 +5,7 @@
 // a leak scan of every surface for every credential.
 import { randomBytes } from 'node:crypto';
 import {
+  DEFAULT_PROJECT_NAME,
   FAILURES_BEFORE_LOCK,
   startApigSimulator,
   type ApigSimulator,
@@ -37,6 +38,10 @@ const AK_B = key('AKB');
 const SK_B = key('SK-SECRET-B-');
 const AK_SHARED = key('AKS');
 const SK_SHARED = key('SK-SECRET-S-');
+const IAM_USER = { domain: 'acme', name: 'apig-sync', project: DEFAULT_PROJECT_NAME };
+const PASSWORD_1 = key('PASSWORD-ONE-');
+const PASSWORD_2 = key('PASSWORD-TWO-');
+const TOKEN_PATH = '/v3/auth/tokens';
 
 let s: Scenario;
 let nsB: string;
@@ -91,6 +96,7 @@ beforeAll(async () => {
       { ak: AK_A, sk: SK_A },
       { ak: AK_A2, sk: SK_A2 },
     ],
+    users: [{ ...IAM_USER, password: PASSWORD_1 }],
   });
   regionB = await startApigSimulator({
     projects: [REGION_B_PROJECT],
@@ -316,6 +322,64 @@ describe('providers', () => {
     expect(regionA.accessKeyLockedUntil(AK_BAD)).toBeUndefined();
   });
 
+  it('fetches the next IAM token with a rotated password, without a restart and without a PUT', async () => {
+    const id = namespacedProvider(s.namespace, 'region-a-iam');
+    await providers.writeSecret(s.namespace, 'region-a-password', { password: PASSWORD_1 });
+    await providers.create(id, {
+      endpoint: regionA.url,
+      projectId: REGION_A_PROJECT,
+      auth: {
+        iamPassword: {
+          iamEndpoint: regionA.url,
+          domainName: IAM_USER.domain,
+          username: IAM_USER.name,
+          projectName: IAM_USER.project,
+          passwordSecretRef: { name: 'region-a-password', key: 'password' },
+        },
+      },
+    });
+    await providers.waitForReady(id, 'True');
+    await certificateIn(s.namespace, 'shop-iam', 'cert-iam', { name: 'region-a-iam' }, regionA);
+    await readyIn(s.namespace, 'shop-iam');
+    const user = { kind: 'password', domain: IAM_USER.domain, user: IAM_USER.name };
+    expect(regionA.successfulPuts('cert-iam').map((p) => [p.auth, p.caller])).toEqual([
+      ['token', user],
+    ]);
+    const putsBefore = putsTo(regionA);
+    const from = regionA.requests().length;
+    // The user's password is changed in IAM, then in the Secret: only the new one works now.
+    regionA.changePassword(IAM_USER.domain, IAM_USER.name, PASSWORD_2);
+    await providers.writeSecret(s.namespace, 'region-a-password', { password: PASSWORD_2 });
+    const tokenRequests = () =>
+      regionA
+        .requests()
+        .slice(from)
+        .filter((r) => r.path === TOKEN_PATH);
+    // The Secret change re-checks the provider: a token IAM issued for the new password.
+    await eventually('a token fetched with the new password', () =>
+      Promise.resolve(tokenRequests().some((r) => r.status === 201) ? true : undefined),
+    );
+    await readyIn(s.namespace, 'shop-iam', 'True', 'Synced');
+    await sleep(1_000);
+    expect(putsTo(regionA)).toBe(putsBefore);
+    await s.writeTlsSecret('shop-iam-tls', await s.issue('rotated-iam.example.com'));
+    await eventually('the new content in region A', () =>
+      Promise.resolve(
+        regionA.certificate('cert-iam')?.commonName === 'rotated-iam.example.com'
+          ? true
+          : undefined,
+      ),
+    );
+    expect(putsTo(regionA)).toBe(putsBefore + 1);
+    // Every token request from the first the new password won on was the new password's.
+    const statuses = tokenRequests().map((r) => [r.status, r.caller]);
+    const first = statuses.findIndex(([status]) => status === 201);
+    expect(new Set(statuses.slice(first).map(([status]) => status))).toEqual(new Set([201]));
+    expect(new Set(statuses.map(([, caller]) => JSON.stringify(caller)))).toEqual(
+      new Set([JSON.stringify(user)]),
+    );
+  });
+
   it('a deleted provider stops its certificates; recreated, they are Ready again without a PUT', async () => {
     const id = namespacedProvider(nsB, 'region-b');
     const spec = (await providers.get(id))!.spec;
@@ -367,10 +431,20 @@ describe('providers', () => {
       scenario: s,
       operators,
       extraNamespaces: [nsB, nsOps],
-      secrets: [s.token, SK_A, SK_A2, SK_BAD, SK_B, SK_SHARED],
+      secrets: [
+        s.token,
+        SK_A,
+        SK_A2,
+        SK_BAD,
+        SK_B,
+        SK_SHARED,
+        PASSWORD_1,
+        PASSWORD_2,
+        ...regionA.issuedTokens(),
+      ],
     });
     expect(leaks).toEqual([]);
-    for (const secret of [SK_A, SK_A2, SK_BAD, SK_B, SK_SHARED])
+    for (const secret of [SK_A, SK_A2, SK_BAD, SK_B, SK_SHARED, PASSWORD_1, PASSWORD_2])
       expect(metrics).not.toContain(secret);
   });
 });

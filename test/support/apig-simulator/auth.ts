@@ -80,12 +80,26 @@ function passwordUserOf(body: unknown): { domain: string; user: string } | undef
 
 export class Authenticator {
   readonly #config: AuthenticatorConfig;
+  /** The IAM users, with the passwords they have now (changePassword). */
+  readonly #users: AuthenticatorConfig['users'];
   readonly #tokens = new Map<string, IssuedToken>();
   readonly #consecutiveFailures = new Map<string, number>();
   readonly #lockedUntil = new Map<string, Date>();
 
   constructor(config: AuthenticatorConfig) {
     this.#config = config;
+    this.#users = config.users.map((u) => ({ ...u }));
+  }
+
+  /**
+   * A person changing an IAM user's password: the old one is refused from now
+   * on. Tokens issued before stay valid (IAM lets them live up to 30 minutes
+   * more; `expireTokens` models their end).
+   */
+  changePassword(domain: string, name: string, password: string): void {
+    const account = this.#users.find((u) => u.domain === domain && u.name === name);
+    if (account === undefined) throw new Error(`no IAM user ${domain}/${name} in the simulator`);
+    account.password = password;
   }
 
   /**
@@ -270,7 +284,7 @@ export class Authenticator {
         'The request body is invalid: auth.identity.password.user needs name, password and domain.name.',
       );
     }
-    const account = this.#config.users.find((u) => u.domain === domain && u.name === user.name);
+    const account = this.#users.find((u) => u.domain === domain && u.name === user.name);
     if (account === undefined || account.password !== user.password) {
       return iamError(401, 'The username or password is wrong.');
     }

@@ -300,6 +300,8 @@ export async function startApigSimulator(opts: SimulatorOptions = {}): Promise<A
     addFault: (rule) => faults.add(rule),
     clearFaults: () => faults.clear(),
     expireTokens: () => authenticator.expireTokens(),
+    changePassword: (domain, user, password) =>
+      authenticator.changePassword(domain, user, password),
     issuedTokens: () => authenticator.issuedTokens(),
     accessKeyLockedUntil: (ak) => authenticator.accessKeyLockedUntil(ak),
     close: () =>

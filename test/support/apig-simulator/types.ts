@@ -222,6 +222,8 @@ export interface ApigSimulator {
   issuedTokens(): string[];
   /** Every issued IAM token becomes invalid (401 APIGW.0307). */
   expireTokens(): void;
+  /** A person changing an IAM user's password: the old one is refused from now on; issued tokens stay valid. */
+  changePassword(domain: string, user: string, password: string): void;
   /** When the AK is locked after failed signatures, until when; undefined when it is not. */
   accessKeyLockedUntil(ak: string): Date | undefined;
   close(): Promise<void>;

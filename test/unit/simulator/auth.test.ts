@@ -498,3 +498,26 @@ describe('the request log names the caller, accepted or refused, never its secre
     expect(JSON.stringify(entry)).not.toMatch(new RegExp(`${SK}|${USER.password}|MIIT`));
   });
 });
+
+describe('a password changed in the console', () => {
+  it('refuses the old password from then on, takes the new one, and leaves issued tokens valid', async () => {
+    const before = await token();
+    sim.changePassword(USER.domain, USER.name, 'N3w-pa55word');
+    const old = await issueToken();
+    expect(old.status).toBe(401);
+    const renewed = await issueToken({
+      identity: {
+        methods: ['password'],
+        password: {
+          user: { name: USER.name, password: 'N3w-pa55word', domain: { name: USER.domain } },
+        },
+      },
+    });
+    expect(renewed.status).toBe(201);
+    expect((await withToken(before)).status).toBe(200);
+  });
+
+  it('an unknown user is a test mistake, not a silent no-op', () => {
+    expect(() => sim.changePassword(USER.domain, 'nobody', 'x')).toThrow('no IAM user');
+  });
+});
