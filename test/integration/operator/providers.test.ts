@@ -65,6 +65,11 @@ const signersSince = (region: ApigSimulator, from: number) =>
     .requests()
     .slice(from)
     .flatMap((r) => (r.caller?.kind === 'accessKey' ? [r.caller.accessKey] : []));
+/** Until `region`'s certificate `id` holds the certificate issued for `commonName`. */
+const holds = (region: ApigSimulator, id: string, commonName: string) =>
+  eventually(`${commonName} in ${id}`, () =>
+    Promise.resolve(region.certificate(id)?.commonName === commonName ? true : undefined),
+  );
 const allPuts = (id: string) => putsTo(regionA, id) + putsTo(regionB, id) + putsTo(s.simulator, id);
 
 async function certificateIn(
@@ -277,11 +282,7 @@ describe('providers', () => {
     expect(putsTo(regionA)).toBe(putsBefore);
     // New content goes out signed with the new key.
     await s.writeTlsSecret('shop-a-tls', await s.issue('rotated.example.com'));
-    await eventually('the rotated certificate in region A', () =>
-      Promise.resolve(
-        regionA.certificate('cert-a')?.commonName === 'rotated.example.com' ? true : undefined,
-      ),
-    );
+    await holds(regionA, 'cert-a', 'rotated.example.com');
     expect(putsTo(regionA)).toBe(putsBefore + 1);
     expect(regionA.successfulPuts('cert-a').at(-1)?.caller).toEqual({
       kind: 'accessKey',
@@ -363,13 +364,7 @@ describe('providers', () => {
     await sleep(1_000);
     expect(putsTo(regionA)).toBe(putsBefore);
     await s.writeTlsSecret('shop-iam-tls', await s.issue('rotated-iam.example.com'));
-    await eventually('the new content in region A', () =>
-      Promise.resolve(
-        regionA.certificate('cert-iam')?.commonName === 'rotated-iam.example.com'
-          ? true
-          : undefined,
-      ),
-    );
+    await holds(regionA, 'cert-iam', 'rotated-iam.example.com');
     expect(putsTo(regionA)).toBe(putsBefore + 1);
     // Every token request from the first the new password won on was the new password's.
     const statuses = tokenRequests().map((r) => [r.status, r.caller]);
