@@ -26,7 +26,8 @@ export {
   ApigUnauthorizedError,
   isApigError,
 } from './errors.ts';
-export type { ApigErrorKind, ApigOperation } from './errors.ts';
+export { CERTIFICATE_OPERATIONS } from './errors.ts';
+export type { ApigErrorKind, ApigOperation, CertificateOperation } from './errors.ts';
 export { apigRefusal } from './refusals.ts';
 export type { ApigRefusal } from './refusals.ts';
 export type { RateLimit } from './rate-limit.ts';

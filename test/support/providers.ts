@@ -1,5 +1,6 @@
 // ApigProviders and ClusterApigProviders in integration tests: create, read,
-// wait for their Ready condition, and the credentials Secret they name.
+// wait for their Ready condition, the credentials Secret they name, and the
+// keyless set-up (the test cluster registered in the simulator's IAM).
 import type { CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
 import {
   APIG_PROVIDER_KIND,
@@ -10,8 +11,12 @@ import {
   type ApigProviderSpec,
   type ProviderKind,
 } from '../../src/api/providers.ts';
-import { API_VERSION } from '../../src/api/v1alpha1.ts';
+import { API_VERSION, APIG_CERTIFICATE_RESOURCE } from '../../src/api/v1alpha1.ts';
+import type { ApigSimulator, SimulatedIdentityProvider } from './apig-simulator/index.ts';
+import { tlsSecretData } from './certs.ts';
 import { eventually } from './eventually.ts';
+import { kubectl } from './kube.ts';
+import type { Scenario } from './scenario.ts';
 
 export interface ProviderName {
   kind: ProviderKind;
@@ -111,3 +116,115 @@ export const namespacedProvider = (namespace: string, name: string): ProviderNam
   namespace,
   name,
 });
+
+/** The `sub` of a ServiceAccount's tokens, as IAM's mapping rules name it. */
+export const serviceAccountSubject = (namespace: string, name: string): string =>
+  `system:serviceaccount:${namespace}:${name}`;
+
+/**
+ * The test cluster as an administrator registers it in IAM: its ServiceAccount
+ * issuer (from the discovery document) and its JWKS, read from the API server.
+ */
+export function testClusterIdentityProvider(
+  id: string,
+  audiences: string[],
+  subjects: string[],
+): SimulatedIdentityProvider {
+  const discovery = JSON.parse(kubectl('get', '--raw', '/.well-known/openid-configuration')) as {
+    issuer: string;
+  };
+  const jwks = JSON.parse(
+    kubectl('get', '--raw', '/openid/v1/jwks'),
+  ) as SimulatedIdentityProvider['jwks'];
+  return { id, issuer: discovery.issuer, jwks, audiences, subjects };
+}
+
+/** A keyless provider's spec: APIG and IAM both at `region`, a token of `serviceAccount`. */
+export function workloadIdentitySpec(
+  region: ApigSimulator,
+  idpId: string,
+  serviceAccount: string,
+  audiences: string[],
+) {
+  return {
+    endpoint: region.url,
+    projectId: region.projectId,
+    auth: {
+      workloadIdentity: {
+        iamEndpoint: region.url,
+        idpId,
+        serviceAccountRef: { name: serviceAccount, audiences },
+      },
+    },
+  };
+}
+
+/**
+ * The Ready condition of ApigCertificate `namespace/name` once it is `status`
+ * (and `reason`) for the resource's current generation: for namespaces other
+ * than a scenario's own.
+ */
+export function certificateReady(
+  objects: CustomObjectsApi,
+  namespace: string,
+  name: string,
+  status: 'True' | 'False' = 'True',
+  reason?: string,
+) {
+  return eventually(`${namespace}/${name} Ready=${status} ${reason ?? ''}`, async () => {
+    const resource = (await objects.getNamespacedCustomObject({
+      ...APIG_CERTIFICATE_RESOURCE,
+      namespace,
+      name,
+    })) as {
+      metadata: { generation: number };
+      status?: {
+        observedGeneration?: number;
+        conditions?: { type: string; status: string; reason: string; message: string }[];
+      };
+    };
+    const ready = resource.status?.conditions?.find((c) => c.type === 'Ready');
+    return ready?.status === status &&
+      (!reason || ready.reason === reason) &&
+      resource.status?.observedGeneration === resource.metadata.generation
+      ? ready
+      : undefined;
+  });
+}
+
+/**
+ * A TLS Secret `<name>-tls` with a fresh certificate and ApigCertificate `name`
+ * in `namespace` sending it to APIG certificate `certificateId` (named
+ * `shop_cert`) through `providerRef` (the environment configuration without).
+ */
+export async function createCertificateIn(
+  s: Pick<Scenario, 'core' | 'objects' | 'issue'>,
+  namespace: string,
+  name: string,
+  certificateId: string,
+  providerRef?: Record<string, string>,
+): Promise<void> {
+  await s.core.createNamespacedSecret({
+    namespace,
+    body: {
+      metadata: { name: `${name}-tls`, namespace },
+      type: 'kubernetes.io/tls',
+      data: tlsSecretData(await s.issue()),
+    },
+  });
+  await s.objects.createNamespacedCustomObject({
+    ...APIG_CERTIFICATE_RESOURCE,
+    namespace,
+    body: {
+      apiVersion: API_VERSION,
+      kind: 'ApigCertificate',
+      metadata: { name },
+      spec: {
+        certificateId,
+        name: 'shop_cert',
+        secretRef: { name: `${name}-tls` },
+        ...(providerRef ? { providerRef } : {}),
+      },
+    },
+  });
+}

@@ -4,6 +4,7 @@
 // reconciles exactly those.
 import { APIG_PROVIDER_KIND, PROVIDER_KINDS, type ProviderKind } from '../../api/providers.ts';
 import type { ApigCertificateResource } from '../../api/v1alpha1.ts';
+import { CERTIFICATE_OPERATIONS, type CertificateOperation } from '../../apig/index.ts';
 import type { ObjectReference } from '../../kube/reference-index.ts';
 import { REASONS } from '../conditions.ts';
 import type { ReconcileInput } from '../reconcile.ts';
@@ -12,16 +13,9 @@ import type { ProviderRegistry } from './registry.ts';
 
 /** For a resource without a route: reconcile stops at `unavailable` before any call. */
 const unrouted = (): Promise<never> => Promise.reject(new Error('no APIG route for this resource'));
-export const NO_APIG: LifecycleApig = {
-  updateCertificate: unrouted,
-  createCertificate: unrouted,
-  showCertificate: unrouted,
-  listCertificates: unrouted,
-  deleteCertificate: unrouted,
-  attachDomains: unrouted,
-  detachDomains: unrouted,
-  listAttachedDomains: unrouted,
-};
+export const NO_APIG: LifecycleApig = Object.fromEntries(
+  CERTIFICATE_OPERATIONS.map((operation) => [operation, unrouted]),
+) as Record<CertificateOperation, typeof unrouted>;
 /** The target of a resource without a route (its identity matches no routed resource). */
 export const NO_TARGET: ReconcileInput['apig'] = { endpoint: '', service: 'apig' };
 

@@ -8,11 +8,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CoreV1Api } from '@kubernetes/client-node';
 import { Agent, request } from 'undici';
-import type { SimulatedIdentityProvider } from '../../support/apig-simulator/index.ts';
 import { eventually } from '../../support/eventually.ts';
 import { createTestNamespace, kubectl, testKubeConfig } from '../../support/kube.ts';
 import { findSecrets, privateKeyLines } from '../../support/leaks.ts';
 import { startOperator, type OperatorProcess } from '../../support/operator.ts';
+import { serviceAccountSubject, testClusterIdentityProvider } from '../../support/providers.ts';
 import { createScenario, type Scenario } from '../../support/scenario.ts';
 import { findLeaks } from './leak-scan.ts';
 
@@ -57,25 +57,16 @@ const sha256 = (text: string) => createHash('sha256').update(text).digest('hex')
 const exchanges = () => s.simulator.requests().filter((r) => r.path === EXCHANGE_PATH);
 
 beforeAll(async () => {
-  // What an administrator registers in IAM: the cluster's issuer and its JWKS.
-  const discovery = JSON.parse(kubectl('get', '--raw', '/.well-known/openid-configuration')) as {
-    issuer: string;
-    jwks_uri: string;
-  };
-  const jwks = JSON.parse(
-    kubectl('get', '--raw', '/openid/v1/jwks'),
-  ) as SimulatedIdentityProvider['jwks'];
   serviceAccountNamespace = await createTestNamespace('keyless-op');
   kubectl('-n', serviceAccountNamespace, 'create', 'serviceaccount', SERVICE_ACCOUNT);
   s = await createScenario('keyless', {
+    // What an administrator registers in IAM: the cluster's issuer and its JWKS.
     identityProviders: [
-      {
-        id: IDP,
-        issuer: discovery.issuer,
-        jwks,
-        audiences: [AUDIENCE],
-        subjects: [`system:serviceaccount:${serviceAccountNamespace}:${SERVICE_ACCOUNT}`],
-      },
+      testClusterIdentityProvider(
+        IDP,
+        [AUDIENCE],
+        [serviceAccountSubject(serviceAccountNamespace, SERVICE_ACCOUNT)],
+      ),
     ],
     // Short IAM tokens: every sync a few seconds apart exchanges again.
     tokenLifetimeMs: 2_000,

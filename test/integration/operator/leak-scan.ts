@@ -1,6 +1,7 @@
 // Secret-leak scan for operator integration tests: everything a user or a log
 // pipeline can see (operator output, Events, ApigCertificate status) must not
 // contain private key material or the APIG credentials the test used.
+import { createHash } from 'node:crypto';
 import { findSecrets, privateKeyLines } from '../../support/leaks.ts';
 import type { OperatorProcess } from '../../support/operator.ts';
 import type { Scenario } from '../../support/scenario.ts';
@@ -69,4 +70,21 @@ export async function findLeaks(input: LeakScanInput): Promise<string[]> {
     else credentials.set(secret, 'a credential');
   }
   return findSecrets({ surfaces: Object.entries(surfaces), keyLines, credentials });
+}
+
+const JWT = /eyJ[\w-]+\.[\w-]+\.[\w-]+/g;
+
+/**
+ * The ID tokens in `text` that IAM was given, known only by their SHA-256 as
+ * the simulator logs exchanges (`idTokenSha256`): the operator requested them
+ * itself, so the test never held them.
+ */
+export function exchangedIdTokensIn(
+  text: string,
+  exchanges: readonly { idTokenSha256?: string }[],
+): string[] {
+  const exchanged = new Set(exchanges.map((e) => e.idTokenSha256));
+  return [...text.matchAll(JWT)]
+    .map((m) => m[0])
+    .filter((jwt) => exchanged.has(createHash('sha256').update(jwt).digest('hex')));
 }

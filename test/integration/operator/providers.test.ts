@@ -4,12 +4,22 @@
 // a provider deleted and recreated, a resource moved to another provider, and
 // a leak scan of every surface for every credential.
 import { randomBytes } from 'node:crypto';
-import { startApigSimulator, type ApigSimulator } from '../../support/apig-simulator/index.ts';
-import { tlsSecretData } from '../../support/certs.ts';
+import {
+  DEFAULT_PROJECT_NAME,
+  FAILURES_BEFORE_LOCK,
+  startApigSimulator,
+  type ApigSimulator,
+} from '../../support/apig-simulator/index.ts';
 import { createTestNamespace } from '../../support/kube.ts';
 import { metricValue } from '../../support/metrics-text.ts';
 import type { OperatorProcess } from '../../support/operator.ts';
-import { Providers, clusterProvider, namespacedProvider } from '../../support/providers.ts';
+import {
+  Providers,
+  certificateReady,
+  clusterProvider,
+  createCertificateIn,
+  namespacedProvider,
+} from '../../support/providers.ts';
 import { createScenario, sleep, type Scenario } from '../../support/scenario.ts';
 import { eventually } from '../../support/eventually.ts';
 import { findLeaks } from './leak-scan.ts';
@@ -28,6 +38,10 @@ const AK_B = key('AKB');
 const SK_B = key('SK-SECRET-B-');
 const AK_SHARED = key('AKS');
 const SK_SHARED = key('SK-SECRET-S-');
+const IAM_USER = { domain: 'acme', name: 'apig-sync', project: DEFAULT_PROJECT_NAME };
+const PASSWORD_1 = key('PASSWORD-ONE-');
+const PASSWORD_2 = key('PASSWORD-TWO-');
+const TOKEN_PATH = '/v3/auth/tokens';
 
 let s: Scenario;
 let nsB: string;
@@ -45,6 +59,17 @@ const OPERATOR_ENV = () => ({
 const shared = clusterProvider(`shared-${randomBytes(3).toString('hex')}`);
 
 const putsTo = (region: ApigSimulator, id?: string) => region.successfulPuts(id).length;
+/** The AK that signed each request to `region` from its `from`-th on, in arrival order. */
+const signersSince = (region: ApigSimulator, from: number) =>
+  region
+    .requests()
+    .slice(from)
+    .flatMap((r) => (r.caller?.kind === 'accessKey' ? [r.caller.accessKey] : []));
+/** Until `region`'s certificate `id` holds the certificate issued for `commonName`. */
+const holds = (region: ApigSimulator, id: string, commonName: string) =>
+  eventually(`${commonName} in ${id}`, () =>
+    Promise.resolve(region.certificate(id)?.commonName === commonName ? true : undefined),
+  );
 const allPuts = (id: string) => putsTo(regionA, id) + putsTo(regionB, id) + putsTo(s.simulator, id);
 
 async function certificateIn(
@@ -56,52 +81,11 @@ async function certificateIn(
 ): Promise<void> {
   const project = region === regionA ? REGION_A_PROJECT : REGION_B_PROJECT;
   region?.seedCertificate({ id: certificateId, name: 'shop_cert', projectId: project });
-  await s.core.createNamespacedSecret({
-    namespace,
-    body: {
-      metadata: { name: `${name}-tls`, namespace },
-      type: 'kubernetes.io/tls',
-      data: tlsSecretData(await s.issue()),
-    },
-  });
-  await s.objects.createNamespacedCustomObject({
-    ...APIG_CERTIFICATE_RESOURCE,
-    namespace,
-    body: {
-      apiVersion: 'apig.certsync.io/v1alpha1',
-      kind: 'ApigCertificate',
-      metadata: { name },
-      spec: {
-        certificateId,
-        name: 'shop_cert',
-        secretRef: { name: `${name}-tls` },
-        ...(providerRef ? { providerRef } : {}),
-      },
-    },
-  });
+  await createCertificateIn(s, namespace, name, certificateId, providerRef);
 }
 
-async function readyIn(namespace: string, name: string, status = 'True', reason?: string) {
-  return eventually(`${namespace}/${name} Ready=${status} ${reason ?? ''}`, async () => {
-    const resource = (await s.objects.getNamespacedCustomObject({
-      ...APIG_CERTIFICATE_RESOURCE,
-      namespace,
-      name,
-    })) as {
-      metadata: { generation: number };
-      status?: {
-        observedGeneration?: number;
-        conditions?: { type: string; status: string; reason: string; message: string }[];
-      };
-    };
-    const ready = resource.status?.conditions?.find((c) => c.type === 'Ready');
-    return ready?.status === status &&
-      (!reason || ready.reason === reason) &&
-      resource.status?.observedGeneration === resource.metadata.generation
-      ? ready
-      : undefined;
-  });
-}
+const readyIn = (namespace: string, name: string, status?: 'True' | 'False', reason?: string) =>
+  certificateReady(s.objects, namespace, name, status, reason);
 
 function accessKeySpec(endpoint: string, projectId: string, secret: string) {
   return { endpoint, projectId, auth: { accessKey: { secretRef: { name: secret } } } };
@@ -117,6 +101,7 @@ beforeAll(async () => {
       { ak: AK_A, sk: SK_A },
       { ak: AK_A2, sk: SK_A2 },
     ],
+    users: [{ ...IAM_USER, password: PASSWORD_1 }],
   });
   regionB = await startApigSimulator({
     projects: [REGION_B_PROJECT],
@@ -283,10 +268,40 @@ describe('providers', () => {
     await providers.waitForReady(id, 'False', 'NamespaceReserved');
   });
 
-  it('uses rotated credentials from the next call, without a restart and without a PUT', async () => {
+  it('signs every call with a rotated key from the next one on, without a restart and without a PUT', async () => {
+    const putsBefore = putsTo(regionA);
+    const from = regionA.requests().length;
+    // Both keys are valid in region A: only the Secret says which one to use.
+    await providers.writeSecret(s.namespace, 'region-a-keys', {
+      HUAWEICLOUD_SDK_AK: AK_A2,
+      HUAWEICLOUD_SDK_SK: SK_A2,
+    });
+    // The Secret change re-checks the provider: a signed read, with the new key.
+    await eventually('a call signed with the new key', () =>
+      Promise.resolve(signersSince(regionA, from).includes(AK_A2) ? true : undefined),
+    );
+    await providers.waitForReady(namespacedProvider(s.namespace, 'region-a'), 'True');
+    await readyIn(s.namespace, 'shop-a', 'True', 'Synced');
+    await sleep(1_000);
+    // The content is already in APIG: the new key is no reason to send it again.
+    expect(putsTo(regionA)).toBe(putsBefore);
+    // New content goes out signed with the new key.
+    await s.writeTlsSecret('shop-a-tls', await s.issue('rotated.example.com'));
+    await holds(regionA, 'cert-a', 'rotated.example.com');
+    expect(putsTo(regionA)).toBe(putsBefore + 1);
+    expect(regionA.successfulPuts('cert-a').at(-1)?.caller).toEqual({
+      kind: 'accessKey',
+      accessKey: AK_A2,
+    });
+    // Calls already on their way may carry the old key; none after the first with the new one.
+    const signers = signersSince(regionA, from);
+    expect(new Set(signers.slice(signers.indexOf(AK_A2)))).toEqual(new Set([AK_A2]));
+  });
+
+  it('a rotated key the region refuses: Ready=False, the certificate held, no lock-out; fixed, Ready without a PUT', async () => {
     const id = namespacedProvider(s.namespace, 'region-a');
     const putsBefore = putsTo(regionA);
-    // A key the region does not know: the very next check is signed with it and refused.
+    const from = regionA.requests().length;
     await providers.writeSecret(s.namespace, 'region-a-keys', {
       HUAWEICLOUD_SDK_AK: AK_BAD,
       HUAWEICLOUD_SDK_SK: SK_BAD,
@@ -294,7 +309,14 @@ describe('providers', () => {
     const refused = await providers.waitForReady(id, 'False', 'CredentialsRefused');
     expect(refused.status?.conditions?.[0]?.message).toContain('401');
     await readyIn(s.namespace, 'shop-a', 'False', 'ProviderNotReady');
-    // The right new key: Ready again, and the certificate with it, with nothing sent.
+    // The refusals were the unknown key's, and too few to lock it (no retry loop).
+    const unknownKey = regionA
+      .requests()
+      .slice(from)
+      .filter((r) => r.caller?.kind === 'accessKey' && r.caller.accessKey === AK_BAD);
+    expect(unknownKey.length).toBeGreaterThan(0);
+    expect(unknownKey.length).toBeLessThan(FAILURES_BEFORE_LOCK);
+    expect(unknownKey.every((r) => r.status === 401)).toBe(true);
     await providers.writeSecret(s.namespace, 'region-a-keys', {
       HUAWEICLOUD_SDK_AK: AK_A2,
       HUAWEICLOUD_SDK_SK: SK_A2,
@@ -304,14 +326,58 @@ describe('providers', () => {
     await sleep(1_000);
     expect(putsTo(regionA)).toBe(putsBefore);
     expect(regionA.accessKeyLockedUntil(AK_BAD)).toBeUndefined();
-    // A new certificate in the Secret goes out signed with the new key.
-    await s.writeTlsSecret('shop-a-tls', await s.issue('rotated.example.com'));
-    await eventually('the rotated certificate in region A', () =>
-      Promise.resolve(
-        regionA.certificate('cert-a')?.commonName === 'rotated.example.com' ? true : undefined,
-      ),
+  });
+
+  it('fetches the next IAM token with a rotated password, without a restart and without a PUT', async () => {
+    const id = namespacedProvider(s.namespace, 'region-a-iam');
+    await providers.writeSecret(s.namespace, 'region-a-password', { password: PASSWORD_1 });
+    await providers.create(id, {
+      endpoint: regionA.url,
+      projectId: REGION_A_PROJECT,
+      auth: {
+        iamPassword: {
+          iamEndpoint: regionA.url,
+          domainName: IAM_USER.domain,
+          username: IAM_USER.name,
+          projectName: IAM_USER.project,
+          passwordSecretRef: { name: 'region-a-password', key: 'password' },
+        },
+      },
+    });
+    await providers.waitForReady(id, 'True');
+    await certificateIn(s.namespace, 'shop-iam', 'cert-iam', { name: 'region-a-iam' }, regionA);
+    await readyIn(s.namespace, 'shop-iam');
+    const user = { kind: 'password', domain: IAM_USER.domain, user: IAM_USER.name };
+    expect(regionA.successfulPuts('cert-iam').map((p) => [p.auth, p.caller])).toEqual([
+      ['token', user],
+    ]);
+    const putsBefore = putsTo(regionA);
+    const from = regionA.requests().length;
+    // The user's password is changed in IAM, then in the Secret: only the new one works now.
+    regionA.changePassword(IAM_USER.domain, IAM_USER.name, PASSWORD_2);
+    await providers.writeSecret(s.namespace, 'region-a-password', { password: PASSWORD_2 });
+    const tokenRequests = () =>
+      regionA
+        .requests()
+        .slice(from)
+        .filter((r) => r.path === TOKEN_PATH);
+    // The Secret change re-checks the provider: a token IAM issued for the new password.
+    await eventually('a token fetched with the new password', () =>
+      Promise.resolve(tokenRequests().some((r) => r.status === 201) ? true : undefined),
     );
-    expect(putsTo(regionA, 'cert-a')).toBe(2);
+    await readyIn(s.namespace, 'shop-iam', 'True', 'Synced');
+    await sleep(1_000);
+    expect(putsTo(regionA)).toBe(putsBefore);
+    await s.writeTlsSecret('shop-iam-tls', await s.issue('rotated-iam.example.com'));
+    await holds(regionA, 'cert-iam', 'rotated-iam.example.com');
+    expect(putsTo(regionA)).toBe(putsBefore + 1);
+    // Every token request from the first the new password won on was the new password's.
+    const statuses = tokenRequests().map((r) => [r.status, r.caller]);
+    const first = statuses.findIndex(([status]) => status === 201);
+    expect(new Set(statuses.slice(first).map(([status]) => status))).toEqual(new Set([201]));
+    expect(new Set(statuses.map(([, caller]) => JSON.stringify(caller)))).toEqual(
+      new Set([JSON.stringify(user)]),
+    );
   });
 
   it('a deleted provider stops its certificates; recreated, they are Ready again without a PUT', async () => {
@@ -374,10 +440,20 @@ describe('providers', () => {
       scenario: s,
       operators,
       extraNamespaces: [nsB, nsOps],
-      secrets: [s.token, SK_A, SK_A2, SK_BAD, SK_B, SK_SHARED],
+      secrets: [
+        s.token,
+        SK_A,
+        SK_A2,
+        SK_BAD,
+        SK_B,
+        SK_SHARED,
+        PASSWORD_1,
+        PASSWORD_2,
+        ...regionA.issuedTokens(),
+      ],
     });
     expect(leaks).toEqual([]);
-    for (const secret of [SK_A, SK_A2, SK_BAD, SK_B, SK_SHARED])
+    for (const secret of [SK_A, SK_A2, SK_BAD, SK_B, SK_SHARED, PASSWORD_1, PASSWORD_2])
       expect(metrics).not.toContain(secret);
   });
 });

@@ -11,7 +11,7 @@ import {
   stringToSign,
 } from './signature.ts';
 import type { SignedRequestParts } from './signature.ts';
-import type { SimulatorOptions } from './types.ts';
+import type { Caller, SimulatorOptions } from './types.ts';
 
 export type AuthMethod = 'aksk' | 'token' | 'static-token';
 
@@ -22,6 +22,7 @@ const DEFAULT_TOKEN_LIFETIME_MS = 24 * 3_600_000;
 
 interface IssuedToken {
   projectId?: string;
+  issuedFor: Caller;
   expiresAt: Date;
   revoked: boolean;
 }
@@ -67,14 +68,54 @@ function iamError(status: number, message: string): HttpReply {
   return { status, body: { error: { code: status, message, title } } };
 }
 
+/** The IAM user a password-token request names, whatever its password. */
+function passwordUserOf(body: unknown): { domain: string; user: string } | undefined {
+  const user = (body as { auth?: { identity?: { password?: { user?: Record<string, unknown> } } } })
+    ?.auth?.identity?.password?.user;
+  const domain = (user?.domain as { name?: unknown } | undefined)?.name;
+  return typeof user?.name === 'string' && typeof domain === 'string'
+    ? { domain, user: user.name }
+    : undefined;
+}
+
 export class Authenticator {
   readonly #config: AuthenticatorConfig;
+  /** The IAM users, with the passwords they have now (changePassword). */
+  readonly #users: AuthenticatorConfig['users'];
   readonly #tokens = new Map<string, IssuedToken>();
   readonly #consecutiveFailures = new Map<string, number>();
   readonly #lockedUntil = new Map<string, Date>();
 
   constructor(config: AuthenticatorConfig) {
     this.#config = config;
+    this.#users = config.users.map((u) => ({ ...u }));
+  }
+
+  /**
+   * A person changing an IAM user's password: the old one is refused from now
+   * on. Tokens issued before stay valid (IAM lets them live up to 30 minutes
+   * more; `expireTokens` models their end).
+   */
+  changePassword(domain: string, name: string, password: string): void {
+    const account = this.#users.find((u) => u.domain === domain && u.name === name);
+    if (account === undefined) throw new Error(`no IAM user ${domain}/${name} in the simulator`);
+    account.password = password;
+  }
+
+  /**
+   * Who a certificate call presents itself as, accepted or not: the AK named in
+   * its signature, or what its X-Auth-Token was issued for.
+   */
+  callerOf(parts: SignedRequestParts): Caller | undefined {
+    const authorization = header(parts, 'authorization');
+    if (authorization?.startsWith('SDK-HMAC-SHA256')) {
+      const accessKey = parseAuthorization(authorization)?.accessKey;
+      return accessKey === undefined ? undefined : { kind: 'accessKey', accessKey };
+    }
+    const token = header(parts, 'x-auth-token');
+    if (token === undefined || token === '') return undefined;
+    if (this.#config.staticTokens.includes(token)) return { kind: 'staticToken' };
+    return this.#tokens.get(token)?.issuedFor;
   }
 
   /** Checks the caller's credentials for a certificate call on `projectId`; throws a 401 ApigError. */
@@ -196,7 +237,10 @@ export class Authenticator {
   }
 
   /** A new IAM token APIG accepts for `projectId` (unscoped when undefined) until it expires. */
-  mintToken(projectId: string | undefined): { token: string; issuedAt: Date; expiresAt: Date } {
+  mintToken(
+    projectId: string | undefined,
+    issuedFor: Caller,
+  ): { token: string; issuedAt: Date; expiresAt: Date } {
     const issuedAt = this.#config.now();
     const expiresAt = new Date(
       issuedAt.getTime() + (this.#config.tokenLifetimeMs ?? DEFAULT_TOKEN_LIFETIME_MS),
@@ -204,14 +248,21 @@ export class Authenticator {
     const token = `MIIT${randomBytes(192).toString('base64').replace(/=+$/, '')}`;
     this.#tokens.set(token, {
       ...(projectId !== undefined ? { projectId } : {}),
+      issuedFor,
       expiresAt,
       revoked: false,
     });
     return { token, issuedAt, expiresAt };
   }
 
-  /** `POST /v3/auth/tokens` with the password method. */
-  issueToken(body: unknown, withCatalog: boolean): HttpReply {
+  /** `POST /v3/auth/tokens` with the password method; the caller is the user it names. */
+  issueToken(body: unknown, withCatalog: boolean): { reply: HttpReply; caller?: Caller } {
+    const user = passwordUserOf(body);
+    const reply = this.#issuePasswordToken(body, withCatalog);
+    return { reply, ...(user ? { caller: { kind: 'password', ...user } } : {}) };
+  }
+
+  #issuePasswordToken(body: unknown, withCatalog: boolean): HttpReply {
     const auth = (body as { auth?: Record<string, unknown> } | null)?.auth;
     const identity = auth?.identity as
       { methods?: unknown; password?: { user?: Record<string, unknown> } } | undefined;
@@ -233,7 +284,7 @@ export class Authenticator {
         'The request body is invalid: auth.identity.password.user needs name, password and domain.name.',
       );
     }
-    const account = this.#config.users.find((u) => u.domain === domain && u.name === user.name);
+    const account = this.#users.find((u) => u.domain === domain && u.name === user.name);
     if (account === undefined || account.password !== user.password) {
       return iamError(401, 'The username or password is wrong.');
     }
@@ -252,7 +303,15 @@ export class Authenticator {
     }
 
     // An unscoped token is issued as IAM does; APIG then refuses it (APIG.1003).
-    const { token, issuedAt: now, expiresAt } = this.mintToken(project?.id);
+    const {
+      token,
+      issuedAt: now,
+      expiresAt,
+    } = this.mintToken(project?.id, {
+      kind: 'password',
+      domain,
+      user: user.name,
+    });
 
     const domainRef = { id: stableId('domain', domain), name: domain };
     return {

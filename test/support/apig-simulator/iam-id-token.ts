@@ -4,8 +4,8 @@
 import { createHash } from 'node:crypto';
 import type { Authenticator, HttpReply } from './auth.ts';
 import { iamTime } from './auth.ts';
-import { verifyIdToken, type JwtProblem } from './jwt.ts';
-import type { SimulatedIdentityProvider } from './types.ts';
+import { claimedSubject, verifyIdToken, type JwtProblem } from './jwt.ts';
+import type { Caller, SimulatedIdentityProvider } from './types.ts';
 
 export const ID_TOKEN_EXCHANGE_PATH = '/v3.0/OS-AUTH/id-token/tokens';
 
@@ -49,12 +49,21 @@ function stringAt(value: unknown, ...path: string[]): string | undefined {
   return typeof current === 'string' && current !== '' ? current : undefined;
 }
 
-/** Which ID token a request presented, as its SHA-256 (hex) for the request log. */
-export function presentedIdToken(body: unknown): { idTokenSha256?: string } {
+/**
+ * Which ID token a request presented, for the request log: its SHA-256 (hex),
+ * and as caller the identity provider and the subject the token claims.
+ */
+export function presentedIdToken(
+  idpId: string | undefined,
+  body: unknown,
+): { idTokenSha256?: string; caller?: Caller } {
   const idToken = stringAt(body, 'auth', 'id_token', 'id');
-  return idToken === undefined
-    ? {}
-    : { idTokenSha256: createHash('sha256').update(idToken).digest('hex') };
+  if (idToken === undefined) return {};
+  const subject = claimedSubject(idToken);
+  return {
+    idTokenSha256: createHash('sha256').update(idToken).digest('hex'),
+    ...(idpId && subject !== undefined ? { caller: { kind: 'idToken', idpId, subject } } : {}),
+  };
 }
 
 export function exchangeIdToken(
@@ -92,7 +101,11 @@ export function exchangeIdToken(
     );
   }
   // Without a scope IAM issues an unscoped token, which APIG refuses (APIG.1003).
-  const issued = config.authenticator.mintToken(projectId);
+  const issued = config.authenticator.mintToken(projectId, {
+    kind: 'idToken',
+    idpId: provider.id,
+    subject: verdict.subject,
+  });
   return {
     status: 201,
     headers: { 'X-Subject-Token': issued.token },

@@ -25,7 +25,7 @@ import {
   type Route,
 } from './routes.ts';
 import type { SignedRequestParts } from './signature.ts';
-import type { ApigSimulator, RequestLogEntry, SimulatorOptions } from './types.ts';
+import type { ApigSimulator, Caller, RequestLogEntry, SimulatorOptions } from './types.ts';
 
 export type * from './types.ts';
 export { MAX_CLOCK_SKEW_MS, FAILURES_BEFORE_LOCK, LOCK_DURATION_MS } from './auth.ts';
@@ -65,14 +65,14 @@ export async function startApigSimulator(opts: SimulatorOptions = {}): Promise<A
     for (const apply of held) apply();
   }
 
-  /** The answer to one request, and how the caller authenticated when it did. */
+  /** The answer to one request, who the caller presented itself as, and how it authenticated when it did. */
   function handle(
     r: Route,
     method: string,
     parts: SignedRequestParts,
     query: URLSearchParams,
     hold?: (apply: () => HttpReply) => HttpReply,
-  ): { reply: HttpReply; auth?: AuthMethod; idTokenSha256?: string } {
+  ): { reply: HttpReply; auth?: AuthMethod; caller?: Caller; idTokenSha256?: string } {
     if (r.resource === 'token') {
       if (method !== 'POST') return { reply: errorReply(apiNotFound()) };
       const contentType = parts.headers['content-type'] as string | undefined;
@@ -89,7 +89,7 @@ export async function startApigSimulator(opts: SimulatorOptions = {}): Promise<A
           },
         };
       }
-      return { reply: authenticator.issueToken(body, query.get('nocatalog') !== 'true') };
+      return authenticator.issueToken(body, query.get('nocatalog') !== 'true');
     }
     if (r.resource === 'idToken') {
       if (method !== 'POST') return { reply: errorReply(apiNotFound()) };
@@ -105,13 +105,15 @@ export async function startApigSimulator(opts: SimulatorOptions = {}): Promise<A
       }
       const providers = opts.identityProviders ?? [];
       const exchange = { providers, knownProjects: new Set(projects), authenticator, now };
-      const reply = exchangeIdToken(exchange, typeof idpId === 'string' ? idpId : undefined, body);
-      return { reply, ...presentedIdToken(body) };
+      const idp = typeof idpId === 'string' ? idpId : undefined;
+      return { reply: exchangeIdToken(exchange, idp, body), ...presentedIdToken(idp, body) };
     }
     if (r.resource === 'unknown' || r.projectId === undefined)
       return { reply: errorReply(apiNotFound()) };
     const operation = certificateOperation(store, r, method);
     if (operation === undefined) return { reply: errorReply(apiNotFound()) };
+    const caller = authenticator.callerOf(parts);
+    const attributed = caller ? { caller } : {};
     let auth: AuthMethod | undefined;
     try {
       auth = authenticator.authenticate(parts, r.projectId);
@@ -119,10 +121,10 @@ export async function startApigSimulator(opts: SimulatorOptions = {}): Promise<A
       const projectId = r.projectId;
       const apply = (): HttpReply => operation(projectId, parts, query);
       // Authenticated and admitted now; a held request takes effect later.
-      return { reply: hold ? hold(apply) : apply(), auth };
+      return { reply: hold ? hold(apply) : apply(), auth, ...attributed };
     } catch (error) {
       if (error instanceof ApigError)
-        return { reply: errorReply(error), ...(auth ? { auth } : {}) };
+        return { reply: errorReply(error), ...(auth ? { auth } : {}), ...attributed };
       throw error;
     }
   }
@@ -209,6 +211,7 @@ export async function startApigSimulator(opts: SimulatorOptions = {}): Promise<A
         return faultReply({ kind: 'serverError' }, certificateId);
       });
       if (handled.auth) entry.auth = handled.auth;
+      if (handled.caller) entry.caller = handled.caller;
       if (held) entry.fault = 'applyLate';
       if (held && answer !== 'serverError') {
         record(0);
@@ -225,6 +228,7 @@ export async function startApigSimulator(opts: SimulatorOptions = {}): Promise<A
       const handled = handle(r, method, parts, query);
       reply = handled.reply;
       if (handled.auth) entry.auth = handled.auth;
+      if (handled.caller) entry.caller = handled.caller;
       if (handled.idTokenSha256) entry.idTokenSha256 = handled.idTokenSha256;
       entry.applied = method !== 'GET' && reply.status >= 200 && reply.status < 300;
       if (entry.applied && method === 'PUT' && r.certificateId !== undefined)
@@ -296,6 +300,8 @@ export async function startApigSimulator(opts: SimulatorOptions = {}): Promise<A
     addFault: (rule) => faults.add(rule),
     clearFaults: () => faults.clear(),
     expireTokens: () => authenticator.expireTokens(),
+    changePassword: (domain, user, password) =>
+      authenticator.changePassword(domain, user, password),
     issuedTokens: () => authenticator.issuedTokens(),
     accessKeyLockedUntil: (ak) => authenticator.accessKeyLockedUntil(ak),
     close: () =>

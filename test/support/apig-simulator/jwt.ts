@@ -59,6 +59,12 @@ function candidateKeys(provider: SimulatedIdentityProvider, kid: unknown): KeyOb
   });
 }
 
+/** The `sub` an ID token claims, before any check (the request log's caller of a refused exchange). */
+export function claimedSubject(jwt: string): string | undefined {
+  const sub = decodeJson<JwtClaims>(jwt.split('.')[1] ?? '')?.sub;
+  return typeof sub === 'string' ? sub : undefined;
+}
+
 function fail(problem: JwtProblem, detail: string): JwtVerdict {
   return { ok: false, problem, detail };
 }

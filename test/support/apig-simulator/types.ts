@@ -45,6 +45,15 @@ export interface SimulatedIdentityProvider {
 
 export type ServiceName = 'apigw' | 'apic' | 'iam';
 
+/** A credential as the simulator attributes a request to it (never the secret part). */
+export type Caller =
+  | { kind: 'accessKey'; accessKey: string }
+  /** An IAM user's password; on a certificate call, the user its X-Auth-Token was issued to. */
+  | { kind: 'password'; domain: string; user: string }
+  /** An ID token's identity provider and `sub`; on a certificate call, what its token was exchanged for. */
+  | { kind: 'idToken'; idpId: string; subject: string }
+  | { kind: 'staticToken' };
+
 export interface RequestLogEntry {
   time: Date;
   method: string;
@@ -67,6 +76,13 @@ export interface RequestLogEntry {
   applied: boolean;
   /** How the caller authenticated, when it did. */
   auth?: 'aksk' | 'token' | 'static-token';
+  /**
+   * Who the request presented itself as, whether accepted or refused: the AK that signed it,
+   * what its X-Auth-Token was issued for, the IAM user of a password-token request, the
+   * identity provider and subject of an ID-token exchange. Absent when it named no one the
+   * simulator knows (no credentials, an X-Auth-Token it never issued).
+   */
+  caller?: Caller;
   /** An ID-token exchange: SHA-256 (hex) of the ID token presented, to tell rotated tokens apart. */
   idTokenSha256?: string;
 }
@@ -206,6 +222,8 @@ export interface ApigSimulator {
   issuedTokens(): string[];
   /** Every issued IAM token becomes invalid (401 APIGW.0307). */
   expireTokens(): void;
+  /** A person changing an IAM user's password: the old one is refused from now on; issued tokens stay valid. */
+  changePassword(domain: string, user: string, password: string): void;
   /** When the AK is locked after failed signatures, until when; undefined when it is not. */
   accessKeyLockedUntil(ak: string): Date | undefined;
   close(): Promise<void>;

@@ -438,3 +438,86 @@ describe('projects', () => {
     }
   });
 });
+
+describe('the request log names the caller, accepted or refused, never its secret', () => {
+  it.each<[string, () => Promise<unknown>, number, unknown]>([
+    // [case, request, HTTP status, caller]
+    ['a signed call', () => signedCall(), 200, { kind: 'accessKey', accessKey: AK }],
+    [
+      'a signed call with the wrong SK',
+      () => signedCall({ sk: 'not-the-secret' }),
+      401,
+      { kind: 'accessKey', accessKey: AK },
+    ],
+    [
+      'a signature by an AK the simulator does not know',
+      () => signedCall({ ak: 'AKNOBODYKNOWS', sk: SK }),
+      401,
+      { kind: 'accessKey', accessKey: 'AKNOBODYKNOWS' },
+    ],
+    [
+      'a password-token request',
+      () => issueToken(),
+      201,
+      { kind: 'password', domain: USER.domain, user: USER.name },
+    ],
+    [
+      'a password-token request with the wrong password',
+      () =>
+        issueToken({
+          identity: {
+            methods: ['password'],
+            password: {
+              user: { name: USER.name, password: 'wrong', domain: { name: USER.domain } },
+            },
+          },
+        }),
+      401,
+      { kind: 'password', domain: USER.domain, user: USER.name },
+    ],
+    [
+      'a call with the password user’s X-Auth-Token',
+      async () => withToken(await token()),
+      200,
+      { kind: 'password', domain: USER.domain, user: USER.name },
+    ],
+    [
+      'a call with that token, for a project it is not scoped to',
+      async () => withToken(await token(), certPath('apigw', OTHER_PROJECT)),
+      401,
+      { kind: 'password', domain: USER.domain, user: USER.name },
+    ],
+    ['a static token', () => withToken('static-token-value'), 200, { kind: 'staticToken' }],
+    ['a token nobody issued', () => withToken('MIITforged'), 401, undefined],
+    ['no credentials', () => send(sim.url, { path: certPath() }), 401, undefined],
+  ])('%s', async (_case, call, status, caller) => {
+    await call();
+    const entry = sim.requests().at(-1)!;
+    expect(entry.status).toBe(status);
+    expect(entry.caller).toEqual(caller);
+    expect(JSON.stringify(entry)).not.toMatch(new RegExp(`${SK}|${USER.password}|MIIT`));
+  });
+});
+
+describe('a password changed in the console', () => {
+  it('refuses the old password from then on, takes the new one, and leaves issued tokens valid', async () => {
+    const before = await token();
+    sim.changePassword(USER.domain, USER.name, 'N3w-pa55word');
+    const old = await issueToken();
+    expect(old.status).toBe(401);
+    const renewed = await issueToken({
+      identity: {
+        methods: ['password'],
+        password: {
+          user: { name: USER.name, password: 'N3w-pa55word', domain: { name: USER.domain } },
+        },
+      },
+    });
+    expect(renewed.status).toBe(201);
+    expect((await withToken(before)).status).toBe(200);
+  });
+
+  it('an unknown user is a test mistake, not a silent no-op', () => {
+    expect(() => sim.changePassword(USER.domain, 'nobody', 'x')).toThrow('no IAM user');
+  });
+});

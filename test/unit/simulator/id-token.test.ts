@@ -100,6 +100,25 @@ describe('the ID-token exchange accepts a valid token', () => {
     expect(JSON.stringify(entry)).not.toContain(jwt.split('.')[2]);
   });
 
+  it('the request log names the identity provider and subject: of the exchange and of calls with its token', async () => {
+    const res = await exchange(rsa.sign(claims()));
+    await showCertificate(res.headers['x-subject-token'] as string);
+    const caller = { kind: 'idToken', idpId: IDP, subject: SUBJECT };
+    expect(sim.requests().map((r) => [r.path, r.status, r.caller])).toEqual([
+      [ID_TOKEN_EXCHANGE_PATH, 201, caller],
+      [`/v2/${sim.projectId}/apigw/certificates/cert-1`, 200, caller],
+    ]);
+  });
+
+  it('a refused exchange is logged with the subject the token claims', async () => {
+    const other = 'system:serviceaccount:tenant:apig-cert-operator';
+    await exchange(rsa.sign(claims({ sub: other })));
+    expect(sim.requests().at(-1)).toMatchObject({
+      status: 401,
+      caller: { kind: 'idToken', idpId: IDP, subject: other },
+    });
+  });
+
   it('without a scope the token is unscoped and APIG refuses it (APIG.1003)', async () => {
     const res = await exchange(rsa.sign(claims()), { projectId: undefined });
     expect(res.status).toBe(201);
