@@ -44,25 +44,45 @@ function resource(
 }
 
 describe('chooseCertificate', () => {
+  const intent = { name: 'shop_cert', type: 'global', projectId: 'p1' } as const;
   it.each([
-    ['none listed: create', [], { kind: 'create' }],
+    ['none listed: create', [], undefined, { kind: 'create' }],
     [
       'one with the name: adopt it',
       [{ id: 'c1', name: 'shop_cert' }],
-      { kind: 'adopt', certificateId: 'c1' },
+      undefined,
+      { kind: 'adopt', certificateId: 'c1', created: false },
     ],
-    ['a longer name is not the name', [{ id: 'c1', name: 'shop_cert_old' }], { kind: 'create' }],
     [
-      'two with the name: ambiguous, IDs sorted',
+      'one with the name while our create of it is pending: adopt it as created',
+      [{ id: 'c1', name: 'shop_cert' }],
+      { projectId: 'p1', type: 'global', name: 'shop_cert' } as const,
+      { kind: 'adopt', certificateId: 'c1', created: true },
+    ],
+    [
+      'a pending create in another scope is not ours to claim',
+      [{ id: 'c1', name: 'shop_cert' }],
+      { ...intent, type: 'instance', instanceId: 'gw-1' } as const,
+      { kind: 'adopt', certificateId: 'c1', created: false },
+    ],
+    [
+      'a longer name is not the name',
+      [{ id: 'c1', name: 'shop_cert_old' }],
+      undefined,
+      { kind: 'create' },
+    ],
+    [
+      'two with the name: ambiguous, IDs sorted, even with our create pending',
       [
         { id: 'c2', name: 'shop_cert' },
         { id: 'c1', name: 'shop_cert' },
         { id: 'c3', name: 'other' },
       ],
+      intent,
       { kind: 'ambiguous', certificateIds: ['c1', 'c2'] },
     ],
-  ])('%s', (_case, listed, expected) => {
-    expect(chooseCertificate('shop_cert', listed)).toEqual(expected);
+  ])('%s', (_case, listed, recorded, expected) => {
+    expect(chooseCertificate(intent, listed, recorded)).toEqual(expected);
   });
 
   it.each([
