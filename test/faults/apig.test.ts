@@ -16,7 +16,8 @@ import { sleep, type Scenario } from '../support/scenario.ts';
 import { Fleet } from './support/fleet.ts';
 import { putAccount, resentAfterAccepted } from './support/put-rules.ts';
 import { operatorEnv } from './support/replicas.ts';
-import { createByName, deleteResource, waitDeleted, writeSecret } from './support/lifecycle.ts';
+import { createByName, deleteResource, waitDeleted } from '../support/by-name.ts';
+import { writeSecret } from './support/secrets.ts';
 import { useFaultSuite } from './support/suite.ts';
 import type { HttpTap, TappedExchange } from './support/tap.ts';
 

@@ -12,8 +12,8 @@ import {
   deleteResource,
   isCreate,
   waitDeleted,
-  writeSecret,
-} from './support/lifecycle.ts';
+} from '../support/by-name.ts';
+import { writeSecret } from './support/secrets.ts';
 import { onePutPerContent, putAccount, resentAfterAccepted } from './support/put-rules.ts';
 import { metricValue } from '../support/metrics-text.ts';
 import { operatorEnv } from './support/replicas.ts';

@@ -1,27 +1,13 @@
 // ApigCertificates without spec.certificateId (the operator creates or adopts
-// by name), their deletion, and what APIG holds by name, for the fault cases
-// of the certificate's lifecycle.
+// them by name), their deletion, and what APIG holds by name.
 import {
   API_VERSION,
   APIG_CERTIFICATE_KIND,
   APIG_CERTIFICATE_RESOURCE,
   type ApigCertificateSpec,
-} from '../../../src/api/v1alpha1.ts';
-import { eventually } from '../../support/eventually.ts';
-import type { Scenario } from '../../support/scenario.ts';
-import type { LeakScan } from './leaks.ts';
-
-/** Issues a certificate for `commonName` into the Secret `<name>-tls`; the leak scan looks for its key. */
-export async function writeSecret(
-  s: Scenario,
-  leaks: LeakScan,
-  name: string,
-  commonName: string,
-): Promise<void> {
-  const issued = await s.issue(commonName);
-  leaks.addPrivateKey(issued.keyPem);
-  await s.writeTlsSecret(`${name}-tls`, issued);
-}
+} from '../../src/api/v1alpha1.ts';
+import { eventually } from './eventually.ts';
+import type { Scenario } from './scenario.ts';
 
 /** An ApigCertificate named `name` whose TLS Secret is `<name>-tls`, without certificateId. */
 export async function createByName(
