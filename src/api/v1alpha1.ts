@@ -103,6 +103,15 @@ export interface LastError {
   time: string;
 }
 
+/** The create a resource is about to send, or sent without knowing the outcome. */
+export interface PendingCreate {
+  name: string;
+  type: CertificateType;
+  /** The instance of an `instance` certificate. */
+  instanceId?: string;
+  projectId: string;
+}
+
 export interface ApigCertificateStatus {
   observedGeneration?: number;
   conditions?: Condition[];
@@ -123,6 +132,12 @@ export interface ApigCertificateStatus {
   certificateId?: string;
   /** This resource created the certificate (so a Delete policy deletes it). */
   created?: boolean;
+  /**
+   * Recorded before a create (POST) is sent and cleared once its outcome is
+   * known: a later pass that finds a certificate of this name in this scope
+   * records it as created, even after the process died before the POST's answer.
+   */
+  pendingCreate?: PendingCreate;
   domains?: DomainStatus[];
   /** Domains this resource attached: the only ones it ever detaches. */
   attachedDomains?: string[];
@@ -217,10 +232,18 @@ export const APIG_CERTIFICATE_STATUS_FIELDS = {
   lastError: 'optional',
   certificateId: 'optional',
   created: 'optional',
+  pendingCreate: 'optional',
   domains: 'optional',
   attachedDomains: 'optional',
   lastDriftCheckTime: 'optional',
 } as const satisfies FieldPresence<ApigCertificateStatus>;
+
+export const PENDING_CREATE_FIELDS = {
+  name: 'required',
+  type: 'required',
+  instanceId: 'optional',
+  projectId: 'required',
+} as const satisfies FieldPresence<PendingCreate>;
 
 export const CONDITION_FIELDS = {
   type: 'required',

@@ -12,7 +12,11 @@ import type { MetadataStub } from '../kube/metadata.ts';
 import { ResourceWatch } from '../kube/resource-watch.ts';
 import { runWorkers, WorkQueue, type HandlerResult } from '../kube/work-queue.ts';
 import type { Metrics } from '../observability/metrics.ts';
-import { APIG_CERTIFICATE_RESOURCE, type ApigCertificateResource } from '../api/v1alpha1.ts';
+import {
+  APIG_CERTIFICATE_RESOURCE,
+  type ApigCertificateResource,
+  type ApigCertificateStatus,
+} from '../api/v1alpha1.ts';
 import type { ProviderKind } from '../api/providers.ts';
 import { InputReader } from './inputs.ts';
 import type { ProviderRegistry } from './providers/registry.ts';
@@ -252,15 +256,18 @@ export class CertificateController {
         readBackFirst: this.#readBack.has(key),
         dryRun: this.#options.dryRun,
       };
-      outcome = await reconcileLifecycle(
-        input,
-        route.kind === 'ready' ? route.apig : NO_APIG,
-        signal,
-      );
+      let base = current.resource; // as the pass's status writes so far left it
+      const recordIntent = async (status: ApigCertificateStatus) => {
+        base = await this.#publisher.writeIntent(base, status);
+        this.#inputs.forget(key); // the cached copy predates that write
+        return base;
+      };
+      const apig = route.kind === 'ready' ? route.apig : NO_APIG;
+      outcome = await reconcileLifecycle(input, { apig, recordIntent }, signal);
       if (outcome.accepted) this.#ledger.accepted(key, outcome.accepted);
       if (outcome.error?.outcomeUnknown) this.#readBack.add(key);
       else if (outcome.result !== 'apig_error') this.#readBack.delete(key);
-      const recorded = await this.#recordStatus(key, current.resource, outcome, logger);
+      const recorded = await this.#recordStatus(key, base, outcome, logger);
       if (recorded === 'conflict') return { requeueAfterMs: 0 };
       if (recorded === 'gone') {
         // Deleted while we worked: no event to attach, no series to keep.

@@ -66,6 +66,22 @@ export class Publisher {
   }
 
   /**
+   * A status write the pass must see done before it goes on (status.pendingCreate
+   * before a POST). Returns the resource as written, for the pass's last write
+   * to build on; rejects when nothing was written (the resource changed or went
+   * meanwhile), so that the pass stops there and is retried.
+   */
+  async writeIntent(
+    resource: ApigCertificateResource,
+    status: ApigCertificateStatus,
+  ): Promise<ApigCertificateResource> {
+    const write = await this.writeStatus(resource, status);
+    if (write.kind !== 'written') throw new StatusNotWrittenError(resource, write.kind);
+    const resourceVersion = write.resourceVersion ?? resource.metadata.resourceVersion;
+    return { ...resource, metadata: { ...resource.metadata, resourceVersion }, status };
+  }
+
+  /**
    * Sets metadata.finalizers (a merge patch replaces the list whole, so it
    * carries the resourceVersion read: a concurrent change by another
    * controller is a 409, not a loss). Returns the object as written.
@@ -129,5 +145,20 @@ export class Publisher {
         ? (outcome.status.domains ?? []).filter((domain) => domain.bound).length
         : undefined,
     });
+  }
+}
+
+/** A status write the pass depends on did not happen. */
+export class StatusNotWrittenError extends Error {
+  override readonly name = 'StatusNotWrittenError';
+  readonly kind = 'statusNotWritten';
+  readonly reason: 'gone' | 'conflict';
+
+  constructor(resource: ApigCertificateResource, reason: 'gone' | 'conflict') {
+    const { namespace, name } = resource.metadata;
+    super(
+      `${namespace}/${name}: status.pendingCreate not written (${reason === 'gone' ? 'the resource was deleted' : 'the resource changed since it was read'}); the create is not sent`,
+    );
+    this.reason = reason;
   }
 }

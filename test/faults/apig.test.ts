@@ -1,7 +1,9 @@
 // Fault suite, APIG side: 30 % of certificate calls failing in every way APIG
 // or the network fails (5xx, timeouts, resets, both throttling forms,
-// malformed answers), and IAM tokens expiring mid-run. Each case ends with
-// every resource Ready and APIG holding exactly each Secret's certificate.
+// malformed answers), IAM tokens expiring mid-run, and faults on the cleanup
+// path of deletionPolicy Delete. Each case ends with every resource Ready and
+// APIG holding exactly each Secret's certificate, or the resource gone and APIG
+// cleaned up.
 import { jest } from '@jest/globals';
 import {
   DEFAULT_PROJECT_NAME,
@@ -10,10 +12,12 @@ import {
 } from '../support/apig-simulator/index.ts';
 import { eventually } from '../support/eventually.ts';
 import { seededRandom } from '../support/seeded-random.ts';
-import { type Scenario } from '../support/scenario.ts';
+import { sleep, type Scenario } from '../support/scenario.ts';
 import { Fleet } from './support/fleet.ts';
 import { putAccount, resentAfterAccepted } from './support/put-rules.ts';
 import { operatorEnv } from './support/replicas.ts';
+import { createByName, deleteResource, waitDeleted } from '../support/by-name.ts';
+import { writeSecret } from './support/secrets.ts';
 import { useFaultSuite } from './support/suite.ts';
 import type { HttpTap, TappedExchange } from './support/tap.ts';
 
@@ -253,6 +257,106 @@ describe('APIG faults', () => {
     expect(resentAfterAccepted(tap.exchanges)).toEqual([]);
     for (const token of tap.issuedTokens()) leaks.addCredential('an IAM token', token);
     await leaks.scrapeMetrics('after IAM token expiry', operator);
+    await operator.stop();
+  });
+
+  it('faults on cleanup (reset on detach, 5xx on DELETE, both applied with the answer lost): CleanupFailed with the cause, retried with backoff, gone once the fault is removed, the certificate deleted', async () => {
+    const { s, tap } = await suite.scenario('cleanup');
+    const names = ['detach-reset', 'delete-5xx', 'answer-lost'];
+    for (const name of names) {
+      s.simulator.seedDomain({
+        instanceId: 'gw-cleanup',
+        groupId: 'g-cleanup',
+        groupName: 'cleanup',
+        domain: `${name}.example.com`,
+      });
+      await writeSecret(s, leaks, name, `${name}.example.com`);
+      await createByName(s, name, {
+        name: `${name.replace(/-/g, '_')}_cert`,
+        deletionPolicy: 'Delete',
+        domains: [{ name: `${name}.example.com` }],
+      });
+    }
+    const operator = suite.operator(operatorEnv(s, { APIG_ENDPOINT: tap.url }));
+    const [detachReset, delete5xx, answerLost] = await Promise.all(
+      names.map(async (name) => (await s.waitForReady(name)).status!.certificateId!),
+    );
+    const calls = (id: string, what: 'detach' | 'delete') =>
+      s.simulator
+        .requests()
+        .filter((r) =>
+          what === 'detach'
+            ? r.path.endsWith(`/certificates/${id}/domains/detach`)
+            : r.method === 'DELETE' && r.certificateId === id,
+        );
+    // Detach and DELETE are this certificate's only POST and DELETE once deletion starts.
+    s.simulator.addFault({ fault: { kind: 'reset' }, method: 'POST', certificateId: detachReset! });
+    s.simulator.addFault({
+      fault: { kind: 'serverError' },
+      method: 'DELETE',
+      certificateId: delete5xx!,
+    });
+    for (const method of ['POST', 'DELETE']) {
+      s.simulator.addFault({
+        fault: { kind: 'reset' },
+        method,
+        certificateId: answerLost!,
+        times: 1,
+        after: true,
+      });
+    }
+    for (const name of names) await deleteResource(s, name);
+
+    // Applied with the answer lost: the retry meets 404 / "no valid domain" and counts it done.
+    await waitDeleted(s, 'answer-lost');
+    expect(s.simulator.certificate(answerLost!)).toBeUndefined();
+    expect(calls(answerLost!, 'delete').map((r) => [r.status, r.errorCode])).toEqual([
+      [0, undefined],
+      [404, 'APIG.3025'],
+    ]);
+    expect(calls(answerLost!, 'detach')[0]).toMatchObject({ status: 0, applied: true });
+
+    const cleanupFailed = (name: string) =>
+      eventually(`${name} Ready=False (CleanupFailed)`, async () => {
+        const resource = await s.getCertificate(name);
+        const ready = resource.status?.conditions?.find((c) => c.type === 'Ready');
+        return ready?.status === 'False' && ready.reason === 'CleanupFailed' ? resource : undefined;
+      });
+    const [resetFailed, serverFailed] = await Promise.all([
+      cleanupFailed('detach-reset'),
+      cleanupFailed('delete-5xx'),
+    ]);
+    // The cause: the network error's code (the connection was reset before any answer).
+    expect(resetFailed.status?.lastError?.code).toMatch(/^(UND_ERR_SOCKET|ECONNRESET)$/);
+    expect(serverFailed.status?.lastError).toMatchObject({ code: 'APIG.9999', httpStatus: 500 });
+    const event = await eventually('a CleanupFailed event naming APIG.9999', async () =>
+      (await s.events('delete-5xx')).find((e) => e.reason === 'CleanupFailed'),
+    );
+    expect(event.message).toContain('APIG.9999');
+    // The detach went through before the DELETE failed: a retry does not need it again.
+    expect(
+      s.simulator.domains().find((d) => d.domain === 'delete-5xx.example.com')?.certificateId,
+    ).toBeUndefined();
+
+    // Backoff, not a hot loop: exponential from 1 s allows a handful in 8 s.
+    const before = [calls(detachReset!, 'detach').length, calls(delete5xx!, 'delete').length];
+    await sleep(8_000);
+    const during = [
+      calls(detachReset!, 'detach').length - before[0]!,
+      calls(delete5xx!, 'delete').length - before[1]!,
+    ];
+    for (const attempts of during) {
+      expect(attempts).toBeGreaterThanOrEqual(1);
+      expect(attempts).toBeLessThanOrEqual(5);
+    }
+    expect(s.simulator.certificate(detachReset!)).toBeDefined();
+    expect(s.simulator.certificate(delete5xx!)).toBeDefined();
+
+    s.simulator.clearFaults();
+    await waitDeleted(s, 'detach-reset', 60_000);
+    await waitDeleted(s, 'delete-5xx', 60_000);
+    expect(s.simulator.certificate(detachReset!)).toBeUndefined();
+    expect(s.simulator.certificate(delete5xx!)).toBeUndefined();
     await operator.stop();
   });
 

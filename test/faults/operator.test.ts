@@ -1,10 +1,19 @@
 // Fault suite, operator side: the process killed (SIGKILL) while a PUT is in
-// flight, and the leader of two replicas killed. Each case ends with every
+// flight, or between a POST APIG applied and its answer, and the leader of two
+// replicas killed. Each case ends with every
 // resource Ready, APIG holding exactly each Secret's certificate, and no PUT
 // of a content the operator had seen accepted.
 import { jest } from '@jest/globals';
 import type { LogLine } from '../support/operator.ts';
 import { eventually } from '../support/eventually.ts';
+import {
+  certificatesNamed,
+  createByName,
+  deleteResource,
+  isCreate,
+  waitDeleted,
+} from '../support/by-name.ts';
+import { writeSecret } from './support/secrets.ts';
 import { onePutPerContent, putAccount, resentAfterAccepted } from './support/put-rules.ts';
 import { metricValue } from '../support/metrics-text.ts';
 import { operatorEnv } from './support/replicas.ts';
@@ -70,6 +79,48 @@ describe('operator faults', () => {
     expect(resentAfterAccepted(tap.exchanges)).toEqual([]);
     const others = fleet.members.map((m) => m.certificateId).filter((id) => id !== interrupted);
     expect(onePutPerContent(tap.exchanges, s.simulator, others)).toEqual([]);
+    await second.stop();
+  });
+
+  it('operator killed (SIGKILL) after APIG applied its POST, before the answer: the next process adopts that certificate as created, POSTs nothing, and Delete deletes it', async () => {
+    const { s, tap } = await suite.scenario('post-crash');
+    const env = operatorEnv(s, { APIG_ENDPOINT: tap.url });
+    await writeSecret(s, leaks, 'fresh', 'fresh.example.com');
+    // Far longer than the SIGKILL takes: the answer must not reach the first process.
+    s.simulator.addFault({
+      fault: { kind: 'holdAnswer', ms: 10_000 },
+      method: 'POST',
+      times: 1,
+      after: true,
+    });
+    const first = start(env);
+    await createByName(s, 'fresh', { name: 'fresh_cert', deletionPolicy: 'Delete' });
+    const [held] = await eventually('APIG to hold fresh_cert', async () => {
+      const found = await certificatesNamed(s, 'fresh_cert');
+      return found.length > 0 ? found : undefined;
+    });
+    // The intent was written before the POST was sent.
+    const before = await s.getCertificate('fresh');
+    expect(before.status?.pendingCreate).toEqual({
+      name: 'fresh_cert',
+      type: 'global',
+      projectId: s.simulator.projectId,
+    });
+    expect(before.status?.certificateId).toBeUndefined();
+    expect(tap.exchanges.filter(isCreate).map((e) => e.status)).toEqual([undefined]);
+    await first.stop('SIGKILL');
+
+    const second = start(env);
+    await second.waitForLog(becameLeader, LEASE_MS + 4 * RETRY_MS + 10_000);
+    const ready = await s.waitForReady('fresh', 'True', undefined, 60_000);
+    expect(ready.status).toMatchObject({ certificateId: held!.id, created: true });
+    expect(ready.status?.pendingCreate).toBeUndefined();
+    expect(await certificatesNamed(s, 'fresh_cert')).toEqual([held]);
+    expect(tap.exchanges.filter(isCreate)).toHaveLength(1);
+
+    await deleteResource(s, 'fresh');
+    await waitDeleted(s, 'fresh');
+    expect(s.simulator.certificate(held!.id)).toBeUndefined();
     await second.stop();
   });
 

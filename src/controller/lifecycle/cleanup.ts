@@ -7,7 +7,9 @@ import {
   CLEANUP_FINALIZER,
   SKIP_CLEANUP_ANNOTATION,
   type ApigCertificateResource,
+  type PendingCreate,
 } from '../../api/v1alpha1.ts';
+import { chooseCertificate } from './adopt.ts';
 
 export type FinalizerStep =
   /** Nothing to do with the finalizer; reconcile as usual. */
@@ -17,7 +19,13 @@ export type FinalizerStep =
   /** Retain policy (or a skip on deletion) with our finalizer: remove it. */
   | { kind: 'remove' }
   /** Being deleted with our finalizer: clean up APIG, then remove it. */
-  | { kind: 'cleanUp'; detach: string[]; deleteCertificateId: string | undefined };
+  | {
+      kind: 'cleanUp';
+      detach: string[];
+      deleteCertificateId: string | undefined;
+      /** No ID recorded, but a create of ours may have been applied unanswered: find it by name. */
+      pendingCreate?: PendingCreate;
+    };
 
 export function finalizerStep(resource: ApigCertificateResource): FinalizerStep {
   const { metadata, spec, status } = resource;
@@ -31,10 +39,12 @@ export function finalizerStep(resource: ApigCertificateResource): FinalizerStep 
     ) {
       return { kind: 'remove' };
     }
+    const pendingCreate = status?.certificateId === undefined ? status?.pendingCreate : undefined;
     return {
       kind: 'cleanUp',
       detach: [...(status?.attachedDomains ?? [])],
       deleteCertificateId: status?.created ? status.certificateId : undefined,
+      ...(pendingCreate ? { pendingCreate } : {}),
     };
   }
   if (spec.deletionPolicy === 'Delete') return ours ? { kind: 'none' } : { kind: 'add' };
@@ -51,13 +61,18 @@ export function finalizersAfter(
 }
 
 /** What the Delete policy's APIG calls need: a subset of LifecycleApig. */
-export type CleanupApig = Pick<LifecycleApig, 'detachDomains' | 'deleteCertificate'>;
+export type CleanupApig = Pick<
+  LifecycleApig,
+  'detachDomains' | 'deleteCertificate' | 'listCertificates'
+>;
 
 /**
  * Detaches the domains this resource attached, then deletes the certificate
- * if it created it. Undefined when APIG is clean (a certificate or domain
- * already gone counts as done); else the refusal, for the resource's
- * condition and event (the caller retries with backoff).
+ * if it created it (also the one a pending create of ours made, found by its
+ * name: the process died before recording its ID). Undefined when APIG is
+ * clean (a certificate or domain already gone counts as done); else the
+ * refusal, for the resource's condition and event (the caller retries with
+ * backoff).
  */
 export async function cleanUpApig(
   step: Extract<FinalizerStep, { kind: 'cleanUp' }>,
@@ -66,7 +81,9 @@ export async function cleanUpApig(
   apig: CleanupApig,
   signal?: AbortSignal,
 ): Promise<ApigError | undefined> {
-  if (certificateId === undefined) return undefined;
+  if (certificateId === undefined) {
+    return step.pendingCreate ? deletePendingCreate(step.pendingCreate, apig, signal) : undefined;
+  }
   const target = { certificateId, projectId };
   try {
     if (step.detach.length > 0) {
@@ -85,11 +102,35 @@ export async function cleanUpApig(
   try {
     await apig.deleteCertificate(target, signal);
   } catch (error) {
-    if (apigRefusal(error) !== 'certificateNotFound' && !hasErrorKind(error, 'notFound')) {
-      return asApigError(error);
-    }
+    if (!isAlreadyDeleted(error)) return asApigError(error);
   }
   return undefined;
+}
+
+/** The one certificate of that name and scope is ours; none, or several (not ours to pick), leave APIG alone. */
+async function deletePendingCreate(
+  pending: PendingCreate,
+  apig: CleanupApig,
+  signal?: AbortSignal,
+): Promise<ApigError | undefined> {
+  const { name: _name, ...scope } = pending;
+  try {
+    const listed = await apig.listCertificates({ ...scope, name: pending.name }, signal);
+    const choice = chooseCertificate(pending, listed, pending);
+    if (choice.kind !== 'adopt') return undefined;
+    await apig.deleteCertificate(
+      { certificateId: choice.certificateId, projectId: scope.projectId },
+      signal,
+    );
+  } catch (error) {
+    if (!isAlreadyDeleted(error)) return asApigError(error);
+  }
+  return undefined;
+}
+
+/** A DELETE whose earlier attempt was applied with the answer lost meets this on retry: done. */
+function isAlreadyDeleted(error: unknown): boolean {
+  return apigRefusal(error) === 'certificateNotFound' || hasErrorKind(error, 'notFound');
 }
 
 function asApigError(error: unknown): ApigError {

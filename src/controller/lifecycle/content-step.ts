@@ -1,7 +1,9 @@
 // The certificate step of the lifecycle: find the APIG certificate (the
 // spec's ID, the one status recorded, one adopted by name, or a new one),
 // read it back when a check is due or a write's outcome was unknown, and
-// send the Secret's content when APIG lacks it.
+// send the Secret's content when APIG lacks it. A create is recorded in
+// status (pendingCreate) before its POST is sent, so that a pass after a crash
+// knows the certificate it finds by name as its own.
 import {
   apigRefusal,
   isApigError,
@@ -21,7 +23,14 @@ import {
   type ReconcileInput,
   type ReconcileOutcome,
 } from '../reconcile.ts';
-import { chooseCertificate, knownCertificate } from './adopt.ts';
+import { createStep, untilExpiry, type LifecycleIo } from './create-step.ts';
+import {
+  chooseCertificate,
+  createdEarlier,
+  knownCertificate,
+  pendingCreateOf,
+  settlePendingCreate,
+} from './adopt.ts';
 import {
   certificateDrift,
   describeDrift,
@@ -58,12 +67,24 @@ export function contentInSync(step: ContentStep): boolean {
   return IN_SYNC.has(step.outcome.result) && step.certificateId !== undefined;
 }
 
+/** The certificate step, its pending create settled once the ID is recorded. */
 export async function contentStep(
   input: LifecycleInput,
   checked: CheckedInputs,
-  apig: LifecycleApig,
+  io: LifecycleIo,
   signal?: AbortSignal,
 ): Promise<ContentStep> {
+  const step = await certificateStep(input, checked, io, signal);
+  return { ...step, outcome: settlePendingCreate(step.outcome) };
+}
+
+async function certificateStep(
+  input: LifecycleInput,
+  checked: CheckedInputs,
+  io: LifecycleIo,
+  signal?: AbortSignal,
+): Promise<ContentStep> {
+  const { apig } = io;
   const { resource, acceptedEarlier } = input;
   const { spec } = resource;
   const status = resource.status ?? {};
@@ -102,9 +123,9 @@ export async function contentStep(
         const outcome = await syncContent(input, checked, known.certificateId, apig, signal);
         return { outcome, certificateId: known.certificateId, checked: false };
       }
-      return await readBack(input, checked, known.certificateId, apig, signal);
+      return await readBack(input, checked, known.certificateId, io, signal);
     }
-    return await findOrCreate(input, checked, apig, signal);
+    return await findOrCreate(input, checked, io, signal);
   } catch (error) {
     if (signal?.aborted || !isApigError(error)) throw error;
     const digest = digestFor(input, checked, known?.certificateId ?? '');
@@ -126,9 +147,10 @@ async function readBack(
   input: LifecycleInput,
   checked: CheckedInputs,
   certificateId: string,
-  apig: LifecycleApig,
+  io: LifecycleIo,
   signal?: AbortSignal,
 ): Promise<ContentStep> {
+  const { apig } = io;
   const target = targetOf(checked, certificateId);
   const digest = digestFor(input, checked, certificateId);
   const status = input.resource.status ?? {};
@@ -140,7 +162,7 @@ async function readBack(
     // content) says nothing to compare: the content is sent, as for a difference.
     if (!signal?.aborted && hasErrorKind(error, 'protocol')) held = undefined;
     else if (signal?.aborted || !isGone(error)) throw error;
-    else return await gone(input, checked, certificateId, error, apig, signal);
+    else return await gone(input, checked, certificateId, error, io, signal);
   }
   if (!held) {
     return {
@@ -182,7 +204,7 @@ async function gone(
   checked: CheckedInputs,
   certificateId: string,
   error: ApigError,
-  apig: LifecycleApig,
+  io: LifecycleIo,
   signal?: AbortSignal,
 ): Promise<ContentStep> {
   const status = input.resource.status ?? {};
@@ -201,7 +223,7 @@ async function gone(
     acceptedEarlier: undefined,
     resource: { ...input.resource, status: rest },
   };
-  const step = await findOrCreate(fresh, checked, apig, signal);
+  const step = await findOrCreate(fresh, checked, io, signal);
   return { ...step, outcome: withDrift(step.outcome, ['deleted'], true), checked: true };
 }
 
@@ -222,31 +244,32 @@ function resend(
   return syncContent(fresh, checked, certificateId, apig, signal);
 }
 
-/** No ID known: the one certificate of the scope named spec.name, or a new one. */
+/**
+ * No ID known: the one certificate of the scope named spec.name, or a new
+ * one. One found while status records our create of that name and scope is
+ * the one that POST made (its answer was lost): recorded as created.
+ */
 async function findOrCreate(
   input: LifecycleInput,
   checked: CheckedInputs,
-  apig: LifecycleApig,
+  io: LifecycleIo,
   signal?: AbortSignal,
 ): Promise<ContentStep> {
   const { spec } = input.resource;
+  const status = input.resource.status ?? {};
   const scope = scopeOf(input, checked);
-  const listed = await apig.listCertificates({ ...scope, name: spec.name }, signal);
-  const choice = chooseCertificate(spec.name, listed);
+  const listed = await io.apig.listCertificates({ ...scope, name: spec.name }, signal);
+  const intent = pendingCreateOf(spec.name, scope);
+  const choice = chooseCertificate(intent, listed, status.pendingCreate);
   if (choice.kind === 'ambiguous') {
     const message = `${choice.certificateIds.length} APIG certificates are named ${spec.name} in this scope (${choice.certificateIds.join(', ')}); set spec.certificateId to the one to keep, or rename or delete the others`;
     return { outcome: invalid(input, REASONS.ambiguousName, message), checked: false };
   }
-  if (choice.kind === 'adopt') return readBack(input, checked, choice.certificateId, apig, signal);
-  signal?.throwIfAborted();
-  const answer = await apig.createCertificate(scope, checked.body, signal);
-  const digest = digestFor(input, checked, answer.id);
-  const accepted = { digest, answer, at: input.now, created: true };
-  return {
-    outcome: synced(input, accepted, untilExpiry(input, checked), 'created'),
-    certificateId: answer.id,
-    checked: false,
-  };
+  if (choice.kind === 'adopt') {
+    const step = await readBack(input, checked, choice.certificateId, io, signal);
+    return choice.created ? { ...step, outcome: createdEarlier(step.outcome) } : step;
+  }
+  return createStep(input, checked, intent, io, signal);
 }
 
 function isGone(error: unknown): error is ApigError {
@@ -286,8 +309,4 @@ function scopeOf(input: LifecycleInput, checked: CheckedInputs) {
     type,
     ...(type === 'instance' ? { instanceId: spec.instanceId } : {}),
   };
-}
-
-function untilExpiry(input: ReconcileInput, checked: CheckedInputs): number {
-  return checked.validated.leaf.notAfter.getTime() - input.now.getTime();
 }

@@ -14,15 +14,17 @@ import {
   type LifecycleApig,
   type LifecycleInput,
 } from './content-step.ts';
+import type { LifecycleIo } from './create-step.ts';
 import { domainStep } from './domain-step.ts';
 import { uncoveredDomains } from './domains.ts';
 import { driftCheckInMs, driftIdentity } from './drift.ts';
 
 export type { LifecycleApig, LifecycleInput } from './content-step.ts';
+export type { LifecycleIo, RecordIntent } from './create-step.ts';
 
 export async function reconcileLifecycle(
   input: LifecycleInput,
-  apig: LifecycleApig,
+  io: LifecycleIo,
   signal?: AbortSignal,
 ): Promise<ReconcileOutcome> {
   const checked = checkInputs(input);
@@ -45,10 +47,10 @@ export async function reconcileLifecycle(
     );
   }
   const planned: string[] | undefined = input.dryRun ? [] : undefined;
-  const calls = planned ? planningApig(apig, planned) : apig;
+  const calls = planned ? planningApig(io.apig, planned) : io.apig;
   let outcome: ReconcileOutcome;
   try {
-    const content = await contentStep(input, checked, calls, signal);
+    const content = await contentStep(input, checked, { ...io, apig: calls }, signal);
     outcome = content.outcome;
     if (content.checked) {
       outcome = {

@@ -39,6 +39,11 @@ export class FaultInjector {
     if (rule.fault.kind === 'applyLate' && (rule.method?.toUpperCase() !== 'PUT' || rule.after)) {
       throw new RangeError('an applyLate fault needs method PUT and no `after`');
     }
+    if (rule.fault.kind === 'holdAnswer' && !rule.after) {
+      throw new RangeError(
+        'a holdAnswer fault needs `after: true` (the request takes effect first)',
+      );
+    }
     this.#rules.push({ rule, remaining: rule.times ?? Infinity });
   }
 

@@ -241,7 +241,8 @@ export async function startApigSimulator(opts: SimulatorOptions = {}): Promise<A
         req.socket.destroy();
         return;
       }
-      if (picked.fault.kind !== 'applyLate') reply = faultReply(picked.fault, r.certificateId);
+      if (picked.fault.kind === 'holdAnswer') await sleep(picked.fault.ms);
+      else if (picked.fault.kind !== 'applyLate') reply = faultReply(picked.fault, r.certificateId);
     }
     record(reply!.status, reply);
     send(res, reply!, requestId);

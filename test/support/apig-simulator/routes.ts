@@ -62,7 +62,7 @@ export function errorReply(error: ApigError): HttpReply {
 }
 
 export function faultReply(
-  fault: Exclude<Fault, { kind: 'latency' | 'reset' | 'applyLate' }>,
+  fault: Exclude<Fault, { kind: 'latency' | 'reset' | 'applyLate' | 'holdAnswer' }>,
   certificateId: string | undefined,
 ): HttpReply {
   switch (fault.kind) {

@@ -95,6 +95,8 @@ export type Fault =
   | { kind: 'unauthorized' } // 401 APIGW.0307 token must be updated
   | { kind: 'reset' } // destroy the socket without answering
   | { kind: 'malformed' } // 200 with a non-JSON body
+  /** With `after: true`: the request takes effect, then its answer is held this long. */
+  | { kind: 'holdAnswer'; ms: number }
   /**
    * PUT only: the request is authenticated and admitted, then held, answered with a reset
    * (default) or a 500, and applied right after the next PUT that takes

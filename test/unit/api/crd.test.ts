@@ -18,6 +18,7 @@ import {
   KEY_REFERENCE_FIELDS,
   LAST_ERROR_FIELDS,
   NAME_REFERENCE_FIELDS,
+  PENDING_CREATE_FIELDS,
   TRUSTED_ROOT_CA_FIELDS,
   VERSION,
 } from '../../../src/api/v1alpha1.ts';
@@ -46,6 +47,7 @@ describe('the CRD and src/api/v1alpha1.ts', () => {
 
   it.each([
     ['spec.type', CERTIFICATE_TYPES],
+    ['status.pendingCreate.type', CERTIFICATE_TYPES],
     ['spec.algorithmType', ALGORITHM_TYPES],
     ['spec.deletionPolicy', DELETION_POLICIES],
     ['status.conditions.[].status', CONDITION_STATUSES],
@@ -64,6 +66,7 @@ describe('the CRD and src/api/v1alpha1.ts', () => {
     ['spec.domains.[]', DOMAIN_SPEC_FIELDS],
     ['status', APIG_CERTIFICATE_STATUS_FIELDS],
     ['status.domains.[]', DOMAIN_STATUS_FIELDS],
+    ['status.pendingCreate', PENDING_CREATE_FIELDS],
     ['status.conditions.[]', CONDITION_FIELDS],
     ['spec.providerRef', PROVIDER_REFERENCE_FIELDS],
   ])('declare the same fields, required alike, for %s', (path, fields) => {

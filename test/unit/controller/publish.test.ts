@@ -73,3 +73,35 @@ describe('Publisher.writeStatus', () => {
     ).rejects.toMatchObject({ statusCode: 500 });
   });
 });
+
+describe('Publisher.writeIntent', () => {
+  const pendingCreate = { name: 'shop_cert', type: 'global', projectId: 'p1' } as const;
+
+  it('returns the resource as written, for the next write of the pass to build on', async () => {
+    const kube = client(() => ({ metadata: { resourceVersion: '42' } }));
+    const written = await publisher(kube.client).writeIntent(resource, {
+      ...resource.status,
+      pendingCreate,
+    });
+    expect(written.metadata.resourceVersion).toBe('42');
+    expect(written.status).toEqual({ observedGeneration: 1, pendingCreate });
+    expect(kube.requests[0]?.body).toEqual({
+      metadata: { resourceVersion: '41' },
+      status: { pendingCreate },
+    });
+  });
+
+  it.each([
+    ['deleted meanwhile (404)', fail(404), 'the resource was deleted'],
+    ['changed since it was read (409)', fail(409), 'the resource changed since it was read'],
+  ])('rejects, naming the resource, when it was %s', async (_case, answer, message) => {
+    const write = publisher(client(answer).client).writeIntent(resource, { pendingCreate });
+    await expect(write).rejects.toMatchObject({ kind: 'statusNotWritten' });
+    await expect(write).rejects.toThrow(`web/shop: status.pendingCreate not written (${message}`);
+  });
+
+  it('passes a failure of the API server on', async () => {
+    const write = publisher(client(fail(500)).client).writeIntent(resource, { pendingCreate });
+    await expect(write).rejects.toBeInstanceOf(KubeApiError);
+  });
+});

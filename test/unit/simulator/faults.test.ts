@@ -2,6 +2,7 @@ import { startApigSimulator } from '../../support/apig-simulator/index.ts';
 import type { ApigSimulator, SimulatorOptions } from '../../support/apig-simulator/index.ts';
 import { issueCertificate, sharedKeyPair } from '../../support/certs.ts';
 import type { IssuedCertificate } from '../../support/certs.ts';
+import { eventually } from '../../support/eventually.ts';
 import { FakeClock } from '../../support/fake-clock.ts';
 import { errorOf, jsonOf, send } from './helpers.ts';
 import type { SimResponse } from './helpers.ts';
@@ -158,6 +159,27 @@ describe('fault injection', () => {
     });
   });
 
+  it('holdAnswer: the PUT takes effect at once, and its answer (otherwise normal) comes later', async () => {
+    sim.addFault({
+      fault: { kind: 'holdAnswer', ms: 2_000 },
+      method: 'PUT',
+      times: 1,
+      after: true,
+    });
+    let answered = false;
+    const answer = put().finally(() => (answered = true));
+    await eventually('the PUT stored', () =>
+      Promise.resolve(sim.certificate('cert-a')?.certContent === leaf.certPem),
+    );
+    expect(answered).toBe(false);
+    expect((await answer).status).toBe(200);
+    expect(sim.requests().at(-1)).toMatchObject({
+      fault: 'holdAnswer',
+      status: 200,
+      applied: true,
+    });
+  });
+
   it('a fault before the handler leaves the certificate untouched', async () => {
     sim.addFault({ fault: { kind: 'malformed' }, method: 'PUT', times: 1 });
     expect((await put()).status).toBe(200);
@@ -168,6 +190,7 @@ describe('fault injection', () => {
   it('refuses nonsensical rules', () => {
     expect(() => sim.addFault({ fault: { kind: 'serverError' }, rate: 1.5 })).toThrow(RangeError);
     expect(() => sim.addFault({ fault: { kind: 'serverError' }, times: 0 })).toThrow(RangeError);
+    expect(() => sim.addFault({ fault: { kind: 'holdAnswer', ms: 10 } })).toThrow(RangeError);
   });
 });
 

@@ -4,8 +4,6 @@
 // attachments), one owner per target, drift (console edit and delete),
 // deletionPolicy, and zero redundant writes across a restart.
 import {
-  API_VERSION,
-  APIG_CERTIFICATE_KIND,
   APIG_CERTIFICATE_RESOURCE,
   CLEANUP_FINALIZER,
   SKIP_CLEANUP_ANNOTATION,
@@ -13,6 +11,7 @@ import {
   type ApigCertificateSpec,
 } from '../../../../src/api/v1alpha1.ts';
 import type { RequestLogEntry } from '../../../support/apig-simulator/index.ts';
+import { createByName } from '../../../support/by-name.ts';
 import { issueCertificate, sharedKeyPair } from '../../../support/certs.ts';
 import { eventually } from '../../../support/eventually.ts';
 import type { OperatorProcess } from '../../../support/operator.ts';
@@ -25,20 +24,7 @@ let s: Scenario;
 let operator: OperatorProcess;
 
 async function create(name: string, spec: Partial<ApigCertificateSpec>): Promise<void> {
-  await s.objects.createNamespacedCustomObject({
-    ...APIG_CERTIFICATE_RESOURCE,
-    namespace: s.namespace,
-    body: {
-      apiVersion: API_VERSION,
-      kind: APIG_CERTIFICATE_KIND,
-      metadata: { name },
-      spec: {
-        name: `${name.replace(/-/g, '_')}_cert`,
-        secretRef: { name: `${name}-tls` },
-        ...spec,
-      },
-    },
-  });
+  await createByName(s, name, { name: `${name.replace(/-/g, '_')}_cert`, ...spec });
 }
 
 async function patchSpec(name: string, spec: Partial<ApigCertificateSpec>): Promise<void> {

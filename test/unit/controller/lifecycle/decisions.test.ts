@@ -7,7 +7,14 @@ import {
 } from '../../../../src/api/v1alpha1.ts';
 import type { CertificateSummary } from '../../../../src/certs/index.ts';
 import { chooseCertificate, knownCertificate } from '../../../../src/controller/lifecycle/adopt.ts';
-import { finalizerStep, finalizersAfter } from '../../../../src/controller/lifecycle/cleanup.ts';
+import { ApigNotFoundError, type CertificateTarget } from '../../../../src/apig/index.ts';
+import {
+  cleanUpApig,
+  finalizerStep,
+  finalizersAfter,
+  type CleanupApig,
+  type FinalizerStep,
+} from '../../../../src/controller/lifecycle/cleanup.ts';
 import {
   certificateDrift,
   driftCheckInMs,
@@ -44,25 +51,45 @@ function resource(
 }
 
 describe('chooseCertificate', () => {
+  const intent = { name: 'shop_cert', type: 'global', projectId: 'p1' } as const;
   it.each([
-    ['none listed: create', [], { kind: 'create' }],
+    ['none listed: create', [], undefined, { kind: 'create' }],
     [
       'one with the name: adopt it',
       [{ id: 'c1', name: 'shop_cert' }],
-      { kind: 'adopt', certificateId: 'c1' },
+      undefined,
+      { kind: 'adopt', certificateId: 'c1', created: false },
     ],
-    ['a longer name is not the name', [{ id: 'c1', name: 'shop_cert_old' }], { kind: 'create' }],
     [
-      'two with the name: ambiguous, IDs sorted',
+      'one with the name while our create of it is pending: adopt it as created',
+      [{ id: 'c1', name: 'shop_cert' }],
+      { projectId: 'p1', type: 'global', name: 'shop_cert' } as const,
+      { kind: 'adopt', certificateId: 'c1', created: true },
+    ],
+    [
+      'a pending create in another scope is not ours to claim',
+      [{ id: 'c1', name: 'shop_cert' }],
+      { ...intent, type: 'instance', instanceId: 'gw-1' } as const,
+      { kind: 'adopt', certificateId: 'c1', created: false },
+    ],
+    [
+      'a longer name is not the name',
+      [{ id: 'c1', name: 'shop_cert_old' }],
+      undefined,
+      { kind: 'create' },
+    ],
+    [
+      'two with the name: ambiguous, IDs sorted, even with our create pending',
       [
         { id: 'c2', name: 'shop_cert' },
         { id: 'c1', name: 'shop_cert' },
         { id: 'c3', name: 'other' },
       ],
+      intent,
       { kind: 'ambiguous', certificateIds: ['c1', 'c2'] },
     ],
-  ])('%s', (_case, listed, expected) => {
-    expect(chooseCertificate('shop_cert', listed)).toEqual(expected);
+  ])('%s', (_case, listed, recorded, expected) => {
+    expect(chooseCertificate(intent, listed, recorded)).toEqual(expected);
   });
 
   it.each([
@@ -248,6 +275,8 @@ describe('driftCheckInMs', () => {
   });
 });
 
+const PENDING = { name: 'shop_cert', type: 'global', projectId: 'proj-1' } as const;
+
 describe('finalizerStep', () => {
   const deleting = { deletionTimestamp: '2026-12-01T12:00:00Z', finalizers: [CLEANUP_FINALIZER] };
   it.each<[string, ApigCertificateResource, ReturnType<typeof finalizerStep>]>([
@@ -297,6 +326,15 @@ describe('finalizerStep', () => {
       { kind: 'cleanUp', detach: [], deleteCertificateId: undefined },
     ],
     [
+      'deleting while a create of ours is pending (its ID never recorded): find it by name',
+      resource(
+        'r',
+        { deletionPolicy: 'Delete' },
+        { metadata: deleting, status: { pendingCreate: PENDING } },
+      ),
+      { kind: 'cleanUp', detach: [], deleteCertificateId: undefined, pendingCreate: PENDING },
+    ],
+    [
       'deleting with skip-cleanup: let it go',
       resource(
         'r',
@@ -327,5 +365,59 @@ describe('finalizerStep', () => {
     expect(
       finalizersAfter(resource('r', {}, { metadata: { finalizers: ['other/x'] } }), 'add'),
     ).toEqual(['other/x', CLEANUP_FINALIZER]);
+  });
+});
+
+describe('cleanUpApig', () => {
+  /** APIG holding `held` (ID → name); a DELETE of an absent ID answers 404 APIG.3025. */
+  function memoryApig(held: Record<string, string>): CleanupApig & { deleted: string[] } {
+    const deleted: string[] = [];
+    return {
+      deleted,
+      detachDomains: () => Promise.resolve(),
+      listCertificates: (query) =>
+        Promise.resolve(
+          Object.entries(held)
+            .filter(([, name]) => name === query.name)
+            .map(([id, name]) => ({ id, name })) as never,
+        ),
+      deleteCertificate: (target: CertificateTarget) => {
+        if (!(target.certificateId in held)) {
+          return Promise.reject(
+            new ApigNotFoundError('no such certificate', {
+              operation: 'deleteCertificate',
+              httpStatus: 404,
+              errorCode: 'APIG.3025',
+            }),
+          );
+        }
+        delete held[target.certificateId];
+        deleted.push(target.certificateId);
+        return Promise.resolve();
+      },
+    };
+  }
+  type CleanUp = Extract<FinalizerStep, { kind: 'cleanUp' }>;
+  const pendingStep: CleanUp = {
+    kind: 'cleanUp',
+    detach: [],
+    deleteCertificateId: undefined,
+    pendingCreate: PENDING,
+  };
+
+  it.each([
+    ['the one of that name: deleted', { c1: 'shop_cert', c2: 'other' }, ['c1']],
+    ['none of that name: nothing to delete', { c2: 'other' }, []],
+    ['two of that name: not ours to pick, none deleted', { c1: 'shop_cert', c2: 'shop_cert' }, []],
+  ])('a pending create, %s', async (_case, held, deleted) => {
+    const apig = memoryApig(held);
+    expect(await cleanUpApig(pendingStep, undefined, 'proj-1', apig)).toBeUndefined();
+    expect(apig.deleted).toEqual(deleted);
+  });
+
+  it('a DELETE applied earlier whose answer was lost meets 404 on retry: done', async () => {
+    const apig = memoryApig({});
+    const step: CleanUp = { kind: 'cleanUp', detach: [], deleteCertificateId: 'c1' };
+    expect(await cleanUpApig(step, 'c1', 'proj-1', apig)).toBeUndefined();
   });
 });

@@ -2,6 +2,7 @@
 // what it is sent in memory (the integration tests run the same against the
 // simulator): what is written, and what is not.
 import {
+  ApigInvalidInputError,
   ApigNotFoundError,
   ApigServerError,
   type ApigCertificate,
@@ -20,6 +21,7 @@ import {
   reconcileLifecycle,
   type LifecycleApig,
   type LifecycleInput,
+  type LifecycleIo,
 } from '../../../../src/controller/lifecycle/run.ts';
 import {
   issueCertificate,
@@ -56,6 +58,22 @@ class MemoryApig implements LifecycleApig {
     if (error) throw error;
   }
   leaf: { serial: string; notAfter: string } = { serial: '', notAfter: '' };
+  /** Each status written before a create (the controller's recordIntent), in order. */
+  readonly intents: ApigCertificateStatus[] = [];
+  failIntent: Error | undefined;
+
+  /** APIG, and a status writer that keeps what it is given; both log to `calls`. */
+  io(input: LifecycleInput): LifecycleIo {
+    return {
+      apig: this,
+      recordIntent: (status) => {
+        this.calls.push('intent');
+        if (this.failIntent) return Promise.reject(this.failIntent);
+        this.intents.push(status);
+        return Promise.resolve({ ...input.resource, status });
+      },
+    };
+  }
 
   updateCertificate(target: CertificateTarget, body: CertificateBody): Promise<ApigCertificate> {
     this.#fail('update');
@@ -162,33 +180,117 @@ function input(
   };
 }
 
+function run(current: LifecycleInput, apig: MemoryApig) {
+  return reconcileLifecycle(current, apig.io(current));
+}
+
 /** Runs passes as the controller would, each on the status the last one produced. */
 async function passes(apig: MemoryApig, first: LifecycleInput, count: number) {
   let current = first;
-  let outcome = await reconcileLifecycle(current, apig);
+  let outcome = await run(current, apig);
   for (let i = 1; i < count; i += 1) {
     current = { ...current, resource: { ...current.resource, status: outcome.status } };
-    outcome = await reconcileLifecycle(current, apig);
+    outcome = await run(current, apig);
   }
   return outcome;
 }
 
+const PENDING = { name: 'shop_cert', type: 'global', projectId: 'proj-1' } as const;
+
+function withFound(apig: MemoryApig): MemoryApig {
+  apig.certificates.set('c1', {
+    id: 'c1',
+    name: 'shop_cert',
+    serialNumber: apig.leaf.serial,
+    notAfter: apig.leaf.notAfter,
+  } as ApigCertificate);
+  return apig;
+}
+
 describe('reconcileLifecycle', () => {
-  it('creates once, then sends nothing', async () => {
+  it('creates once, its intent recorded in status before the POST, then sends nothing', async () => {
     const apig = apigWithLeaf();
     const outcome = await passes(apig, input(), 3);
-    expect(apig.calls).toEqual(['list', 'create']);
+    expect(apig.calls).toEqual(['list', 'intent', 'create']);
+    expect(apig.intents.map((status) => status.pendingCreate)).toEqual([PENDING]);
     expect(outcome.status).toMatchObject({ certificateId: 'new-1', created: true });
+    expect(outcome.status.pendingCreate).toBeUndefined();
+  });
+
+  it('sends no POST when the intent cannot be written', async () => {
+    const apig = apigWithLeaf();
+    apig.failIntent = new Error('the API server is down');
+    await expect(run(input(), apig)).rejects.toThrow('the API server is down');
+    expect(apig.calls).toEqual(['list', 'intent']);
+    expect(apig.certificates.size).toBe(0);
+  });
+
+  it("records an instance certificate's scope in the intent", async () => {
+    const apig = apigWithLeaf();
+    await run(input({ type: 'instance', instanceId: 'gw-1' }), apig);
+    expect(apig.intents[0]?.pendingCreate).toEqual({
+      ...PENDING,
+      type: 'instance',
+      instanceId: 'gw-1',
+    });
+  });
+
+  it('adopts as created, with no second POST, the certificate found while its create is pending (the answer was lost)', async () => {
+    const apig = withFound(apigWithLeaf());
+    const outcome = await run(input({}, { pendingCreate: PENDING }), apig);
+    expect(apig.calls).toEqual(['list', 'show']);
+    expect(outcome.status).toMatchObject({ certificateId: 'c1', created: true });
+    expect(outcome.status.pendingCreate).toBeUndefined();
+  });
+
+  it.each([
+    ['another name', { ...PENDING, name: 'old_cert' }],
+    ['another type', { ...PENDING, type: 'instance', instanceId: 'gw-1' } as const],
+    ['another project', { ...PENDING, projectId: 'proj-2' }],
+  ])(
+    'adopts as found, not created, when the pending create named %s, and clears it',
+    async (_case, pendingCreate) => {
+      const apig = withFound(apigWithLeaf());
+      const outcome = await run(input({}, { pendingCreate }), apig);
+      expect(apig.calls).toEqual(['list', 'show']);
+      expect(outcome.status.certificateId).toBe('c1');
+      expect(outcome.status.created).toBeUndefined();
+      expect(outcome.status.pendingCreate).toBeUndefined();
+    },
+  );
+
+  it.each([
+    [
+      'an unknown outcome keeps it',
+      new ApigServerError('reset', { operation: 'createCertificate', outcomeUnknown: true }),
+      PENDING,
+    ],
+    [
+      'a 500 known not applied clears it',
+      new ApigServerError('busy', { operation: 'createCertificate', httpStatus: 500 }),
+      undefined,
+    ],
+    [
+      'a permanent refusal clears it',
+      new ApigInvalidInputError('bad name', {
+        operation: 'createCertificate',
+        httpStatus: 400,
+        errorCode: 'APIG.2012',
+      }),
+      undefined,
+    ],
+  ])('a failed POST: %s', async (_case, error, pendingCreate) => {
+    const failing = Object.assign(apigWithLeaf(), {
+      createCertificate: () => Promise.reject(error),
+    });
+    const outcome = await run(input(), failing);
+    expect(outcome.result).toBe(error.retryable ? 'apig_error' : 'refused');
+    expect(outcome.status.pendingCreate).toEqual(pendingCreate);
+    expect(outcome.status.certificateId).toBeUndefined();
   });
 
   it('adopts a certificate that already holds the content without writing', async () => {
-    const apig = apigWithLeaf();
-    apig.certificates.set('c1', {
-      id: 'c1',
-      name: 'shop_cert',
-      serialNumber: apig.leaf.serial,
-      notAfter: apig.leaf.notAfter,
-    } as ApigCertificate);
+    const apig = withFound(apigWithLeaf());
     const outcome = await passes(apig, input(), 2);
     expect(apig.calls).toEqual(['list', 'show']);
     expect(outcome.status.certificateId).toBe('c1');
@@ -197,12 +299,14 @@ describe('reconcileLifecycle', () => {
 
   it('records a POST accepted earlier (status write failed) without a second POST', async () => {
     const apig = apigWithLeaf();
-    const first = await reconcileLifecycle(input(), apig);
-    const again = await reconcileLifecycle(
-      input({}, undefined, { acceptedEarlier: first.accepted }),
+    const first = await run(input(), apig);
+    // The intent was written; the status write after the POST was not.
+    const again = await run(
+      input({}, { pendingCreate: PENDING }, { acceptedEarlier: first.accepted }),
       apig,
     );
-    expect(apig.calls).toEqual(['list', 'create']);
+    expect(apig.calls).toEqual(['list', 'intent', 'create']);
+    expect(again.status.pendingCreate).toBeUndefined();
     expect(again.status).toMatchObject({
       certificateId: 'new-1',
       created: true,
@@ -211,14 +315,8 @@ describe('reconcileLifecycle', () => {
   });
 
   it('reads back before writing again after an unknown outcome, and writes nothing if APIG holds it', async () => {
-    const apig = apigWithLeaf();
-    apig.certificates.set('c1', {
-      id: 'c1',
-      name: 'shop_cert',
-      serialNumber: apig.leaf.serial,
-      notAfter: apig.leaf.notAfter,
-    } as ApigCertificate);
-    const outcome = await reconcileLifecycle(
+    const apig = withFound(apigWithLeaf());
+    const outcome = await run(
       input({ certificateId: 'c1' }, undefined, { readBackFirst: true }),
       apig,
     );
@@ -234,7 +332,7 @@ describe('reconcileLifecycle', () => {
       httpStatus: 500,
       outcomeUnknown: true,
     });
-    const outcome = await reconcileLifecycle(input({ certificateId: 'c1' }), apig);
+    const outcome = await run(input({ certificateId: 'c1' }), apig);
     expect(outcome.error?.outcomeUnknown).toBe(true);
   });
 
@@ -246,7 +344,7 @@ describe('reconcileLifecycle', () => {
       ...input({ certificateId: 'c1' }, synced.status),
       now: new Date(NOW.getTime() + 2 * HOUR),
     };
-    const outcome = await reconcileLifecycle(later, apig);
+    const outcome = await run(later, apig);
     expect(apig.calls).toEqual(['update', 'show', 'update']);
     expect(outcome.drift).toEqual(['serial']);
     expect(outcome.event?.reason).toBe('Drifted');
@@ -274,14 +372,8 @@ describe('reconcileLifecycle', () => {
 
   it('refuses an uncovered domain and a duplicate target before any call', async () => {
     const apig = apigWithLeaf();
-    const uncovered = await reconcileLifecycle(
-      input({ domains: [{ name: 'api.other.example.com' }] }),
-      apig,
-    );
-    const duplicate = await reconcileLifecycle(
-      input({}, undefined, { ownedBy: 'web/older' }),
-      apig,
-    );
+    const uncovered = await run(input({ domains: [{ name: 'api.other.example.com' }] }), apig);
+    const duplicate = await run(input({}, undefined, { ownedBy: 'web/older' }), apig);
     expect(apig.calls).toEqual([]);
     expect(uncovered.status.conditions?.[0]).toMatchObject({ reason: 'DomainNotCovered' });
     expect(duplicate.status.conditions?.[0]?.message).toContain('web/older');
@@ -289,8 +381,9 @@ describe('reconcileLifecycle', () => {
 
   it('dry run: reads, names the writes it would make, sends none', async () => {
     const apig = apigWithLeaf();
-    const outcome = await reconcileLifecycle(input({}, undefined, { dryRun: true }), apig);
+    const outcome = await run(input({}, undefined, { dryRun: true }), apig);
     expect(apig.calls).toEqual(['list']);
+    expect(apig.intents).toEqual([]);
     expect(apig.certificates.size).toBe(0);
     const planned = outcome.status.conditions?.find((c) => c.type === 'Planned');
     expect(planned).toMatchObject({ status: 'True', reason: 'WritesPlanned' });

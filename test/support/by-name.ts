@@ -1,0 +1,67 @@
+// ApigCertificates without spec.certificateId (the operator creates or adopts
+// them by name), their deletion, and what APIG holds by name.
+import {
+  API_VERSION,
+  APIG_CERTIFICATE_KIND,
+  APIG_CERTIFICATE_RESOURCE,
+  type ApigCertificateSpec,
+} from '../../src/api/v1alpha1.ts';
+import { eventually } from './eventually.ts';
+import type { Scenario } from './scenario.ts';
+
+/** An ApigCertificate named `name` whose TLS Secret is `<name>-tls`, without certificateId. */
+export async function createByName(
+  s: Scenario,
+  name: string,
+  spec: Pick<ApigCertificateSpec, 'name'> & Partial<ApigCertificateSpec>,
+): Promise<void> {
+  await s.objects.createNamespacedCustomObject({
+    ...APIG_CERTIFICATE_RESOURCE,
+    namespace: s.namespace,
+    body: {
+      apiVersion: API_VERSION,
+      kind: APIG_CERTIFICATE_KIND,
+      metadata: { name },
+      spec: { secretRef: { name: `${name}-tls` }, ...spec },
+    },
+  });
+}
+
+export async function deleteResource(s: Scenario, name: string): Promise<void> {
+  await s.objects.deleteNamespacedCustomObject({
+    ...APIG_CERTIFICATE_RESOURCE,
+    namespace: s.namespace,
+    name,
+  });
+}
+
+/** Waits until the API server no longer has the resource (its finalizers done). */
+export async function waitDeleted(s: Scenario, name: string, timeoutMs = 30_000): Promise<void> {
+  await eventually(
+    `${name} to be deleted`,
+    () =>
+      s.getCertificate(name).then(
+        () => false,
+        () => true,
+      ),
+    timeoutMs,
+  );
+}
+
+/** The global certificates APIG holds with exactly this name, listed as a user would (not through the tap). */
+export async function certificatesNamed(
+  s: Scenario,
+  name: string,
+): Promise<{ id: string; name: string }[]> {
+  const response = await fetch(
+    `${s.simulator.url}/v2/${s.simulator.projectId}/apigw/certificates?name=${encodeURIComponent(name)}`,
+    { headers: { 'X-Auth-Token': s.token } },
+  );
+  if (response.status !== 200) throw new Error(`listing ${name}: HTTP ${response.status}`);
+  const { certs } = (await response.json()) as { certs: { id: string; name: string }[] };
+  return certs.filter((c) => c.name === name);
+}
+
+/** POSTs that create a certificate, as they went by the tap or the simulator's log. */
+export const isCreate = (e: { method: string; path: string }): boolean =>
+  e.method === 'POST' && /\/certificates$/.test(e.path);
