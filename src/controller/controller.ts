@@ -7,16 +7,10 @@ import type { EventRecorder } from '../kube/event-recorder.ts';
 import type { KubeClient } from '../kube/kube-client.ts';
 import { storeKey, type WatchEvent } from '../kube/object-store.ts';
 import { ReferenceIndex } from '../kube/reference-index.ts';
-import { CONFIG_MAPS, SECRETS } from '../kube/resources.ts';
 import type { MetadataStub } from '../kube/metadata.ts';
-import { ResourceWatch } from '../kube/resource-watch.ts';
 import { runWorkers, WorkQueue, type HandlerResult } from '../kube/work-queue.ts';
 import type { Metrics } from '../observability/metrics.ts';
-import {
-  APIG_CERTIFICATE_RESOURCE,
-  type ApigCertificateResource,
-  type ApigCertificateStatus,
-} from '../api/v1alpha1.ts';
+import type { ApigCertificateResource, ApigCertificateStatus } from '../api/v1alpha1.ts';
 import type { ProviderKind } from '../api/providers.ts';
 import { InputReader } from './inputs.ts';
 import type { ProviderRegistry } from './providers/registry.ts';
@@ -36,6 +30,7 @@ import { Publisher, type StatusWrite } from './publish.ts';
 import { referencesOf, type ReferencedKind } from './references.ts';
 import type { ReconcileInput, ReconcileOutcome } from './reconcile.ts';
 import { timedApig } from './timed-apig.ts';
+import { ControllerWatches } from './watches.ts';
 
 export interface ControllerOptions {
   client: KubeClient;
@@ -66,9 +61,7 @@ export class CertificateController {
   readonly #options: ControllerOptions;
   readonly #clock: Clock;
   readonly #index = new ReferenceIndex(referencesOf);
-  readonly #certificates: ResourceWatch<ApigCertificateResource>;
-  readonly #secrets: ResourceWatch<MetadataStub>;
-  readonly #configMaps: ResourceWatch<MetadataStub>;
+  readonly #watches: ControllerWatches;
   readonly #environment: EnvironmentApig | undefined;
   /** Provider → the resources that name it in spec.providerRef. */
   readonly #providerIndex = new ReferenceIndex<ApigCertificateResource, ProviderKind>(
@@ -89,30 +82,21 @@ export class CertificateController {
     this.#options = options;
     this.#clock = options.clock ?? systemClock;
     const { client, namespaces, logger, watchInactivityMs } = options;
-    const common = { client, namespaces, logger, watchdogMs: watchInactivityMs };
-    this.#certificates = new ResourceWatch<ApigCertificateResource>({
-      ...common,
-      resource: APIG_CERTIFICATE_RESOURCE,
-      onEvent: (event) => this.#onCertificateEvent(event),
-    });
-    // Secrets and ConfigMaps: metadata only, so memory does not grow with
-    // Secrets the operator never reads; workers GET the referenced ones.
-    this.#secrets = new ResourceWatch<MetadataStub>({
-      ...common,
-      resource: SECRETS,
-      metadataOnly: true,
-      onEvent: (event) => {
-        this.#onReferencedEvent('Secret', event);
-        options.providers?.onSecretEvent(event);
+    this.#watches = new ControllerWatches({
+      client,
+      namespaces,
+      logger,
+      watchdogMs: watchInactivityMs,
+      onCertificateEvent: (event) => this.#onCertificateEvent(event),
+      onReferencedEvent: (kind, event) => {
+        this.#onReferencedEvent(kind, event);
+        if (kind === 'Secret') options.providers?.onSecretEvent(event);
       },
     });
-    this.#configMaps = new ResourceWatch<MetadataStub>({
-      ...common,
-      resource: CONFIG_MAPS,
-      metadataOnly: true,
-      onEvent: (event) => this.#onReferencedEvent('ConfigMap', event),
+    this.#inputs = new InputReader({
+      client,
+      cached: (key) => this.#watches.certificates.get(key),
     });
-    this.#inputs = new InputReader({ client, cached: (key) => this.#certificates.get(key) });
     const { metrics, apig, target, events } = options;
     this.#publisher = new Publisher({ client, events, metrics });
     this.#environment = apig && target ? { target, apig: timedApig(apig, metrics) } : undefined;
@@ -123,22 +107,16 @@ export class CertificateController {
       for (const key of this.#providerIndex.owners(ref)) this.#queue?.add(key);
     });
     metrics.setQueueDepthSource(() => this.#queue?.length ?? 0);
-    metrics.addWatchSource('apigcertificates', () => this.#certificates.stats());
-    metrics.addWatchSource('secrets', () => this.#secrets.stats());
-    metrics.addWatchSource('configmaps', () => this.#configMaps.stats());
+    this.#watches.registerMetrics(metrics);
   }
 
   /** Starts the watches (every replica keeps its caches warm, leader or not). */
   startWatches(): void {
-    this.#certificates.start();
-    this.#secrets.start();
-    this.#configMaps.start();
+    this.#watches.start();
   }
 
   hasSynced(): boolean {
-    return (
-      this.#certificates.hasSynced() && this.#secrets.hasSynced() && this.#configMaps.hasSynced()
-    );
+    return this.#watches.hasSynced();
   }
 
   /**
@@ -147,19 +125,16 @@ export class CertificateController {
    * reconciles finish.
    */
   async lead(signal: AbortSignal): Promise<void> {
-    await Promise.all([
-      this.#certificates.synced(),
-      this.#secrets.synced(),
-      this.#configMaps.synced(),
-    ]);
+    await this.#watches.synced();
     if (signal.aborted) return;
     // Another replica may have written while we did not lead.
     this.#inputs.forgetAll();
-    const cached = (key: string) => this.#certificates.get(key);
+    const cached = (key: string) => this.#watches.certificates.get(key);
     const queue = new WorkQueue({ fairness: providerFairness(cached, this.#options.concurrency) });
     this.#queue = queue;
     signal.addEventListener('abort', () => void queue.shutDown(), { once: true });
-    for (const resource of this.#certificates.list()) queue.add(storeKey(resource.metadata));
+    for (const resource of this.#watches.certificates.list())
+      queue.add(storeKey(resource.metadata));
     await runWorkers(
       queue,
       this.#options.concurrency,
@@ -176,7 +151,7 @@ export class CertificateController {
   }
 
   async stopWatches(): Promise<void> {
-    await Promise.all([this.#certificates.stop(), this.#secrets.stop(), this.#configMaps.stop()]);
+    await this.#watches.stop();
   }
 
   #onCertificateEvent(event: WatchEvent<ApigCertificateResource>): void {
@@ -324,7 +299,7 @@ export class CertificateController {
   }
 
   #owners(): OwnershipIndex {
-    this.#ownership ??= ownershipIndex(this.#certificates.list(), (resource) => {
+    this.#ownership ??= ownershipIndex(this.#watches.certificates.list(), (resource) => {
       const route = routeOf(resource, this.#environment, this.#options.providers);
       return route.kind === 'ready' ? route.target : NO_TARGET;
     });
