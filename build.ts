@@ -2,11 +2,12 @@
 // dist/main.js, with only the code it uses. Loading `@kubernetes/client-node`
 // whole costs ~80 MiB of RSS (its generated API models and clients come with
 // the kubeconfig loader); the bundle keeps the kubeconfig and auth code we
-// call and drops the rest. `node dist/main.js` needs no node_modules.
+// call and drops the rest. `node dist/main.js` needs no node_modules: dist/
+// is the whole program (the container image copies only it).
 //
 //   node build.ts [--outdir <dir>]    (default dist/)
 import { execFileSync } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { build } from 'esbuild';
 
@@ -19,7 +20,11 @@ const ROOT = new URL('./', import.meta.url).pathname;
 const REQUIRE_SHIM =
   "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);";
 
-/** Bundles the operator into `outdir`/main.js (and its source map); returns that path. */
+/**
+ * Bundles the operator into `outdir`/main.js (and its source map), with a
+ * package.json that makes it an ES module wherever the folder is copied;
+ * returns the path of main.js.
+ */
 export async function bundleOperator(outdir: string): Promise<string> {
   const outfile = join(outdir, 'main.js');
   rmSync(outdir, { recursive: true, force: true });
@@ -39,6 +44,7 @@ export async function bundleOperator(outdir: string): Promise<string> {
     banner: { js: REQUIRE_SHIM },
     logLevel: 'warning',
   });
+  writeFileSync(join(outdir, 'package.json'), '{ "type": "module" }\n');
   return outfile;
 }
 
