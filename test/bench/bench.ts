@@ -333,12 +333,13 @@ async function main(): Promise<void> {
     main: build.main,
   };
   const traced: Traced = [];
-  // --pacing, --drift, --providers and --cgroup-only each run one part; no flag runs them all.
-  const { pacingOnly, driftOnly, providersOnly, cgroupOnly } = options;
-  const only = pacingOnly || driftOnly || providersOnly || cgroupOnly;
+  // --pacing, --drift, --providers, --cgroup-only and --large-only each run
+  // one part; no flag runs them all.
+  const { pacingOnly, driftOnly, providersOnly, cgroupOnly, largeOnly } = options;
+  const only = pacingOnly || driftOnly || providersOnly || cgroupOnly || largeOnly;
   if (!pacingOnly && !driftOnly && !providersOnly) {
     for (const n of options.sizes) await runFleet(options, results, context, n, traced);
-    await runCgroup(options, results, context, traced);
+    if (!largeOnly) await runCgroup(options, results, context, traced);
     if (options.large) await runLarge(options, results, context, traced);
   }
   if (!only || pacingOnly) {
