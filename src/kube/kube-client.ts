@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { bufferFromFileOrString, HttpMethod, RequestContext } from '@kubernetes/client-node';
+import type { RequestOptions } from 'node:https';
+import { HttpMethod, RequestContext } from '@kubernetes/client-node';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { fetch } from 'undici';
 import type { Dispatcher, Response } from 'undici';
@@ -73,13 +74,15 @@ export interface KubeRequest {
  * client-node's: headers (bearer tokens, exec/OIDC/file token refresh) are
  * taken from the KubeConfig for every request, and so is the TLS material
  * (client certificate, key and CA files are re-read each time).
+ *
+ * Through `applyToHTTPSOptions`, not `applySecurityAuthentication`: the
+ * latter builds a new undici Agent for every request. One shared dispatcher
+ * keeps connections (and TLS sessions) reused across list, watch, status and
+ * lease calls, until the TLS material it was built with changes (rotated files).
  */
 export class KubeClient {
   readonly #kubeConfig: KubeConfig;
   readonly #server: string;
-  // client-node builds a new undici Agent per request; one shared dispatcher
-  // keeps connections (and TLS sessions) reused across list, watch and lease
-  // calls, until the TLS material it was built with changes (rotated files).
   #dispatcher: Dispatcher | undefined;
   #dispatcherTls: string | undefined;
 
@@ -102,19 +105,27 @@ export class KubeClient {
   async fetch(request: KubeRequest): Promise<Response> {
     const url = this.url(request.path, request.query);
     const method = request.method ?? 'GET';
-    const context = new RequestContext(url.toString(), HttpMethod[method]);
-    await this.#kubeConfig.applySecurityAuthentication(context);
-    const tls = tlsFingerprint(this.#kubeConfig);
+    const options: RequestOptions = {};
+    await this.#kubeConfig.applyToHTTPSOptions(options);
+    const tls = tlsFingerprint(options);
     if (tls !== this.#dispatcherTls) {
-      // Requests already on the old connections (open watches) run to their end.
+      // client-node builds the dispatcher (proxy and SOCKS included) once per
+      // TLS material. Requests already on the old connections (open watches)
+      // run to their end.
+      const context = new RequestContext(url.toString(), HttpMethod[method]);
+      await this.#kubeConfig.applySecurityAuthentication(context);
       void this.#dispatcher?.close();
       this.#dispatcher = context.getDispatcher();
       this.#dispatcherTls = tls;
     }
-    const headers: Record<string, string> = {
-      ...context.getHeaders(),
-      Accept: request.accept ?? 'application/json',
-    };
+    const headers: Record<string, string> = {};
+    for (const [name, value] of Object.entries(options.headers ?? {})) {
+      if (value !== undefined) headers[name] = String(value);
+    }
+    if (options.auth) {
+      headers.Authorization = `Basic ${Buffer.from(options.auth).toString('base64')}`;
+    }
+    headers.Accept = request.accept ?? 'application/json';
     let body: string | undefined;
     if (request.body !== undefined) {
       body = JSON.stringify(request.body);
@@ -143,20 +154,15 @@ export class KubeClient {
   }
 }
 
-/**
- * A digest of the TLS material client-node reads for each request (CA, client
- * certificate and key, from files or inline data), to notice a rotation.
- */
-function tlsFingerprint(kubeConfig: KubeConfig): string {
-  const cluster = kubeConfig.getCurrentCluster();
-  const user = kubeConfig.getCurrentUser();
+/** A digest of the TLS material the KubeConfig gave for this request, to notice a rotation. */
+function tlsFingerprint(options: RequestOptions): string {
   const hash = createHash('sha256');
-  for (const material of [
-    cluster && bufferFromFileOrString(cluster.caFile, cluster.caData),
-    user && bufferFromFileOrString(user.certFile, user.certData),
-    user && bufferFromFileOrString(user.keyFile, user.keyData),
-  ]) {
-    hash.update(material ?? '').update('\0');
+  for (const material of [options.ca, options.cert, options.key]) {
+    for (const part of [material ?? []].flat()) {
+      // client-node gives file or inline data as Buffers; never a KeyObject.
+      if (typeof part === 'string' || Buffer.isBuffer(part)) hash.update(part);
+    }
+    hash.update('\0');
   }
   return hash.digest('hex');
 }
