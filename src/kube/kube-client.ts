@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { RequestOptions } from 'node:https';
 import { HttpMethod, RequestContext } from '@kubernetes/client-node';
 import type { KubeConfig } from '@kubernetes/client-node';
-import { fetch } from 'undici';
+import { fetch, request as undiciRequest } from 'undici';
 import type { Dispatcher, Response } from 'undici';
 import { hasErrorKind } from '../common/errors.ts';
 import { parseRetryAfter } from '../common/retry-after.ts';
@@ -103,6 +103,50 @@ export class KubeClient {
 
   /** Sends the request and returns the response whatever its status (for streams). */
   async fetch(request: KubeRequest): Promise<Response> {
+    const { url, method, headers, body } = await this.#prepare(request);
+    return fetch(url, {
+      method,
+      headers,
+      body,
+      signal: request.signal,
+      ...(this.#dispatcher ? { dispatcher: this.#dispatcher } : {}),
+    });
+  }
+
+  /**
+   * Sends the request and parses a JSON answer; non-2xx throws `KubeApiError`.
+   * With undici's `request`, not `fetch`: no WHATWG Request, Response and
+   * streams for each of the calls a reconcile makes.
+   */
+  async json<T>(request: KubeRequest): Promise<T> {
+    const { url, method, headers, body } = await this.#prepare(request);
+    const response = await undiciRequest(url, {
+      method,
+      headers,
+      body,
+      signal: request.signal,
+      ...(this.#dispatcher ? { dispatcher: this.#dispatcher } : {}),
+    });
+    const text = await response.body.text();
+    if (response.statusCode < 200 || response.statusCode > 299) {
+      const retryAfter = response.headers['retry-after'];
+      throw apiError(
+        response.statusCode,
+        text,
+        `${method} ${request.path}`,
+        Array.isArray(retryAfter) ? retryAfter[0] : retryAfter,
+      );
+    }
+    return JSON.parse(text) as T;
+  }
+
+  /** The URL, the KubeConfig's headers and the body; the shared dispatcher made current. */
+  async #prepare(request: KubeRequest): Promise<{
+    url: URL;
+    method: NonNullable<KubeRequest['method']>;
+    headers: Record<string, string>;
+    body: string | undefined;
+  }> {
     const url = this.url(request.path, request.query);
     const method = request.method ?? 'GET';
     const options: RequestOptions = {};
@@ -131,21 +175,7 @@ export class KubeClient {
       body = JSON.stringify(request.body);
       headers['Content-Type'] = request.contentType ?? 'application/json';
     }
-    return fetch(url, {
-      method,
-      headers,
-      body,
-      signal: request.signal,
-      ...(this.#dispatcher ? { dispatcher: this.#dispatcher } : {}),
-    });
-  }
-
-  /** Sends the request and parses a JSON answer; non-2xx throws `KubeApiError`. */
-  async json<T>(request: KubeRequest): Promise<T> {
-    const response = await this.fetch(request);
-    if (!response.ok)
-      throw await apiErrorFrom(response, `${request.method ?? 'GET'} ${request.path}`);
-    return (await response.json()) as T;
+    return { url, method, headers, body };
   }
 
   /** Closes pooled connections (open watches end). */
@@ -169,18 +199,23 @@ function tlsFingerprint(options: RequestOptions): string {
 
 /** Builds the error for a non-2xx response, reading its Status body if any. */
 export async function apiErrorFrom(response: Response, context: string): Promise<KubeApiError> {
+  const text = await response.text().catch(() => '');
+  return apiError(response.status, text, context, response.headers.get('retry-after'));
+}
+
+/** The error for a non-2xx answer: its Status body (when it is one) and Retry-After. */
+function apiError(
+  statusCode: number,
+  text: string,
+  context: string,
+  retryAfter: string | null | undefined,
+): KubeApiError {
   let status: KubeStatus | undefined;
   try {
-    const text = await response.text();
     const parsed: unknown = JSON.parse(text);
     if (parsed && typeof parsed === 'object') status = parsed;
   } catch {
     // Not a Status (a proxy's HTML page, an empty body): the code says enough.
   }
-  return new KubeApiError(
-    response.status,
-    status,
-    context,
-    parseRetryAfter(response.headers.get('retry-after'), Date.now()),
-  );
+  return new KubeApiError(statusCode, status, context, parseRetryAfter(retryAfter, Date.now()));
 }
