@@ -16,7 +16,9 @@ COPY tsconfig.json tsconfig.build.json build.ts ./
 COPY src ./src
 RUN npm run build
 
-# Runtime stage: production dependencies only, non-root, no shell tools needed.
+# Runtime stage: only the bundle. dist/main.js holds every module it uses
+# (build.ts) and reads no file of a package at run time, so no node_modules;
+# dist/package.json makes it an ES module. Non-root, no shell tools needed.
 FROM node:24-bookworm-slim
 ARG VERSION=dev
 LABEL org.opencontainers.image.title="apig-cert-operator" \
@@ -24,19 +26,14 @@ LABEL org.opencontainers.image.title="apig-cert-operator" \
       org.opencontainers.image.licenses="Apache-2.0" \
       org.opencontainers.image.version="${VERSION}"
 ENV NODE_ENV=production
-WORKDIR /app
-COPY package.json package-lock.json ./
-RUN --mount=type=secret,id=npm_ca,target=/run/secrets/npm_ca \
-    if [ -f /run/secrets/npm_ca ]; then export NPM_CONFIG_CAFILE=/run/secrets/npm_ca; fi; \
-    npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force && \
-    rm -rf /root/.npm /tmp/node-compile-cache
 # Sized so the operator runs in a 64 MiB memory cgroup (README, "Performance";
 # the Deployment's limit is 128 MiB): a small young generation and old-space
 # limit so V8 collects instead of growing, one V8 worker thread and two malloc
-# arenas so native memory stays small too. Set after `npm ci`, which needs more
-# heap than that. Running `node dist/main.js` outside the image needs none of them.
+# arenas so native memory stays small too. Running `node dist/main.js` outside
+# the image needs none of them.
 ENV NODE_OPTIONS="--max-semi-space-size=1 --max-old-space-size=32 --v8-pool-size=1" \
     MALLOC_ARENA_MAX=2
+WORKDIR /app
 COPY --from=build /app/dist ./dist
 USER 65532:65532
 # Node itself is PID 1 and handles SIGTERM (src/main.ts), so no init wrapper is needed.

@@ -29,7 +29,8 @@ const DURATION_UNIT_MS: Readonly<Record<string, number>> = {
  */
 export function parseDuration(text: string): number | undefined {
   if (text === '0') return 0;
-  const part = /(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)/y;
+  // µ and μ escaped: the bundle stays ASCII (build.ts says why).
+  const part = /(\d+(?:\.\d*)?|\.\d+)(ns|us|\u00b5s|\u03bcs|ms|s|m|h)/y;
   let totalMs = 0;
   let index = 0;
   while (index < text.length) {

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
-import { bufferFromFileOrString, HttpMethod, RequestContext } from '@kubernetes/client-node';
+import type { RequestOptions } from 'node:https';
+import { HttpMethod, RequestContext } from '@kubernetes/client-node';
 import type { KubeConfig } from '@kubernetes/client-node';
-import { fetch } from 'undici';
+import { fetch, request as undiciRequest } from 'undici';
 import type { Dispatcher, Response } from 'undici';
 import { hasErrorKind } from '../common/errors.ts';
 import { parseRetryAfter } from '../common/retry-after.ts';
@@ -73,13 +74,15 @@ export interface KubeRequest {
  * client-node's: headers (bearer tokens, exec/OIDC/file token refresh) are
  * taken from the KubeConfig for every request, and so is the TLS material
  * (client certificate, key and CA files are re-read each time).
+ *
+ * Through `applyToHTTPSOptions`, not `applySecurityAuthentication`: the
+ * latter builds a new undici Agent for every request. One shared dispatcher
+ * keeps connections (and TLS sessions) reused across list, watch, status and
+ * lease calls, until the TLS material it was built with changes (rotated files).
  */
 export class KubeClient {
   readonly #kubeConfig: KubeConfig;
   readonly #server: string;
-  // client-node builds a new undici Agent per request; one shared dispatcher
-  // keeps connections (and TLS sessions) reused across list, watch and lease
-  // calls, until the TLS material it was built with changes (rotated files).
   #dispatcher: Dispatcher | undefined;
   #dispatcherTls: string | undefined;
 
@@ -100,26 +103,7 @@ export class KubeClient {
 
   /** Sends the request and returns the response whatever its status (for streams). */
   async fetch(request: KubeRequest): Promise<Response> {
-    const url = this.url(request.path, request.query);
-    const method = request.method ?? 'GET';
-    const context = new RequestContext(url.toString(), HttpMethod[method]);
-    await this.#kubeConfig.applySecurityAuthentication(context);
-    const tls = tlsFingerprint(this.#kubeConfig);
-    if (tls !== this.#dispatcherTls) {
-      // Requests already on the old connections (open watches) run to their end.
-      void this.#dispatcher?.close();
-      this.#dispatcher = context.getDispatcher();
-      this.#dispatcherTls = tls;
-    }
-    const headers: Record<string, string> = {
-      ...context.getHeaders(),
-      Accept: request.accept ?? 'application/json',
-    };
-    let body: string | undefined;
-    if (request.body !== undefined) {
-      body = JSON.stringify(request.body);
-      headers['Content-Type'] = request.contentType ?? 'application/json';
-    }
+    const { url, method, headers, body } = await this.#prepare(request);
     return fetch(url, {
       method,
       headers,
@@ -129,12 +113,69 @@ export class KubeClient {
     });
   }
 
-  /** Sends the request and parses a JSON answer; non-2xx throws `KubeApiError`. */
+  /**
+   * Sends the request and parses a JSON answer; non-2xx throws `KubeApiError`.
+   * With undici's `request`, not `fetch`: no WHATWG Request, Response and
+   * streams for each of the calls a reconcile makes.
+   */
   async json<T>(request: KubeRequest): Promise<T> {
-    const response = await this.fetch(request);
-    if (!response.ok)
-      throw await apiErrorFrom(response, `${request.method ?? 'GET'} ${request.path}`);
-    return (await response.json()) as T;
+    const { url, method, headers, body } = await this.#prepare(request);
+    const response = await undiciRequest(url, {
+      method,
+      headers,
+      body,
+      signal: request.signal,
+      ...(this.#dispatcher ? { dispatcher: this.#dispatcher } : {}),
+    });
+    const text = await response.body.text();
+    if (response.statusCode < 200 || response.statusCode > 299) {
+      const retryAfter = response.headers['retry-after'];
+      throw apiError(
+        response.statusCode,
+        text,
+        `${method} ${request.path}`,
+        Array.isArray(retryAfter) ? retryAfter[0] : retryAfter,
+      );
+    }
+    return JSON.parse(text) as T;
+  }
+
+  /** The URL, the KubeConfig's headers and the body; the shared dispatcher made current. */
+  async #prepare(request: KubeRequest): Promise<{
+    url: URL;
+    method: NonNullable<KubeRequest['method']>;
+    headers: Record<string, string>;
+    body: string | undefined;
+  }> {
+    const url = this.url(request.path, request.query);
+    const method = request.method ?? 'GET';
+    const options: RequestOptions = {};
+    await this.#kubeConfig.applyToHTTPSOptions(options);
+    const tls = tlsFingerprint(options);
+    if (tls !== this.#dispatcherTls) {
+      // client-node builds the dispatcher (proxy and SOCKS included) once per
+      // TLS material. Requests already on the old connections (open watches)
+      // run to their end.
+      const context = new RequestContext(url.toString(), HttpMethod[method]);
+      await this.#kubeConfig.applySecurityAuthentication(context);
+      void this.#dispatcher?.close();
+      this.#dispatcher = context.getDispatcher();
+      this.#dispatcherTls = tls;
+    }
+    const headers: Record<string, string> = {};
+    for (const [name, value] of Object.entries(options.headers ?? {})) {
+      if (value !== undefined) headers[name] = String(value);
+    }
+    if (options.auth) {
+      headers.Authorization = `Basic ${Buffer.from(options.auth).toString('base64')}`;
+    }
+    headers.Accept = request.accept ?? 'application/json';
+    let body: string | undefined;
+    if (request.body !== undefined) {
+      body = JSON.stringify(request.body);
+      headers['Content-Type'] = request.contentType ?? 'application/json';
+    }
+    return { url, method, headers, body };
   }
 
   /** Closes pooled connections (open watches end). */
@@ -143,38 +184,38 @@ export class KubeClient {
   }
 }
 
-/**
- * A digest of the TLS material client-node reads for each request (CA, client
- * certificate and key, from files or inline data), to notice a rotation.
- */
-function tlsFingerprint(kubeConfig: KubeConfig): string {
-  const cluster = kubeConfig.getCurrentCluster();
-  const user = kubeConfig.getCurrentUser();
+/** A digest of the TLS material the KubeConfig gave for this request, to notice a rotation. */
+function tlsFingerprint(options: RequestOptions): string {
   const hash = createHash('sha256');
-  for (const material of [
-    cluster && bufferFromFileOrString(cluster.caFile, cluster.caData),
-    user && bufferFromFileOrString(user.certFile, user.certData),
-    user && bufferFromFileOrString(user.keyFile, user.keyData),
-  ]) {
-    hash.update(material ?? '').update('\0');
+  for (const material of [options.ca, options.cert, options.key]) {
+    for (const part of [material ?? []].flat()) {
+      // client-node gives file or inline data as Buffers; never a KeyObject.
+      if (typeof part === 'string' || Buffer.isBuffer(part)) hash.update(part);
+    }
+    hash.update('\0');
   }
   return hash.digest('hex');
 }
 
 /** Builds the error for a non-2xx response, reading its Status body if any. */
 export async function apiErrorFrom(response: Response, context: string): Promise<KubeApiError> {
+  const text = await response.text().catch(() => '');
+  return apiError(response.status, text, context, response.headers.get('retry-after'));
+}
+
+/** The error for a non-2xx answer: its Status body (when it is one) and Retry-After. */
+function apiError(
+  statusCode: number,
+  text: string,
+  context: string,
+  retryAfter: string | null | undefined,
+): KubeApiError {
   let status: KubeStatus | undefined;
   try {
-    const text = await response.text();
     const parsed: unknown = JSON.parse(text);
     if (parsed && typeof parsed === 'object') status = parsed;
   } catch {
     // Not a Status (a proxy's HTML page, an empty body): the code says enough.
   }
-  return new KubeApiError(
-    response.status,
-    status,
-    context,
-    parseRetryAfter(response.headers.get('retry-after'), Date.now()),
-  );
+  return new KubeApiError(statusCode, status, context, parseRetryAfter(retryAfter, Date.now()));
 }

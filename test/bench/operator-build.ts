@@ -3,7 +3,7 @@
 // dist/ nor anyone else's build is touched. Running src/main.ts instead loads
 // every module of every package it imports, which no deployment pays.
 import { readFileSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bundleOperator } from '../../build.ts';
@@ -41,8 +41,6 @@ export async function buildOperator(): Promise<OperatorBuild> {
   const started = Date.now();
   try {
     const main = await bundleOperator(join(dir, 'dist'));
-    // Load dist/main.js as an ES module, as the repository's package.json does.
-    await writeFile(join(dir, 'package.json'), '{ "type": "module" }\n');
     return { main, ms: Date.now() - started, remove };
   } catch (error) {
     await remove();

@@ -6,6 +6,8 @@ export interface BenchOptions {
   driftOnly: boolean;
   quick: boolean;
   large: boolean;
+  /** Only the large scenario. */
+  largeOnly: boolean;
   /** Only issue 13's pacing scenarios (scenarios-pacing.ts). */
   pacingOnly: boolean;
   /** Only issue 11's providers scenario (scenario-providers.ts). */
@@ -56,6 +58,7 @@ export const USAGE = `Usage: npm run bench -- [options]
   --quick              N = 100 only, 100 idle resources, 10 trials, 500 filler Secrets (smoke run)
   --large              also the large scenario: N = 5000 plus 20 000 unrelated small Secrets,
                        first sync with APIG and the operator at R (about 15 minutes)
+  --large-only         only the large scenario
   --cgroup-limit <MiB> the memory cgroup of the cgroup run (default 64); 0: skip that run
   --cgroup-only        only the cgroup run
   --pacing             only the pacing scenarios (APIG limits equal, below the operator's, slow)
@@ -96,6 +99,7 @@ function positiveInteger(flag: string, raw: string | undefined): number {
 export function parseBenchOptions(argv: readonly string[]): BenchOptions {
   let quick = false;
   let large = false;
+  let largeOnly = false;
   let pacingOnly = false;
   let providersOnly = false;
   let help = false;
@@ -118,6 +122,10 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
         break;
       case '--large':
         large = true;
+        break;
+      case '--large-only':
+        large = true;
+        largeOnly = true;
         break;
       case '--pacing':
         pacingOnly = true;
@@ -186,18 +194,21 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
     }
   }
   if (quick && large) throw new UsageError('--quick and --large contradict each other');
-  if ([pacingOnly, driftOnly, providersOnly, cgroupOnly].filter(Boolean).length > 1) {
-    throw new UsageError('--pacing, --drift, --providers and --cgroup-only each run only one part');
+  if ([pacingOnly, driftOnly, providersOnly, cgroupOnly, largeOnly].filter(Boolean).length > 1) {
+    throw new UsageError(
+      '--pacing, --drift, --providers, --cgroup-only and --large-only each run only one part',
+    );
   }
   if (cgroupOnly && cgroupLimitMiB === 0) {
     throw new UsageError('--cgroup-only and --cgroup-limit 0 contradict each other');
   }
-  const sizes = cgroupOnly || driftOnly ? [] : quick ? [100] : [100, 1_000];
+  const sizes = cgroupOnly || driftOnly || largeOnly ? [] : quick ? [100] : [100, 1_000];
   return {
     help,
     driftOnly,
     quick,
     large,
+    largeOnly,
     pacingOnly,
     providersOnly,
     providerCount: 10,

@@ -225,70 +225,31 @@ async function checkLayersForBundle(work: string, bundle: string | undefined): P
   );
 }
 
-/** Installed packages against package-lock.json: production ones only. */
-async function checkNodeModules(): Promise<void> {
+/**
+ * /app is the bundle alone: dist/main.js with its package.json (which makes it
+ * an ES module), no node_modules, no source. The run below proves it needs nothing else.
+ */
+async function checkAppFiles(): Promise<void> {
   const root = (await sh('podman', ['image', 'mount', IMAGE])).trim();
   try {
-    const lock = JSON.parse(readFileSync('package-lock.json', 'utf8')) as {
-      packages: Record<string, { dev?: boolean; optional?: boolean }>;
-    };
-    const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as {
-      dependencies: Record<string, string>;
-      devDependencies: Record<string, string>;
-    };
-    const installed: string[] = [];
-    const walk = (dir: string): void => {
-      for (const entry of readdirSync(join(root, dir), { withFileTypes: true })) {
-        if (!entry.isDirectory() || entry.name.startsWith('.')) continue;
-        if (entry.name.startsWith('@')) {
-          walk(join(dir, entry.name));
-          continue;
-        }
-        const path = `${dir}/${entry.name}`;
-        installed.push(path.replace(/^app\//, ''));
-        if (existsSync(join(root, path, 'node_modules'))) walk(`${path}/node_modules`);
-      }
-    };
-    walk('app/node_modules');
-    const dev = installed.filter((p) => lock.packages[p]?.dev === true || !lock.packages[p]);
-    // A devDependency can also be a production package's dependency
-    // (@kubernetes/client-node depends on @types/node): the lock file says
-    // which, so only those may be present.
-    const devTop = Object.keys(pkg.devDependencies).filter(
-      (name) =>
-        existsSync(join(root, 'app/node_modules', name)) &&
-        lock.packages[`node_modules/${name}`]?.dev === true,
-    );
-    const sharedWithProduction = Object.keys(pkg.devDependencies).filter(
-      (name) => existsSync(join(root, 'app/node_modules', name)) && !devTop.includes(name),
-    );
-    const missing = Object.keys(pkg.dependencies).filter(
-      (name) => !existsSync(join(root, 'app/node_modules', name, 'package.json')),
-    );
-    const wanted = Object.entries(lock.packages).filter(
-      ([p, e]) => p.startsWith('node_modules/') && !e.dev && !e.optional,
-    ).length;
+    const app = join(root, 'app');
+    const entries = readdirSync(app).sort();
+    const dist = readdirSync(join(app, 'dist')).sort();
+    const distType = existsSync(join(app, 'dist/package.json'))
+      ? (JSON.parse(readFileSync(join(app, 'dist/package.json'), 'utf8')) as { type?: string }).type
+      : undefined;
     check(
-      'node_modules holds production dependencies only',
-      dev.length === 0 &&
-        devTop.length === 0 &&
-        missing.length === 0 &&
-        installed.length === wanted,
-      `${installed.length} packages installed, ${wanted} non-dev in package-lock.json; dev or unknown: ${[...dev, ...devTop].join(', ') || 'none'}; dependencies missing: ${missing.join(', ') || 'none'}; devDependencies that production packages also need: ${sharedWithProduction.join(', ') || 'none'}`,
+      '/app holds only dist/ (the bundle), no node_modules and no source',
+      JSON.stringify(entries) === '["dist"]' &&
+        dist.includes('main.js') &&
+        distType === 'module' &&
+        !existsSync(join(root, 'node_modules')),
+      `/app: ${entries.join(', ')}; /app/dist: ${dist.join(', ')}; dist/package.json type ${distType ?? 'missing'}`,
     );
-    check(
-      'dist/main.js is in the image, src/ is not',
-      existsSync(join(root, 'app/dist/main.js')) && !existsSync(join(root, 'app/src')),
-      'app/dist/main.js present, app/src absent',
-    );
-    const ours = (await sh('du', ['-sb', join(root, 'app')])).split('\t')[0];
-    const modules = (await sh('du', ['-sb', join(root, 'app/node_modules')])).split('\t')[0];
-    const client = (
-      await sh('du', ['-sb', join(root, 'app/node_modules/@kubernetes/client-node')])
-    ).split('\t')[0];
-    const mb = (b: string | undefined) => `${(Number(b) / 1e6).toFixed(1)} MB`;
+    const size = (path: string) =>
+      sh('du', ['-sb', path]).then((out) => `${(Number(out.split('\t')[0]) / 1e6).toFixed(1)} MB`);
     measured.push(
-      `/app in the image: ${mb(ours)} (node_modules ${mb(modules)}, of it @kubernetes/client-node ${mb(client)})`,
+      `/app in the image: ${await size(app)} (dist/main.js ${await size(join(app, 'dist/main.js'))})`,
     );
   } finally {
     await sh('podman', ['image', 'unmount', IMAGE]);
@@ -540,7 +501,7 @@ async function main(): Promise<void> {
     `Entrypoint ${JSON.stringify(image.Config.Entrypoint)}, Cmd ${JSON.stringify(image.Config.Cmd ?? null)}, WorkingDir ${image.Config.WorkingDir}`,
   );
   await checkLayersForBundle(work, bundle);
-  await checkNodeModules();
+  await checkAppFiles();
   await runImage(work);
 }
 

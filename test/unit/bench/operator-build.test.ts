@@ -1,3 +1,4 @@
+import { assertAscii } from '../../../build.ts';
 import { imageEnvironment } from '../../../test/bench/operator-build.ts';
 
 describe('imageEnvironment', () => {
@@ -7,5 +8,14 @@ describe('imageEnvironment', () => {
     expect(env.NODE_OPTIONS).toMatch(/--max-old-space-size=\d+/);
     expect(env.NODE_OPTIONS).toMatch(/--max-semi-space-size=\d+/);
     expect(env.MALLOC_ARENA_MAX).toMatch(/^\d+$/);
+  });
+});
+
+describe('assertAscii', () => {
+  it('passes an ASCII bundle and names the line of a character that is not', () => {
+    expect(() => assertAscii('let a = 1;\nlet b = /\\u03bcs/;\n', 'main.js')).not.toThrow();
+    expect(() => assertAscii('let a = 1;\nlet b = /\u03bcs/;\n', 'main.js')).toThrow(
+      /main\.js:2: the bundle holds a non-ASCII character/,
+    );
   });
 });

@@ -29,6 +29,7 @@ describe('parseBenchOptions', () => {
     [['--cgroup-limit', '80'], { cgroupLimitBytes: 80 * 1024 * 1024 }],
     [['--cgroup-limit', '0'], { cgroupLimitBytes: undefined }],
     [['--cgroup-only'], { cgroupOnly: true, sizes: [] }],
+    [['--large-only'], { large: true, largeOnly: true, sizes: [], largeSize: 5000 }],
     [['--json', 'out.json'], { jsonPath: 'out.json' }],
     [['--rate', '20', '--burst', '3'], { rateLimit: 20, burst: 3 }],
     [['--concurrency', '8'], { concurrency: 8 }],
@@ -60,6 +61,8 @@ describe('parseBenchOptions', () => {
     [['--frobnicate']],
     [['--providers', '--pacing']],
     [['--providers', '--cgroup-only']],
+    [['--large-only', '--cgroup-only']],
+    [['--large-only', '--quick']],
   ])('refuses %j', (argv) => {
     expect(() => parseBenchOptions(argv)).toThrow(UsageError);
   });

@@ -621,6 +621,8 @@ describe('parseDuration', () => {
     ['250ms', 250],
     ['1h30m15s', 5_415_000],
     ['1500us', 2],
+    ['1500\u00b5s', 2],
+    ['1500\u03bcs', 2],
     ['2000000ns', 2],
     ['10', undefined],
     ['', undefined],

@@ -155,18 +155,30 @@ export function essentialProblems(text: string, pkg: PackageJson): string[] {
   const env = new Map(of('ENV').flatMap((i) => [...keyValues(i.args)]));
   if (env.get('NODE_ENV') !== 'production') problems.push('NODE_ENV is not production');
 
-  const runs = of('RUN').map((i) => i.args);
-  const install = runs.find((r) => /\bnpm (ci|install|i)\b/.test(r));
-  if (!install) problems.push('no npm install in the final stage');
-  else {
+  // The build stages install from the lock file without install scripts;
+  // the final stage runs the bundle alone, with no package installed or copied.
+  const building = stages.slice(0, -1).flatMap((s) => s.instructions);
+  const installs = building
+    .filter((i) => i.keyword === 'RUN' && /\bnpm (ci|install|i)\b/.test(i.args))
+    .map((i) => i.args);
+  if (installs.length === 0) problems.push('no npm install in a build stage');
+  for (const install of installs) {
     if (!/\bnpm ci\b/.test(install))
-      problems.push('the final stage installs with npm install, not npm ci');
-    if (!/--omit=dev\b/.test(install)) problems.push('the final stage installs dev dependencies');
-    if (!/--ignore-scripts\b/.test(install)) problems.push('the final stage runs install scripts');
+      problems.push('a build stage installs with npm install, not npm ci');
+    if (!/--ignore-scripts\b/.test(install)) problems.push('a build stage runs install scripts');
   }
-  const copied = of('COPY').flatMap((i) => parseCopy(i.args).sources);
-  if (!copied.includes('package-lock.json')) {
-    problems.push('the final stage does not copy package-lock.json');
+  const buildCopies = building
+    .filter((i) => i.keyword === 'COPY')
+    .flatMap((i) => parseCopy(i.args).sources);
+  if (!buildCopies.includes('package-lock.json')) {
+    problems.push('no build stage copies package-lock.json');
+  }
+  if (of('RUN').some((i) => /\bnpm\b/.test(i.args))) {
+    problems.push('the final stage runs npm (the bundle needs no node_modules)');
+  }
+  const finalCopies = of('COPY').flatMap((i) => parseCopy(i.args).sources);
+  if (finalCopies.some((s) => /(^|\/)node_modules\/?$/.test(s))) {
+    problems.push('the final stage copies node_modules (the bundle needs none)');
   }
 
   const user = imageUser(text);
