@@ -1,11 +1,11 @@
 // Wiring only: configuration, logger, clients, leader election, controller,
 // HTTP probes and metrics, and an orderly exit on SIGTERM.
-import { KubeConfig } from '@kubernetes/client-node';
 import { createApigClient } from './apig/index.ts';
 import { DEFAULT_TIMEOUT_MS } from './apig/http.ts';
 import { DEFAULT_RATE_LIMIT } from './apig/rate-limit.ts';
 import { hasErrorKind } from './common/errors.ts';
 import { apigClientOptions, describeConfig, loadOperatorConfig } from './config/index.ts';
+import { loadKubeConfig } from './config/kubeconfig.ts';
 import { CertificateController } from './controller/controller.ts';
 import { providerClientFactory } from './controller/providers/client-factory.ts';
 import { ProviderRegistry } from './controller/providers/registry.ts';
@@ -28,7 +28,7 @@ const loaded = { ms: Math.round(performance.now()), rssBytes: process.memoryUsag
 
 function loadConfigOrExit() {
   try {
-    return loadOperatorConfig(process.env);
+    return { config: loadOperatorConfig(process.env), kubeConfig: loadKubeConfig() };
   } catch (error) {
     if (hasErrorKind(error, 'config')) {
       // Before the logger exists: one line, the variable named, no value echoed.
@@ -39,7 +39,7 @@ function loadConfigOrExit() {
   }
 }
 
-const config = loadConfigOrExit();
+const { config, kubeConfig } = loadConfigOrExit();
 const logger = createLogger({ level: config.logLevel });
 for (const warning of config.warnings) logger.warn(warning);
 logger.info(
@@ -51,8 +51,6 @@ logger.info(
   'starting apig-cert-operator',
 );
 
-const kubeConfig = new KubeConfig();
-kubeConfig.loadFromDefault();
 const kube = new KubeClient(kubeConfig);
 const environmentApig = config.apig;
 const apig = environmentApig
