@@ -35,6 +35,13 @@ export const PACE = {
   windowMs: 1000,
   /** ...when there are at least this many of them (fewer measure our demand). */
   minimumMeasured: 5,
+  /**
+   * Reads (drift checks, read-backs, listings) get at most this share of the
+   * rate: checks of a large fleet then never fill APIG's window on their own,
+   * where arrival jitter at exactly the limit gives 429s, and a fifth of the
+   * limit stays free for the writes that deliver renewals.
+   */
+  readShare: 0.8,
   /** Recovery is fast up to this fraction of the limit last found (the ceiling)... */
   nearCeiling: 0.95,
   /** ...gaining this fraction of the configured rate per second... */
@@ -105,6 +112,8 @@ export interface PacerStats {
 
 export class Pacer {
   readonly #bucket: TokenBucket;
+  /** Reads pass this too, at `readShare` of the rate, before the shared bucket. */
+  readonly #reads: TokenBucket;
   readonly #configured: number;
   readonly #clock: Clock;
   #state: PaceState;
@@ -119,6 +128,10 @@ export class Pacer {
   constructor(limit: RateLimit, clock: Clock) {
     this.#bucket = new TokenBucket(
       { perSecond: limit.requestsPerSecond, burst: limit.burst },
+      clock,
+    );
+    this.#reads = new TokenBucket(
+      { perSecond: limit.requestsPerSecond * PACE.readShare, burst: 1 },
       clock,
     );
     this.#configured = limit.requestsPerSecond;
@@ -138,8 +151,14 @@ export class Pacer {
   /**
    * Waits for this client's next slot, and past any `Retry-After`; resolves
    * early (without a slot) when `signal` aborts, which the caller checks.
+   * A read also waits for its share of the rate (`PACE.readShare`).
    */
-  async acquire(signal?: AbortSignal): Promise<void> {
+  async acquire(signal?: AbortSignal, kind: 'read' | 'write' = 'write'): Promise<void> {
+    if (kind === 'read') {
+      this.#reads.setRate(this.currentRate() * PACE.readShare);
+      await this.#reads.acquire(signal);
+      if (signal?.aborted) return;
+    }
     for (;;) {
       this.#bucket.setRate(this.currentRate());
       await this.#bucket.acquire(signal);

@@ -189,7 +189,7 @@ export function createApigRequester(options: ApigClientOptions): ApigRequester {
     const context = { operation: spec.operation, certificateId: spec.certificateId };
 
     const { signal } = spec;
-    await pacer.acquire(signal);
+    await pacer.acquire(signal, spec.method === 'GET' ? 'read' : 'write');
     signal?.throwIfAborted();
     const usedCredentials = await auth.authorize(
       { method: spec.method, url, headers, body: body ?? '' },

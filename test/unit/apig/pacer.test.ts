@@ -95,6 +95,29 @@ describe('Pacer', () => {
     expect(dispatchedAt).toEqual([0, 0, 0, 100, 200, 300]);
   });
 
+  it('gives reads 80 % of the rate, and does not hold a write back beyond the shared rate', async () => {
+    const clock = new FakeClock(T0);
+    const pacer = new Pacer({ requestsPerSecond: 10, burst: 1 }, clock);
+    const dispatched: Record<'read' | 'write', number[]> = { read: [], write: [] };
+    const send = async (kind: 'read' | 'write'): Promise<void> => {
+      await pacer.acquire(undefined, kind);
+      dispatched[kind].push(clock.now() - T0);
+    };
+    const reads = Array.from({ length: 9 }, () => send('read'));
+    await clock.advance(2_000);
+    await Promise.all(reads);
+    // 8/s: one per 125 ms.
+    expect(dispatched.read).toEqual([0, 125, 250, 375, 500, 625, 750, 875, 1000]);
+
+    dispatched.read = [];
+    const mixed = [...Array.from({ length: 8 }, () => send('read')), send('write')];
+    await clock.advance(2_000);
+    await Promise.all(mixed);
+    // The write takes the shared bucket's next slot; the reads keep their share.
+    expect(dispatched.write[0]).toBeLessThanOrEqual(2_000 + 100);
+    expect(dispatched.read.at(-1)).toBeGreaterThanOrEqual(2_000 + 7 * 125);
+  });
+
   it('sends a throttled request again, one interval at the lowered rate later', async () => {
     const clock = new FakeClock(T0);
     const pacer = new Pacer({ requestsPerSecond: 10, burst: 1 }, clock);
