@@ -16,7 +16,7 @@ import { sleep, type Scenario } from '../support/scenario.ts';
 import { Fleet } from './support/fleet.ts';
 import { putAccount, resentAfterAccepted } from './support/put-rules.ts';
 import { operatorEnv } from './support/replicas.ts';
-import { createByName, deleteResource, waitDeleted } from '../support/by-name.ts';
+import { deleteResource, waitDeleted } from '../support/by-name.ts';
 import { writeSecret } from './support/secrets.ts';
 import { useFaultSuite } from './support/suite.ts';
 import type { HttpTap, TappedExchange } from './support/tap.ts';
@@ -271,7 +271,7 @@ describe('APIG faults', () => {
         domain: `${name}.example.com`,
       });
       await writeSecret(s, leaks, name, `${name}.example.com`);
-      await createByName(s, name, {
+      await s.createCertificate(name, {
         name: `${name.replace(/-/g, '_')}_cert`,
         deletionPolicy: 'Delete',
         domains: [{ name: `${name}.example.com` }],

@@ -6,13 +6,7 @@
 import { jest } from '@jest/globals';
 import type { LogLine } from '../support/operator.ts';
 import { eventually } from '../support/eventually.ts';
-import {
-  certificatesNamed,
-  createByName,
-  deleteResource,
-  isCreate,
-  waitDeleted,
-} from '../support/by-name.ts';
+import { certificatesNamed, deleteResource, isCreate, waitDeleted } from '../support/by-name.ts';
 import { writeSecret } from './support/secrets.ts';
 import { onePutPerContent, putAccount, resentAfterAccepted } from './support/put-rules.ts';
 import { metricValue } from '../support/metrics-text.ts';
@@ -94,7 +88,7 @@ describe('operator faults', () => {
       after: true,
     });
     const first = start(env);
-    await createByName(s, 'fresh', { name: 'fresh_cert', deletionPolicy: 'Delete' });
+    await s.createCertificate('fresh', { name: 'fresh_cert', deletionPolicy: 'Delete' });
     const [held] = await eventually('APIG to hold fresh_cert', async () => {
       const found = await certificatesNamed(s, 'fresh_cert');
       return found.length > 0 ? found : undefined;

@@ -1,31 +1,9 @@
 // ApigCertificates without spec.certificateId (the operator creates or adopts
-// them by name), their deletion, and what APIG holds by name.
-import {
-  API_VERSION,
-  APIG_CERTIFICATE_KIND,
-  APIG_CERTIFICATE_RESOURCE,
-  type ApigCertificateSpec,
-} from '../../src/api/v1alpha1.ts';
+// them by name; create them with Scenario.createCertificate): their deletion,
+// and what APIG holds by name.
+import { APIG_CERTIFICATE_RESOURCE } from '../../src/api/v1alpha1.ts';
 import { eventually } from './eventually.ts';
 import type { Scenario } from './scenario.ts';
-
-/** An ApigCertificate named `name` whose TLS Secret is `<name>-tls`, without certificateId. */
-export async function createByName(
-  s: Scenario,
-  name: string,
-  spec: Pick<ApigCertificateSpec, 'name'> & Partial<ApigCertificateSpec>,
-): Promise<void> {
-  await s.objects.createNamespacedCustomObject({
-    ...APIG_CERTIFICATE_RESOURCE,
-    namespace: s.namespace,
-    body: {
-      apiVersion: API_VERSION,
-      kind: APIG_CERTIFICATE_KIND,
-      metadata: { name },
-      spec: { secretRef: { name: `${name}-tls` }, ...spec },
-    },
-  });
-}
 
 export async function deleteResource(s: Scenario, name: string): Promise<void> {
   await s.objects.deleteNamespacedCustomObject({

@@ -42,12 +42,14 @@ export interface Scenario {
     annotations?: Record<string, string>,
   ): Promise<void>;
   /**
-   * Creates the ApigCertificate and, unless `seed` is false, the APIG
-   * certificate it names in the simulator (same type, instance and project).
+   * Creates the ApigCertificate and, when its spec pins a certificateId and
+   * `seed` is not false, the APIG certificate it names in the simulator (same
+   * type, instance and project). Without certificateId the operator creates
+   * or adopts it by name.
    */
   createCertificate(
     name: string,
-    spec: Partial<ApigCertificateSpec> & { certificateId: string },
+    spec: Partial<ApigCertificateSpec>,
     /** seed: false leaves APIG without it; namespace: another than the scenario's. */
     options?: { seed?: boolean; namespace?: string },
   ): Promise<void>;
@@ -128,7 +130,7 @@ export async function createScenario(
       }
     },
     async createCertificate(name, spec, options = {}) {
-      if (options.seed !== false) {
+      if (options.seed !== false && spec.certificateId) {
         simulator.seedCertificate({
           id: spec.certificateId,
           name: spec.name ?? 'shop_cert',
