@@ -24,7 +24,7 @@ import {
 import { providerFairness } from './providers/queue-group.ts';
 import { AcceptedContentLedger } from './ledger.ts';
 import { applyDeletionPolicy } from './deletion-policy.ts';
-import { changesOwnership, ownershipIndex, type OwnershipIndex } from './lifecycle/ownership.ts';
+import { OwnershipIndex } from './lifecycle/ownership.ts';
 import { reconcileLifecycle, type LifecycleApig, type LifecycleInput } from './lifecycle/run.ts';
 import { Publisher, type StatusWrite } from './publish.ts';
 import { referencesOf, type ReferencedKind } from './references.ts';
@@ -73,8 +73,11 @@ export class CertificateController {
   readonly #ledger = new AcceptedContentLedger();
   /** Keys whose last write ended with an unknown outcome: read back before writing again. */
   readonly #readBack = new Set<string>();
-  /** Who owns which APIG certificate; rebuilt after any ApigCertificate event. */
-  #ownership: OwnershipIndex | undefined;
+  /** Who owns which APIG certificate, kept in step with the ApigCertificate watch. */
+  readonly #ownership = new OwnershipIndex((resource) => {
+    const route = routeOf(resource, this.#environment, this.#options.providers);
+    return route.kind === 'ready' ? route.target : NO_TARGET;
+  });
   /** Exists while this replica leads. */
   #queue: WorkQueue | undefined;
 
@@ -102,9 +105,12 @@ export class CertificateController {
     this.#environment = apig && target ? { target, apig: timedApig(apig, metrics) } : undefined;
     options.providers?.onChange((id) => {
       const ref = { kind: id.kind, namespace: id.namespace ?? '', name: id.name };
-      // A provider's endpoint or project is part of each resource's target identity.
-      this.#ownership = undefined;
-      for (const key of this.#providerIndex.owners(ref)) this.#queue?.add(key);
+      for (const key of this.#providerIndex.owners(ref)) {
+        // The provider's endpoint and project are part of the resource's target identity.
+        const resource = this.#watches.certificates.get(key);
+        if (resource) this.#ownership.set(resource);
+        this.#queue?.add(key);
+      }
     });
     metrics.setQueueDepthSource(() => this.#queue?.length ?? 0);
     this.#watches.registerMetrics(metrics);
@@ -160,17 +166,17 @@ export class CertificateController {
     const { metadata } = event.object;
     if (event.type === 'delete') {
       // A resource refused as DuplicateTarget may take over now.
-      for (const rival of this.#owners().rivalsOf(event.object)) {
+      for (const rival of this.#ownership.rivalsOf(event.object)) {
         this.#queue?.add(storeKey(rival.metadata));
       }
-      this.#ownership = undefined;
+      this.#ownership.delete(storeKey(metadata));
       this.#readBack.delete(storeKey(metadata));
       this.#inputs.forget(storeKey(metadata));
       this.#options.metrics.removeResource(metadata.namespace, metadata.name);
       this.#options.events.forget(event.object);
       return;
     }
-    if (changesOwnership(event)) this.#ownership = undefined;
+    this.#ownership.set(event.object);
     // Our own status writes change only status: not a reason to reconcile.
     if (
       event.type === 'update' &&
@@ -226,7 +232,7 @@ export class CertificateController {
         now: new Date(this.#clock.now()),
         retryRefusedAfterMs: this.#options.resyncPeriodMs,
         acceptedEarlier: this.#ledger.unrecorded(key),
-        ownedBy: ownerKey(this.#owners().ownerOf(current.resource)),
+        ownedBy: ownerKey(this.#ownership.ownerOf(current.resource)),
         driftCheckIntervalMs: this.#options.driftCheckIntervalMs,
         readBackFirst: this.#readBack.has(key),
         dryRun: this.#options.dryRun,
@@ -296,14 +302,6 @@ export class CertificateController {
     if (write.resourceVersion !== undefined) this.#inputs.verified(key, write.resourceVersion);
     this.#ledger.recorded(key);
     return 'written';
-  }
-
-  #owners(): OwnershipIndex {
-    this.#ownership ??= ownershipIndex(this.#watches.certificates.list(), (resource) => {
-      const route = routeOf(resource, this.#environment, this.#options.providers);
-      return route.kind === 'ready' ? route.target : NO_TARGET;
-    });
-    return this.#ownership;
   }
 
   /** A cleanup APIG refused: on the resource as a condition and an event. */

@@ -2,8 +2,8 @@
 // certificate would each believe themselves synced while APIG holds only the
 // last write, and drift correction would make them fight. As cert-manager
 // does for two Certificates sharing a secretName, the older resource keeps
-// it; the other sends nothing until the conflict is gone. Pure.
-import type { WatchEvent } from '../../kube/object-store.ts';
+// it; the other sends nothing until the conflict is gone. No I/O.
+import { storeKey } from '../../kube/object-store.ts';
 import type { ApigCertificateResource } from '../../api/v1alpha1.ts';
 
 /** Where APIG calls go: the operator's (later a provider's) endpoint, service and project. */
@@ -43,59 +43,65 @@ function olderFirst(a: ApigCertificateResource, b: ApigCertificateResource): num
   return ak < bk ? -1 : ak > bk ? 1 : 0;
 }
 
-export interface OwnershipIndex {
-  /** The resource that owns what `resource` targets, when that is another one. */
-  ownerOf(resource: ApigCertificateResource): ApigCertificateResource | undefined;
-  /** The other resources sharing a target with `resource` (to enqueue when it goes). */
-  rivalsOf(resource: ApigCertificateResource): ApigCertificateResource[];
-}
+/**
+ * Who owns which APIG certificate, over every resource one controller serves,
+ * kept in step with its watch: `set` on each add or update and when its scope
+ * changes (its provider's endpoint or project), `delete` on each delete. An
+ * event costs O(identities); rebuilding the index from the cache per status
+ * write cost O(N) each, O(N²) per first sync of N resources.
+ */
+export class OwnershipIndex {
+  readonly #scopeOf: (resource: ApigCertificateResource) => TargetScope;
+  /** identity -> resources targeting it, by namespace/name */
+  readonly #byIdentity = new Map<string, Map<string, ApigCertificateResource>>();
+  /** namespace/name -> its identities (to undo on change or delete) */
+  readonly #identities = new Map<string, string[]>();
 
-/** Builds the index over every resource one controller serves (its cache). */
-export function ownershipIndex(
-  resources: readonly ApigCertificateResource[],
-  scopeOf: (resource: ApigCertificateResource) => TargetScope,
-): OwnershipIndex {
-  const byIdentity = new Map<string, ApigCertificateResource[]>();
-  for (const resource of resources) {
-    for (const identity of targetIdentities(resource, scopeOf(resource))) {
-      const list = byIdentity.get(identity) ?? [];
-      list.push(resource);
-      byIdentity.set(identity, list);
+  constructor(scopeOf: (resource: ApigCertificateResource) => TargetScope) {
+    this.#scopeOf = scopeOf;
+  }
+
+  /** Adds `resource`, or replaces what the index held of it. */
+  set(resource: ApigCertificateResource): void {
+    const key = storeKey(resource.metadata);
+    this.delete(key);
+    const identities = targetIdentities(resource, this.#scopeOf(resource));
+    this.#identities.set(key, identities);
+    for (const identity of identities) {
+      let holders = this.#byIdentity.get(identity);
+      if (!holders) {
+        holders = new Map();
+        this.#byIdentity.set(identity, holders);
+      }
+      holders.set(key, resource);
     }
   }
-  const sharing = (resource: ApigCertificateResource) => {
+
+  /** Forgets the resource `namespace/name`. */
+  delete(key: string): void {
+    for (const identity of this.#identities.get(key) ?? []) {
+      const holders = this.#byIdentity.get(identity);
+      holders?.delete(key);
+      if (holders?.size === 0) this.#byIdentity.delete(identity);
+    }
+    this.#identities.delete(key);
+  }
+
+  /** The resource that owns what `resource` targets, when that is another one. */
+  ownerOf(resource: ApigCertificateResource): ApigCertificateResource | undefined {
+    const [oldest] = [resource, ...this.rivalsOf(resource)].sort(olderFirst);
+    return oldest && storeKey(oldest.metadata) !== storeKey(resource.metadata) ? oldest : undefined;
+  }
+
+  /** The other resources sharing a target with `resource` (to enqueue when it goes). */
+  rivalsOf(resource: ApigCertificateResource): ApigCertificateResource[] {
+    const key = storeKey(resource.metadata);
     const others = new Map<string, ApigCertificateResource>();
-    for (const identity of targetIdentities(resource, scopeOf(resource))) {
-      for (const other of byIdentity.get(identity) ?? []) {
-        if (!sameKey(other, resource))
-          others.set(`${other.metadata.namespace}/${other.metadata.name}`, other);
+    for (const identity of targetIdentities(resource, this.#scopeOf(resource))) {
+      for (const [otherKey, other] of this.#byIdentity.get(identity) ?? []) {
+        if (otherKey !== key) others.set(otherKey, other);
       }
     }
     return [...others.values()];
-  };
-  return {
-    ownerOf(resource) {
-      const [oldest] = [resource, ...sharing(resource)].sort(olderFirst);
-      return oldest && !sameKey(oldest, resource) ? oldest : undefined;
-    },
-    rivalsOf: sharing,
-  };
-}
-
-function sameKey(a: ApigCertificateResource, b: ApigCertificateResource): boolean {
-  return a.metadata.namespace === b.metadata.namespace && a.metadata.name === b.metadata.name;
-}
-
-/**
- * Whether an ApigCertificate event can change who owns which APIG certificate:
- * a new resource, a spec change or a newly recorded certificate ID. Our other
- * status writes cannot, and rebuilding the index for each would cost O(N) per
- * write, O(N²) per mass rotation.
- */
-export function changesOwnership(event: WatchEvent<ApigCertificateResource>): boolean {
-  if (event.type !== 'update') return true;
-  return (
-    event.old.metadata.generation !== event.object.metadata.generation ||
-    event.old.status?.certificateId !== event.object.status?.certificateId
-  );
+  }
 }

@@ -21,12 +21,18 @@ import {
   spreadFraction,
 } from '../../../../src/controller/lifecycle/drift.ts';
 import {
-  changesOwnership,
-  ownershipIndex,
+  OwnershipIndex,
   targetIdentities,
+  type TargetScope,
 } from '../../../../src/controller/lifecycle/ownership.ts';
 
 const SCOPE = { endpoint: 'https://apig.example', service: 'apig', defaultProjectId: 'proj-1' };
+
+function indexOf(resources: readonly ApigCertificateResource[]): OwnershipIndex {
+  const index = new OwnershipIndex(() => SCOPE);
+  for (const each of resources) index.set(each);
+  return index;
+}
 
 function resource(
   name: string,
@@ -162,7 +168,7 @@ describe('ownership', () => {
       undefined,
     ],
   ])('%s', (_case, asked, other, owner) => {
-    const index = ownershipIndex([asked, other], () => SCOPE);
+    const index = indexOf([asked, other]);
     expect(index.ownerOf(asked)?.metadata.name).toBe(owner);
   });
 
@@ -170,42 +176,32 @@ describe('ownership', () => {
     const owner = resource('old', { certificateId: 'c1' });
     const rival = resource('new', { certificateId: 'c1' }, { created: '2026-11-02T00:00:00Z' });
     const unrelated = resource('other', { certificateId: 'c9' });
-    const index = ownershipIndex([owner, rival, unrelated], () => SCOPE);
+    const index = indexOf([owner, rival, unrelated]);
     expect(index.rivalsOf(owner).map((r) => r.metadata.name)).toEqual(['new']);
   });
 
-  const before = resource('a', { name: 'shop_cert' }, { metadata: { generation: 1 } });
-  it.each([
-    ['a new resource', { type: 'add' as const, object: before }, true],
-    [
-      'a status write that changes only the sync fields',
-      {
-        type: 'update' as const,
-        old: before,
-        object: { ...before, status: { lastSyncTime: '2026-12-01T00:00:00Z' } },
-      },
-      false,
-    ],
-    [
-      'a status write that records the certificate ID',
-      {
-        type: 'update' as const,
-        old: before,
-        object: { ...before, status: { certificateId: 'c1' } },
-      },
-      true,
-    ],
-    [
-      'a spec change',
-      {
-        type: 'update' as const,
-        old: before,
-        object: { ...before, metadata: { ...before.metadata, generation: 2 } },
-      },
-      true,
-    ],
-  ])('ownership may change after %s', (_case, event, expected) => {
-    expect(changesOwnership(event)).toBe(expected);
+  it('follows the watch: a recorded ID, a delete, a changed scope', () => {
+    let scope: TargetScope = SCOPE;
+    const index = new OwnershipIndex(() => scope);
+    const old = resource('old', { name: 'shop_cert' });
+    const young = resource('young', { certificateId: 'c1' }, { created: '2026-11-02T00:00:00Z' });
+    index.set(old);
+    index.set(young);
+    expect(index.ownerOf(young)).toBeUndefined();
+    // The older resource's status write records the ID it found by name.
+    const recorded = { ...old, status: { certificateId: 'c1' } };
+    index.set(recorded);
+    expect(index.ownerOf(young)?.metadata.name).toBe('old');
+    expect(index.rivalsOf(recorded).map((r) => r.metadata.name)).toEqual(['young']);
+    index.delete('web/old');
+    expect(index.ownerOf(young)).toBeUndefined();
+    index.set(recorded);
+    // Its provider moved to another endpoint: re-set, it no longer shares the target.
+    scope = { ...SCOPE, endpoint: 'https://other.example' };
+    index.set(recorded);
+    scope = SCOPE;
+    expect(index.ownerOf(young)).toBeUndefined();
+    expect(index.rivalsOf(young)).toEqual([]);
   });
 
   it('keeps targets of different endpoints apart', () => {
