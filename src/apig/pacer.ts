@@ -27,6 +27,14 @@ import type { RateLimit } from './rate-limit.ts';
 
 /** How the rate reacts to a 429 and recovers; fixed, exported for the tests. */
 export const PACE = {
+  /**
+   * A client's pacer runs at this fraction of its configured limit. At exactly
+   * APIG's limit, one request delayed on its way (a pause of either process,
+   * the network) puts one arrival too many into some second of APIG's
+   * window: 7 429s in 1000 PUTs at 50/s on the bench. 3 % under it absorbs
+   * 30 ms of such delay at 50/s, for 3 % of the throughput.
+   */
+  aim: 0.97,
   /** On a 429 the rate drops to at most this fraction of what it was... */
   decrease: 0.8,
   /** ...to the measured limit if that is lower, but not below this fraction. */
@@ -62,6 +70,11 @@ export interface PaceState {
   rate: number;
   since: number;
   ceiling: number;
+}
+
+/** The limit a client's pacer is given for the configured one: `PACE.aim` of its rate. */
+export function pacedLimit(configured: RateLimit): RateLimit {
+  return { ...configured, requestsPerSecond: configured.requestsPerSecond * PACE.aim };
 }
 
 export function initialPace(configured: number, nowMs: number): PaceState {

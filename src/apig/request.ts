@@ -35,7 +35,7 @@ import {
 } from './errors.ts';
 import { createTransport, readBodyText, type TransportOptions } from './http.ts';
 import { KeyedMutex } from './keyed-mutex.ts';
-import { Pacer, type PacerStats } from './pacer.ts';
+import { Pacer, pacedLimit, type PacerStats } from './pacer.ts';
 import { DEFAULT_RATE_LIMIT, type RateLimit } from './rate-limit.ts';
 import { canonicalQuery, rfc3986Encode } from './signer.ts';
 
@@ -156,7 +156,7 @@ export function createApigRequester(options: ApigClientOptions): ApigRequester {
   const dispatcher = createTransport(options);
   const auth = buildAuth(options.credentials, dispatcher, logger, clock);
   const rateLimit = { ...DEFAULT_RATE_LIMIT, ...options.rateLimit };
-  const pacer = new Pacer(rateLimit, clock);
+  const pacer = new Pacer(pacedLimit(rateLimit), clock);
   const perCertificate = new KeyedMutex();
 
   function projectFor(projectId: string | undefined, operation: ApigOperation): string {

@@ -1,6 +1,7 @@
 import { systemClock, type Clock } from '../../../src/common/clock.ts';
 import type { ApigSimulator } from '../../support/apig-simulator/index.ts';
 import { FakeClock } from '../../support/fake-clock.ts';
+import { PACE } from '../../../src/apig/pacer.ts';
 import {
   bodyFor,
   clientFor,
@@ -126,6 +127,13 @@ describe('IAM token: single flight, cache, refresh', () => {
   });
 });
 
+/** The waits of `count` requests after the burst, at `perSecond` as the client paces it. */
+function slots(perSecond: number, count: number): number[] {
+  return Array.from({ length: count }, (_, i) =>
+    Math.ceil(((i + 1) * 1000) / (perSecond * PACE.aim)),
+  );
+}
+
 describe('client-side rate limit', () => {
   let sim: ApigSimulator;
   shareSimulator((started) => (sim = started));
@@ -141,9 +149,9 @@ describe('client-side rate limit', () => {
     try {
       const calls = ids.map((id) => putValidLeaf(client, id));
       await settle();
-      // two at once, the four others 250 ms apart, whatever the certificate
-      expect(clock.sleeps).toEqual([250, 500, 750, 1000]);
-      await clock.advance(1_000);
+      // two at once, the four others 250 ms apart at 4/s (paced at PACE.aim of it), whatever the certificate
+      expect(clock.sleeps).toEqual(slots(4, 4));
+      await clock.advance(1_100);
       await Promise.all(calls);
     } finally {
       await client.close();
@@ -171,8 +179,8 @@ describe('client-side rate limit', () => {
     try {
       const calls = ids.map((id) => putValidLeaf(client, id));
       await settle();
-      expect(clock.sleeps).toEqual([100, 200, 300, 400, 500, 600]);
-      await clock.advance(600);
+      expect(clock.sleeps).toEqual(slots(10, 6));
+      await clock.advance(700);
       await Promise.all(calls);
     } finally {
       await client.close();
