@@ -138,7 +138,7 @@ export class Metrics {
     const pacingSources = this.#pacingSources;
     new Gauge({
       name: `${METRIC_PREFIX}apig_request_rate`,
-      help: "Requests per second the provider's APIG client allows now (lowered after a 429).",
+      help: "Requests per second the provider's APIG client allows now: 97 % of its limit, lowered after a 429.",
       labelNames: ['provider'],
       registers,
       collect: function (this: Gauge<'provider'>) {

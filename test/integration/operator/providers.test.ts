@@ -24,6 +24,7 @@ import { createScenario, sleep, type Scenario } from '../../support/scenario.ts'
 import { eventually } from '../../support/eventually.ts';
 import { findLeaks } from './leak-scan.ts';
 import { APIG_CERTIFICATE_RESOURCE } from '../../../src/api/v1alpha1.ts';
+import { PACE } from '../../../src/apig/pacer.ts';
 
 const REGION_A_PROJECT = 'a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1';
 const REGION_B_PROJECT = 'b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2';
@@ -207,9 +208,11 @@ describe('providers', () => {
         provider: 'environment',
       }),
     ).toBe(1);
-    // Each client's pacer: APIG_RATE_LIMIT (the providers set none), never throttled.
+    // Each client's pacer: PACE.aim of APIG_RATE_LIMIT (the providers set none), never throttled.
     for (const provider of [`${s.namespace}/region-a`, `${nsB}/region-b`, 'environment']) {
-      expect(metricValue(metrics, 'apig_cert_operator_apig_request_rate', { provider })).toBe(50);
+      expect(
+        metricValue(metrics, 'apig_cert_operator_apig_request_rate', { provider }),
+      ).toBeCloseTo(50 * PACE.aim, 6);
       expect(metricValue(metrics, 'apig_cert_operator_apig_throttled_total', { provider })).toBe(0);
     }
   });
@@ -400,7 +403,7 @@ describe('providers', () => {
     expect(putsTo(regionB, 'cert-b')).toBe(putsBefore);
     const metrics = await operator.metrics();
     expect(metricValue(metrics, 'apig_provider_ready', { provider: `${nsB}/region-b` })).toBe(1);
-    expect(await pacerRate()).toBe(50);
+    expect(await pacerRate()).toBeCloseTo(50 * PACE.aim, 6);
   });
 
   it('moving a certificate to another provider sends it once to the new target, then never again', async () => {
