@@ -1,5 +1,5 @@
 import { Writable } from 'node:stream';
-import { REDACTED, REDACT_PATHS, createLogger } from '../../../src/log.ts';
+import { REDACTED, createLogger, redactSecrets } from '../../../src/log.ts';
 
 function capture() {
   const lines: string[] = [];
@@ -32,6 +32,9 @@ describe('createLogger', () => {
     ['any header', { req: { headers: { 'x-custom': SECRET } } }],
     ['Secret data tls.key', { secret: { data: { 'tls.key': SECRET } } }],
     ['decoded tls.key', { secret: { tls: { key: SECRET } } }],
+    ['a key four levels down', { a: { b: { c: { d: { privateKey: SECRET } } } } }],
+    ['in an array', { bodies: [{ ok: 1 }, { private_key: SECRET }] }],
+    ['an Error under another key', { cause: Object.assign(new Error('x'), { token: SECRET }) }],
   ])('redacts %s', (_label, object) => {
     const { lines, destination } = capture();
     createLogger({ destination }).info(object, 'message');
@@ -59,7 +62,35 @@ describe('createLogger', () => {
     expect(createLogger({ destination }).level).toBe('info');
   });
 
-  it('exposes the paths it redacts', () => {
-    expect(REDACT_PATHS).toEqual(expect.arrayContaining(['privateKey', '*.password', 'headers.*']));
+  it('redacts what a logged error carries, and keeps its type and message', () => {
+    const { lines, destination } = capture();
+    class ApigRefusal extends Error {
+      readonly headers = { 'X-Auth-Token': SECRET };
+    }
+    createLogger({ destination }).warn({ err: new ApigRefusal('refused') }, 'call failed');
+    expect(lines[0]).not.toContain(SECRET);
+    expect(JSON.parse(lines[0]!)).toMatchObject({
+      err: { type: 'ApigRefusal', message: 'refused', headers: { 'X-Auth-Token': REDACTED } },
+    });
+  });
+
+  it("redacts a child logger's bindings (their top-level keys)", () => {
+    const { lines, destination } = capture();
+    createLogger({ destination })
+      .child({ token: SECRET, headers: { cookie: SECRET } })
+      .info('bound');
+    expect(lines[0]).not.toContain(SECRET);
+    expect(lines[0]).toContain(REDACTED);
+  });
+
+  it('copies nothing when there is nothing to redact, and never changes what was logged', () => {
+    const clean = { resource: 'web/shop', status: { serial: '1a', domains: ['a.example'] } };
+    expect(redactSecrets(clean)).toBe(clean);
+    const secret = { resource: 'web/shop', body: { private_key: SECRET } };
+    expect(redactSecrets(secret)).toEqual({
+      resource: 'web/shop',
+      body: { private_key: REDACTED },
+    });
+    expect(secret.body.private_key).toBe(SECRET);
   });
 });
