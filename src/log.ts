@@ -82,7 +82,7 @@ export function redactSecrets<T>(value: T, parentKey?: string, depth = 0): T {
     return (copy ?? value) as T;
   }
   let copy: Record<string, unknown> | undefined;
-  for (const [key, item] of Object.entries(value)) {
+  for (const [key, item] of Object.entries(value as Record<string, unknown>)) {
     const redacted = isSecret(parentKey, key) ? REDACTED : redactSecrets(item, key, depth + 1);
     if (redacted === item) continue;
     copy ??= { ...(value as Record<string, unknown>) };
