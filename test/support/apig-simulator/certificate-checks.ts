@@ -4,7 +4,7 @@
 import { X509Certificate, createPrivateKey, createPublicKey } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
 import { ApigError, invalidParameter, missingParameter } from './errors.ts';
-import { describeCertificate, hasSubjectAlternativeName } from './certificate-details.ts';
+import { describeCertificate } from './certificate-details.ts';
 import { pemBlocks } from './pem.ts';
 import type { CertificateDetails } from './types.ts';
 
@@ -219,7 +219,8 @@ function checkPair(
       `The certificate has expired (not_after ${leaf.node.validToDate.toISOString()})`,
     );
   }
-  if (!hasSubjectAlternativeName(leaf.der)) {
+  // OpenSSL prints the extension when present: no second X.509 parse per request.
+  if (leaf.node.subjectAltName === undefined) {
     throw new ApigError(400, 'APIG.2109', 'The certificate has no subject alternative name (SAN)');
   }
   if (leaf.node.validToDate.getTime() > LATEST_NOT_AFTER.getTime()) {

@@ -75,10 +75,6 @@ function sanEntries(cert: X509.X509Certificate): string[] {
     .map((name) => name.value);
 }
 
-export function hasSubjectAlternativeName(der: Buffer): boolean {
-  return new x509.X509Certificate(der).getExtension(x509.SubjectAlternativeNameExtension) !== null;
-}
-
 export function describeCertificate(der: Buffer): CertificateDetails {
   const cert = new x509.X509Certificate(der);
   const subject = cert.subjectName;
