@@ -1,17 +1,12 @@
 // One X.509 certificate, read twice: by OpenSSL through node:crypto (for
-// signatures, keys and the fingerprint, including SM2) and by
-// @peculiar/asn1-x509 (for names, extensions and dates as structured data).
+// signatures, keys, dates and the fingerprint, including SM2) and, for the
+// names and extensions as structured data, by @peculiar/asn1-x509 on the DER
+// slices tbs-fields.ts finds.
 // @peculiar/x509 is a test-only dependency: it verifies through WebCrypto,
 // which has no SM2, and needs a global Reflect metadata polyfill at load.
 import { X509Certificate } from 'node:crypto';
 import { AsnConvert } from '@peculiar/asn1-schema';
-import {
-  BasicConstraints,
-  Certificate,
-  SubjectAlternativeName,
-  id_ce_basicConstraints,
-  id_ce_subjectAltName,
-} from '@peculiar/asn1-x509';
+import { BasicConstraints, Name, SubjectAlternativeName } from '@peculiar/asn1-x509';
 import type { GeneralName } from '@peculiar/asn1-x509';
 import {
   OID_COMMON_NAME,
@@ -20,6 +15,7 @@ import {
   nameAttribute,
   nameKey,
 } from './distinguished-name.ts';
+import { readTbsFields } from './tbs-fields.ts';
 
 export interface ParsedCertificate {
   readonly der: Buffer;
@@ -43,25 +39,28 @@ export interface ParsedCertificate {
   readonly serialNumberHex: string;
 }
 
-/** Parses DER; undefined when either parser refuses it. */
+/** The DER content of the two extension OIDs read: 2.5.29.17 and 2.5.29.19. */
+const SUBJECT_ALT_NAME_OID = Buffer.from([0x55, 0x1d, 0x11]);
+const BASIC_CONSTRAINTS_OID = Buffer.from([0x55, 0x1d, 0x13]);
+
+/** Parses DER; undefined when OpenSSL or the DER reading refuses it. */
 export function parseCertificate(der: Buffer): ParsedCertificate | undefined {
   let x509: X509Certificate;
-  let asn: Certificate;
-  try {
-    x509 = new X509Certificate(der);
-    asn = AsnConvert.parse(der, Certificate);
-  } catch {
-    return undefined;
-  }
-  const tbs = asn.tbsCertificate;
+  let subject: Name;
+  let issuer: Name;
+  let serial: Buffer;
   let subjectAltNames: string[] | undefined;
   let isCA = false;
   try {
-    for (const extension of tbs.extensions ?? []) {
-      const value = extension.extnValue.buffer;
-      if (extension.extnID === id_ce_subjectAltName) {
+    x509 = new X509Certificate(der);
+    const tbs = readTbsFields(der);
+    subject = AsnConvert.parse(tbs.subject, Name);
+    issuer = AsnConvert.parse(tbs.issuer, Name);
+    serial = tbs.serial;
+    for (const { oid, value } of tbs.extensions) {
+      if (oid.equals(SUBJECT_ALT_NAME_OID)) {
         subjectAltNames = AsnConvert.parse(value, SubjectAlternativeName).map(formatGeneralName);
-      } else if (extension.extnID === id_ce_basicConstraints) {
+      } else if (oid.equals(BASIC_CONSTRAINTS_OID)) {
         isCA = AsnConvert.parse(value, BasicConstraints).cA;
       }
     }
@@ -71,25 +70,23 @@ export function parseCertificate(der: Buffer): ParsedCertificate | undefined {
   return {
     der,
     x509,
-    subject: formatName(tbs.subject),
-    issuer: formatName(tbs.issuer),
-    subjectKey: nameKey(tbs.subject),
-    issuerKey: nameKey(tbs.issuer),
-    commonName: nameAttribute(tbs.subject, OID_COMMON_NAME),
-    issuerCommonName: nameAttribute(tbs.issuer, OID_COMMON_NAME),
-    subjectSerialNumber: nameAttribute(tbs.subject, OID_SUBJECT_SERIAL_NUMBER),
+    subject: formatName(subject),
+    issuer: formatName(issuer),
+    subjectKey: nameKey(subject),
+    issuerKey: nameKey(issuer),
+    commonName: nameAttribute(subject, OID_COMMON_NAME),
+    issuerCommonName: nameAttribute(issuer, OID_COMMON_NAME),
+    subjectSerialNumber: nameAttribute(subject, OID_SUBJECT_SERIAL_NUMBER),
     subjectAltNames,
     isCA,
-    notBefore: tbs.validity.notBefore.getTime(),
-    notAfter: tbs.validity.notAfter.getTime(),
-    serialNumberHex: serialHex(tbs.serialNumber),
+    notBefore: x509.validFromDate,
+    notAfter: x509.validToDate,
+    serialNumberHex: serialHex(serial),
   };
 }
 
-function serialHex(serial: ArrayBuffer): string {
-  const hex = Buffer.from(serial)
-    .toString('hex')
-    .replace(/^(00)+/, '');
+function serialHex(serial: Buffer): string {
+  const hex = serial.toString('hex').replace(/^(00)+/, '');
   return hex === '' ? '0' : hex;
 }
 

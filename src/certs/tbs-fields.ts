@@ -1,0 +1,128 @@
+// The TBSCertificate fields certificate.ts reads, as DER slices (RFC 5280
+// §4.1), found by walking tags and lengths. The generic ASN.1 schema parser
+// (@peculiar/asn1-schema over asn1js) took about 0.8 ms to map a whole small
+// certificate, public key and signature included, once per certificate of
+// every Secret change; the names and the two extensions it is still given
+// are a few hundred bytes.
+
+/** Tag bytes of the fields walked past or read. */
+const TAG = {
+  sequence: 0x30,
+  integer: 0x02,
+  boolean: 0x01,
+  octetString: 0x04,
+  objectIdentifier: 0x06,
+  /** [0] EXPLICIT version; [1] and [2] IMPLICIT unique IDs; [3] EXPLICIT extensions. */
+  version: 0xa0,
+  issuerUniqueId: 0x81,
+  subjectUniqueId: 0x82,
+  extensions: 0xa3,
+} as const;
+
+export interface TbsFields {
+  /** The serial's INTEGER content (two's complement, as encoded). */
+  readonly serial: Buffer;
+  /** The issuer and subject Names, each a whole DER SEQUENCE. */
+  readonly issuer: Buffer;
+  readonly subject: Buffer;
+  /** Each extension's OID content and the content of its extnValue OCTET STRING. */
+  readonly extensions: readonly { readonly oid: Buffer; readonly value: Buffer }[];
+}
+
+interface Element {
+  tag: number;
+  /** Offsets in the buffer: the whole element, and its content. */
+  start: number;
+  contentStart: number;
+  end: number;
+}
+
+/** The DER element at `offset`, which must end by `limit`; throws on anything else. */
+function elementAt(der: Buffer, offset: number, limit: number): Element {
+  if (offset + 2 > limit) throw new RangeError(`DER: element at ${offset} runs past ${limit}`);
+  const tag = der[offset]!;
+  if ((tag & 0x1f) === 0x1f) throw new RangeError(`DER: multi-byte tag at ${offset}`);
+  const first = der[offset + 1]!;
+  let length = first;
+  let contentStart = offset + 2;
+  if (first >= 0x80) {
+    const octets = first & 0x7f;
+    // 0x80 is BER's indefinite length, which DER forbids; 4 octets cover any certificate.
+    if (octets === 0 || octets > 4)
+      throw new RangeError(`DER: length form 0x${first.toString(16)}`);
+    length = 0;
+    for (let i = 0; i < octets; i += 1) length = length * 256 + der[contentStart + i]!;
+    contentStart += octets;
+  }
+  const end = contentStart + length;
+  if (end > limit) throw new RangeError(`DER: element at ${offset} runs past ${limit}`);
+  return { tag, start: offset, contentStart, end };
+}
+
+function expect(element: Element, tag: number, what: string): Element {
+  if (element.tag !== tag) {
+    throw new RangeError(
+      `DER: ${what} has tag 0x${element.tag.toString(16)}, not 0x${tag.toString(16)}`,
+    );
+  }
+  return element;
+}
+
+/** The children of a constructed element, in order. */
+function childrenOf(der: Buffer, parent: Element): Element[] {
+  const children: Element[] = [];
+  for (let offset = parent.contentStart; offset < parent.end;) {
+    const child = elementAt(der, offset, parent.end);
+    children.push(child);
+    offset = child.end;
+  }
+  return children;
+}
+
+/** Reads a DER certificate's TBS fields; throws a RangeError when it is not one. */
+export function readTbsFields(der: Buffer): TbsFields {
+  const certificate = expect(elementAt(der, 0, der.length), TAG.sequence, 'Certificate');
+  const [tbsElement] = childrenOf(der, certificate);
+  if (!tbsElement) throw new RangeError('DER: empty Certificate');
+  const fields = childrenOf(der, expect(tbsElement, TAG.sequence, 'TBSCertificate'));
+  let next = fields[0]?.tag === TAG.version ? 1 : 0;
+  const take = (tag: number, what: string): Element => {
+    const field = fields[next];
+    if (!field) throw new RangeError(`DER: TBSCertificate ends before ${what}`);
+    next += 1;
+    return expect(field, tag, what);
+  };
+  const serial = take(TAG.integer, 'serialNumber');
+  take(TAG.sequence, 'signature');
+  const issuer = take(TAG.sequence, 'issuer');
+  take(TAG.sequence, 'validity');
+  const subject = take(TAG.sequence, 'subject');
+  take(TAG.sequence, 'subjectPublicKeyInfo');
+  const rest = fields
+    .slice(next)
+    .filter((field) => field.tag !== TAG.issuerUniqueId && field.tag !== TAG.subjectUniqueId);
+  const extensions: { oid: Buffer; value: Buffer }[] = [];
+  const wrapper = rest.find((field) => field.tag === TAG.extensions);
+  if (wrapper) {
+    const [list] = childrenOf(der, wrapper);
+    if (!list) throw new RangeError('DER: empty extensions');
+    for (const extension of childrenOf(der, expect(list, TAG.sequence, 'extensions'))) {
+      const parts = childrenOf(der, expect(extension, TAG.sequence, 'Extension'));
+      const oid = expect(parts[0] ?? extension, TAG.objectIdentifier, 'extnID');
+      const value = parts[parts.length - 1];
+      if (!value || value === parts[0]) throw new RangeError('DER: Extension without extnValue');
+      if (parts.length === 3) expect(parts[1]!, TAG.boolean, 'critical');
+      expect(value, TAG.octetString, 'extnValue');
+      extensions.push({
+        oid: der.subarray(oid.contentStart, oid.end),
+        value: der.subarray(value.contentStart, value.end),
+      });
+    }
+  }
+  return {
+    serial: der.subarray(serial.contentStart, serial.end),
+    issuer: der.subarray(issuer.start, issuer.end),
+    subject: der.subarray(subject.start, subject.end),
+    extensions,
+  };
+}
