@@ -12,10 +12,8 @@ const TAG = {
   boolean: 0x01,
   octetString: 0x04,
   objectIdentifier: 0x06,
-  /** [0] EXPLICIT version; [1] and [2] IMPLICIT unique IDs; [3] EXPLICIT extensions. */
+  /** [0] EXPLICIT version; [3] EXPLICIT extensions (the [1], [2] unique IDs are passed over). */
   version: 0xa0,
-  issuerUniqueId: 0x81,
-  subjectUniqueId: 0x82,
   extensions: 0xa3,
 } as const;
 
@@ -59,7 +57,7 @@ function elementAt(der: Buffer, offset: number, limit: number): Element {
   return { tag, start: offset, contentStart, end };
 }
 
-function expect(element: Element, tag: number, what: string): Element {
+function withTag(element: Element, tag: number, what: string): Element {
   if (element.tag !== tag) {
     throw new RangeError(
       `DER: ${what} has tag 0x${element.tag.toString(16)}, not 0x${tag.toString(16)}`,
@@ -81,16 +79,16 @@ function childrenOf(der: Buffer, parent: Element): Element[] {
 
 /** Reads a DER certificate's TBS fields; throws a RangeError when it is not one. */
 export function readTbsFields(der: Buffer): TbsFields {
-  const certificate = expect(elementAt(der, 0, der.length), TAG.sequence, 'Certificate');
+  const certificate = withTag(elementAt(der, 0, der.length), TAG.sequence, 'Certificate');
   const [tbsElement] = childrenOf(der, certificate);
   if (!tbsElement) throw new RangeError('DER: empty Certificate');
-  const fields = childrenOf(der, expect(tbsElement, TAG.sequence, 'TBSCertificate'));
+  const fields = childrenOf(der, withTag(tbsElement, TAG.sequence, 'TBSCertificate'));
   let next = fields[0]?.tag === TAG.version ? 1 : 0;
   const take = (tag: number, what: string): Element => {
     const field = fields[next];
     if (!field) throw new RangeError(`DER: TBSCertificate ends before ${what}`);
     next += 1;
-    return expect(field, tag, what);
+    return withTag(field, tag, what);
   };
   const serial = take(TAG.integer, 'serialNumber');
   take(TAG.sequence, 'signature');
@@ -98,21 +96,19 @@ export function readTbsFields(der: Buffer): TbsFields {
   take(TAG.sequence, 'validity');
   const subject = take(TAG.sequence, 'subject');
   take(TAG.sequence, 'subjectPublicKeyInfo');
-  const rest = fields
-    .slice(next)
-    .filter((field) => field.tag !== TAG.issuerUniqueId && field.tag !== TAG.subjectUniqueId);
+  // Past the key: the optional unique IDs ([1], [2]), then the extensions ([3]).
   const extensions: { oid: Buffer; value: Buffer }[] = [];
-  const wrapper = rest.find((field) => field.tag === TAG.extensions);
+  const wrapper = fields.slice(next).find((field) => field.tag === TAG.extensions);
   if (wrapper) {
     const [list] = childrenOf(der, wrapper);
     if (!list) throw new RangeError('DER: empty extensions');
-    for (const extension of childrenOf(der, expect(list, TAG.sequence, 'extensions'))) {
-      const parts = childrenOf(der, expect(extension, TAG.sequence, 'Extension'));
-      const oid = expect(parts[0] ?? extension, TAG.objectIdentifier, 'extnID');
+    for (const extension of childrenOf(der, withTag(list, TAG.sequence, 'extensions'))) {
+      const parts = childrenOf(der, withTag(extension, TAG.sequence, 'Extension'));
+      const oid = withTag(parts[0] ?? extension, TAG.objectIdentifier, 'extnID');
       const value = parts[parts.length - 1];
       if (!value || value === parts[0]) throw new RangeError('DER: Extension without extnValue');
-      if (parts.length === 3) expect(parts[1]!, TAG.boolean, 'critical');
-      expect(value, TAG.octetString, 'extnValue');
+      if (parts.length === 3) withTag(parts[1]!, TAG.boolean, 'critical');
+      withTag(value, TAG.octetString, 'extnValue');
       extensions.push({
         oid: der.subarray(oid.contentStart, oid.end),
         value: der.subarray(value.contentStart, value.end),
