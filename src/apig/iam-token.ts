@@ -1,9 +1,9 @@
 // IAM tokens, whatever proves the identity (a password, a workload's ID
 // token): one POST that answers X-Subject-Token + token.expires_at, and the
 // cache every token auth shares.
-import { request } from 'undici';
 import type { Dispatcher } from 'undici';
 import type { Clock } from '../common/clock.ts';
+import { requestUrl } from '../common/http-request.ts';
 import type { Logger } from '../log.ts';
 import { untilAborted } from './abortable.ts';
 import type { ApigError } from './errors.ts';
@@ -56,9 +56,8 @@ export async function requestIamToken(
   let headers: Record<string, string | string[] | undefined>;
   let text: string;
   try {
-    const response = await request(url, {
+    const response = await requestUrl(transport.dispatcher, url, {
       method: 'POST',
-      dispatcher: transport.dispatcher,
       headers: { ...tokenRequest.headers, 'content-type': 'application/json;charset=UTF-8' },
       body: tokenRequest.body,
     });

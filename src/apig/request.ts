@@ -7,10 +7,10 @@
 // request of this client down and sends it again, a few times at most. Every
 // other failure is thrown as a typed ApigError at once; the controller's work
 // queue does backoff (it owns the per-certificate retry schedule).
-import { request } from 'undici';
 import type { Dispatcher } from 'undici';
 import { systemClock, type Clock } from '../common/clock.ts';
 import { hasErrorKind } from '../common/errors.ts';
+import { requestUrl } from '../common/http-request.ts';
 import { checkBaseUrl } from '../common/url.ts';
 import type { Logger } from '../log.ts';
 import {
@@ -205,9 +205,8 @@ export function createApigRequester(options: ApigClientOptions): ApigRequester {
       attempt,
     };
     try {
-      const response = await request(url, {
+      const response = await requestUrl(dispatcher, url, {
         method: spec.method,
-        dispatcher,
         headers: { ...headers, ...usedCredentials },
         ...(body === undefined ? {} : { body }),
       });

@@ -2,9 +2,9 @@ import { createHash } from 'node:crypto';
 import type { RequestOptions } from 'node:https';
 import { HttpMethod, RequestContext } from '@kubernetes/client-node';
 import type { KubeConfig } from '@kubernetes/client-node';
-import { fetch, request as undiciRequest } from 'undici';
-import type { Dispatcher, Response } from 'undici';
+import { Agent, type Dispatcher } from 'undici';
 import { hasErrorKind } from '../common/errors.ts';
+import { requestUrl } from '../common/http-request.ts';
 import { parseRetryAfter } from '../common/retry-after.ts';
 
 /** A `metav1.Status` as the API server sends it with errors. */
@@ -101,48 +101,35 @@ export class KubeClient {
     return url;
   }
 
-  /** Sends the request and returns the response whatever its status (for streams). */
-  async fetch(request: KubeRequest): Promise<Response> {
-    const { url, method, headers, body } = await this.#prepare(request);
-    return fetch(url, {
-      method,
-      headers,
-      body,
-      signal: request.signal,
-      ...(this.#dispatcher ? { dispatcher: this.#dispatcher } : {}),
-    });
+  /**
+   * Sends the request and returns the response whatever its status, its body
+   * unread (lists and watches read it as it arrives; see `apiErrorFrom`).
+   */
+  async stream(request: KubeRequest): Promise<Dispatcher.ResponseData> {
+    const { url, dispatcher, ...options } = await this.#prepare(request);
+    return requestUrl(dispatcher, url, { ...options, signal: request.signal });
   }
 
-  /**
-   * Sends the request and parses a JSON answer; non-2xx throws `KubeApiError`.
-   * With undici's `request`, not `fetch`: no WHATWG Request, Response and
-   * streams for each of the calls a reconcile makes.
-   */
+  /** Sends the request and parses a JSON answer; non-2xx throws `KubeApiError`. */
   async json<T>(request: KubeRequest): Promise<T> {
-    const { url, method, headers, body } = await this.#prepare(request);
-    const response = await undiciRequest(url, {
-      method,
-      headers,
-      body,
-      signal: request.signal,
-      ...(this.#dispatcher ? { dispatcher: this.#dispatcher } : {}),
-    });
+    const { method } = request;
+    const response = await this.stream(request);
     const text = await response.body.text();
     if (response.statusCode < 200 || response.statusCode > 299) {
-      const retryAfter = response.headers['retry-after'];
       throw apiError(
         response.statusCode,
         text,
-        `${method} ${request.path}`,
-        Array.isArray(retryAfter) ? retryAfter[0] : retryAfter,
+        `${method ?? 'GET'} ${request.path}`,
+        firstHeader(response.headers, 'retry-after'),
       );
     }
     return JSON.parse(text) as T;
   }
 
-  /** The URL, the KubeConfig's headers and the body; the shared dispatcher made current. */
+  /** The URL, the KubeConfig's headers and the body, and the shared dispatcher made current. */
   async #prepare(request: KubeRequest): Promise<{
     url: URL;
+    dispatcher: Dispatcher;
     method: NonNullable<KubeRequest['method']>;
     headers: Record<string, string>;
     body: string | undefined;
@@ -152,14 +139,15 @@ export class KubeClient {
     const options: RequestOptions = {};
     await this.#kubeConfig.applyToHTTPSOptions(options);
     const tls = tlsFingerprint(options);
-    if (tls !== this.#dispatcherTls) {
+    if (!this.#dispatcher || tls !== this.#dispatcherTls) {
       // client-node builds the dispatcher (proxy and SOCKS included) once per
       // TLS material. Requests already on the old connections (open watches)
       // run to their end.
       const context = new RequestContext(url.toString(), HttpMethod[method]);
       await this.#kubeConfig.applySecurityAuthentication(context);
       void this.#dispatcher?.close();
-      this.#dispatcher = context.getDispatcher();
+      // None for a plain-http server without proxy or client certificate.
+      this.#dispatcher = context.getDispatcher() ?? new Agent();
       this.#dispatcherTls = tls;
     }
     const headers: Record<string, string> = {};
@@ -175,7 +163,7 @@ export class KubeClient {
       body = JSON.stringify(request.body);
       headers['Content-Type'] = request.contentType ?? 'application/json';
     }
-    return { url, method, headers, body };
+    return { url, dispatcher: this.#dispatcher, method, headers, body };
   }
 
   /** Closes pooled connections (open watches end). */
@@ -197,10 +185,21 @@ function tlsFingerprint(options: RequestOptions): string {
   return hash.digest('hex');
 }
 
-/** Builds the error for a non-2xx response, reading its Status body if any. */
-export async function apiErrorFrom(response: Response, context: string): Promise<KubeApiError> {
-  const text = await response.text().catch(() => '');
-  return apiError(response.status, text, context, response.headers.get('retry-after'));
+/** Builds the error for a non-2xx response of `stream`, reading its Status body if any. */
+export async function apiErrorFrom(
+  response: Dispatcher.ResponseData,
+  context: string,
+): Promise<KubeApiError> {
+  const text = await response.body.text().catch(() => '');
+  return apiError(response.statusCode, text, context, firstHeader(response.headers, 'retry-after'));
+}
+
+function firstHeader(
+  headers: Dispatcher.ResponseData['headers'],
+  name: string,
+): string | undefined {
+  const value = headers[name];
+  return Array.isArray(value) ? value[0] : value;
 }
 
 /** The error for a non-2xx answer: its Status body (when it is one) and Retry-After. */

@@ -260,15 +260,14 @@ export class ListWatch<T extends KubeObject> {
   ): Promise<ListMeta> {
     const { client, resource, namespace } = this.#options;
     const path = collectionPath(resource, namespace);
-    const response = await client.fetch({
+    const response = await client.stream({
       path,
       query: { limit: this.#options.pageSize ?? 500, continue: continueToken },
       accept: this.#options.metadataOnly ? METADATA_LIST_ACCEPT : undefined,
       signal,
     });
-    if (!response.ok) throw await apiErrorFrom(response, `GET ${path}`);
-    if (!response.body) throw new Error(`GET ${path}: the list response has no body`);
-    return readListBody(response.body as AsyncIterable<Uint8Array>, onItem);
+    if (response.statusCode !== 200) throw await apiErrorFrom(response, `GET ${path}`);
+    return readListBody(response.body, onItem);
   }
 
   /** Runs `request` with a signal that aborts on stop or after `ms`. */
@@ -321,7 +320,7 @@ export class ListWatch<T extends KubeObject> {
     );
 
     try {
-      const response = await client.fetch({
+      const response = await client.stream({
         path: collectionPath(resource, namespace),
         query: {
           watch: 1,
@@ -333,12 +332,12 @@ export class ListWatch<T extends KubeObject> {
         accept: this.#options.metadataOnly ? METADATA_WATCH_ACCEPT : undefined,
         signal: controller.signal,
       });
-      if (response.status !== 200) throw await apiErrorFrom(response, `WATCH ${resource.plural}`);
+      if (response.statusCode !== 200) {
+        throw await apiErrorFrom(response, `WATCH ${resource.plural}`);
+      }
       this.#stats.watches++;
       establishedAt = this.#clock.now();
-      if (!response.body) throw new Error('watch response has no body');
-
-      const body = response.body as AsyncIterable<Uint8Array>;
+      const body = response.body;
       for await (const line of streamLines(body, () => (lastDataAt = this.#clock.now()))) {
         this.#apply(parseWatchLine(line, resource.plural));
         received = true;

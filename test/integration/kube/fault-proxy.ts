@@ -179,18 +179,18 @@ export class FaultProxy {
       signal: controller.signal,
     };
     try {
-      const upstream = await this.#upstream.fetch(request);
-      entry.status = upstream.status;
-      res.writeHead(upstream.status, {
-        'content-type': upstream.headers.get('content-type') ?? 'application/json',
+      const upstream = await this.#upstream.stream(request);
+      entry.status = upstream.statusCode;
+      const contentType = upstream.headers['content-type'];
+      res.writeHead(upstream.statusCode, {
+        'content-type':
+          (Array.isArray(contentType) ? contentType[0] : contentType) ?? 'application/json',
       });
       // The API server sends a watch's headers at once; so must the proxy.
       res.flushHeaders();
       if (watch) this.#openWatches.add(res);
-      if (upstream.body) {
-        for await (const chunk of upstream.body as AsyncIterable<Uint8Array>) {
-          if (!(watch && this.#stalled)) res.write(chunk);
-        }
+      for await (const chunk of upstream.body as AsyncIterable<Uint8Array>) {
+        if (!(watch && this.#stalled)) res.write(chunk);
       }
       res.end();
     } catch {

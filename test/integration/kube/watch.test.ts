@@ -342,12 +342,12 @@ describe('ListWatch: memory', () => {
     expect(list.kind).toBe('PartialObjectMetadataList');
     expect(list.items).toHaveLength(count);
     expect(list.items.every((item) => !('data' in item))).toBe(true);
-    const stream = await client.fetch({
+    const stream = await client.stream({
       path: `/api/v1/namespaces/${ns}/secrets`,
       query: { watch: 1, timeoutSeconds: 1, resourceVersion: '0' },
       accept: METADATA_WATCH_ACCEPT,
     });
-    const firstLine = (await stream.text()).split('\n')[0]!;
+    const firstLine = (await stream.body.text()).split('\n')[0]!;
     const firstEvent = JSON.parse(firstLine) as { object: RawObject };
     expect(firstEvent.object.kind).toBe('PartialObjectMetadata');
     expect(firstEvent.object).not.toHaveProperty('data');
