@@ -29,10 +29,14 @@ ENV NODE_ENV=production
 # Sized so the operator runs in a 64 MiB memory cgroup (README, "Performance";
 # the Deployment's limit is 128 MiB): a small young generation and old-space
 # limit so V8 collects instead of growing, one V8 worker thread and two malloc
-# arenas so native memory stays small too. Running `node dist/main.js` outside
-# the image needs none of them.
+# arenas so native memory stays small too. From 32 KiB up, malloc maps memory
+# of its own and unmaps it on free: V8's compiler zones (32 KiB segments and
+# up, tens of MiB over a burst of reconciles) otherwise leave holes in the heap
+# that glibc never returns. Running `node dist/main.js` outside the image needs
+# none of them.
 ENV NODE_OPTIONS="--max-semi-space-size=1 --max-old-space-size=32 --v8-pool-size=1" \
-    MALLOC_ARENA_MAX=2
+    MALLOC_ARENA_MAX=2 \
+    MALLOC_MMAP_THRESHOLD_=32768
 WORKDIR /app
 COPY --from=build /app/dist ./dist
 USER 65532:65532

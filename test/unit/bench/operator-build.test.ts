@@ -8,6 +8,7 @@ describe('imageEnvironment', () => {
     expect(env.NODE_OPTIONS).toMatch(/--max-old-space-size=\d+/);
     expect(env.NODE_OPTIONS).toMatch(/--max-semi-space-size=\d+/);
     expect(env.MALLOC_ARENA_MAX).toMatch(/^\d+$/);
+    expect(env.MALLOC_MMAP_THRESHOLD_).toMatch(/^\d+$/);
   });
 });
 
