@@ -2,6 +2,7 @@
 // `kind` and `retryable`, never on the class; each error keeps what
 // APIG said (error_code, error_msg, HTTP status, X-Request-Id) for the status.
 import { parseRetryAfter } from '../common/retry-after.ts';
+import { headerValue, type ResponseHeaders } from '../common/http-request.ts';
 
 /**
  * Every certificate call of the APIG client, the one list: the controller's
@@ -182,8 +183,6 @@ export function isApigError(value: unknown): value is ApigError {
   return value instanceof ApigError;
 }
 
-export type ResponseHeaders = Readonly<Record<string, string | string[] | undefined>>;
-
 export interface ClassifyContext {
   operation: ApigOperation;
   certificateId?: string | undefined;
@@ -195,11 +194,6 @@ export interface ClassifyContext {
 
 const THROTTLE_DEFAULT_MIN_MS = 2_000;
 const THROTTLE_DEFAULT_SPREAD_MS = 3_000;
-
-export function headerValue(headers: ResponseHeaders, name: string): string | undefined {
-  const value = headers[name.toLowerCase()];
-  return Array.isArray(value) ? value[0] : value;
-}
 
 export interface ServerErrorBody {
   errorCode?: string;

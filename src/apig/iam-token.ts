@@ -3,7 +3,7 @@
 // cache every token auth shares.
 import type { Dispatcher } from 'undici';
 import type { Clock } from '../common/clock.ts';
-import { requestUrl } from '../common/http-request.ts';
+import { headerValue, requestUrl } from '../common/http-request.ts';
 import type { Logger } from '../log.ts';
 import { untilAborted } from './abortable.ts';
 import type { ApigError } from './errors.ts';
@@ -11,7 +11,6 @@ import {
   ApigProtocolError,
   ApigUnauthorizedError,
   classifyApigResponse,
-  headerValue,
   networkError,
 } from './errors.ts';
 import { readBodyText } from './http.ts';

@@ -10,7 +10,7 @@
 import type { Dispatcher } from 'undici';
 import { systemClock, type Clock } from '../common/clock.ts';
 import { hasErrorKind } from '../common/errors.ts';
-import { requestUrl } from '../common/http-request.ts';
+import { headerValue, requestUrl, type ResponseHeaders } from '../common/http-request.ts';
 import { checkBaseUrl } from '../common/url.ts';
 import type { Logger } from '../log.ts';
 import {
@@ -27,11 +27,9 @@ import {
 import {
   ApigProtocolError,
   classifyApigResponse,
-  headerValue,
   isWriteOperation,
   networkError,
   type ApigOperation,
-  type ResponseHeaders,
 } from './errors.ts';
 import { createTransport, readBodyText, type TransportOptions } from './http.ts';
 import { KeyedMutex } from './keyed-mutex.ts';

@@ -1,6 +1,15 @@
 // One HTTP request through a given undici dispatcher, by URL.
 import type { Dispatcher } from 'undici';
 
+/** Response headers as undici gives them: lower-case names, repeated ones as arrays. */
+export type ResponseHeaders = Readonly<Record<string, string | string[] | undefined>>;
+
+/** The first value of a response header, by any case of its name. */
+export function headerValue(headers: ResponseHeaders, name: string): string | undefined {
+  const value = headers[name.toLowerCase()];
+  return Array.isArray(value) ? value[0] : value;
+}
+
 export type UrlRequestOptions = Omit<Dispatcher.RequestOptions, 'origin' | 'path'>;
 
 /**

@@ -4,7 +4,7 @@ import { HttpMethod, RequestContext } from '@kubernetes/client-node';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { Agent, type Dispatcher } from 'undici';
 import { hasErrorKind } from '../common/errors.ts';
-import { requestUrl } from '../common/http-request.ts';
+import { headerValue, requestUrl } from '../common/http-request.ts';
 import { parseRetryAfter } from '../common/retry-after.ts';
 
 /** A `metav1.Status` as the API server sends it with errors. */
@@ -120,7 +120,7 @@ export class KubeClient {
         response.statusCode,
         text,
         `${method ?? 'GET'} ${request.path}`,
-        firstHeader(response.headers, 'retry-after'),
+        headerValue(response.headers, 'retry-after'),
       );
     }
     return JSON.parse(text) as T;
@@ -191,15 +191,7 @@ export async function apiErrorFrom(
   context: string,
 ): Promise<KubeApiError> {
   const text = await response.body.text().catch(() => '');
-  return apiError(response.statusCode, text, context, firstHeader(response.headers, 'retry-after'));
-}
-
-function firstHeader(
-  headers: Dispatcher.ResponseData['headers'],
-  name: string,
-): string | undefined {
-  const value = headers[name];
-  return Array.isArray(value) ? value[0] : value;
+  return apiError(response.statusCode, text, context, headerValue(response.headers, 'retry-after'));
 }
 
 /** The error for a non-2xx answer: its Status body (when it is one) and Retry-After. */

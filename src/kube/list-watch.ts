@@ -337,8 +337,10 @@ export class ListWatch<T extends KubeObject> {
       }
       this.#stats.watches++;
       establishedAt = this.#clock.now();
-      const body = response.body;
-      for await (const line of streamLines(body, () => (lastDataAt = this.#clock.now()))) {
+      const onChunk = (): void => {
+        lastDataAt = this.#clock.now();
+      };
+      for await (const line of streamLines(response.body, onChunk)) {
         this.#apply(parseWatchLine(line, resource.plural));
         received = true;
       }

@@ -8,6 +8,7 @@ import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { KubeConfig } from '@kubernetes/client-node';
+import { headerValue } from '../../../src/common/http-request.ts';
 import { KubeClient } from '../../../src/kube/kube-client.ts';
 import type { KubeRequest } from '../../../src/kube/kube-client.ts';
 
@@ -181,10 +182,8 @@ export class FaultProxy {
     try {
       const upstream = await this.#upstream.stream(request);
       entry.status = upstream.statusCode;
-      const contentType = upstream.headers['content-type'];
       res.writeHead(upstream.statusCode, {
-        'content-type':
-          (Array.isArray(contentType) ? contentType[0] : contentType) ?? 'application/json',
+        'content-type': headerValue(upstream.headers, 'content-type') ?? 'application/json',
       });
       // The API server sends a watch's headers at once; so must the proxy.
       res.flushHeaders();
