@@ -5,7 +5,7 @@ import type { Dispatcher } from 'undici';
 import type { Clock } from '../common/clock.ts';
 import { headerValue, requestUrl } from '../common/http-request.ts';
 import type { Logger } from '../log.ts';
-import { untilAborted } from './abortable.ts';
+import { untilAborted } from '../common/abortable.ts';
 import type { ApigError } from './errors.ts';
 import {
   ApigProtocolError,

@@ -1,4 +1,4 @@
-import { untilAborted } from './abortable.ts';
+import { untilAborted } from '../common/abortable.ts';
 
 /**
  * Runs functions one at a time per key, in call order; different keys run

@@ -2,6 +2,7 @@
 // name, queues `namespace/name` keys, and runs reconcile for each key while
 // this replica leads. Watch handlers only enqueue; all I/O happens in workers.
 import type { Logger } from 'pino';
+import { resolvedBefore } from '../common/abortable.ts';
 import { systemClock, type Clock } from '../common/clock.ts';
 import type { EventRecorder } from '../kube/event-recorder.ts';
 import type { KubeClient } from '../kube/kube-client.ts';
@@ -131,8 +132,7 @@ export class CertificateController {
    * reconciles finish.
    */
   async lead(signal: AbortSignal): Promise<void> {
-    await this.#watches.synced();
-    if (signal.aborted) return;
+    if (!(await resolvedBefore(this.#watches.synced(), signal))) return;
     // Another replica may have written while we did not lead.
     this.#inputs.forgetAll();
     const cached = (key: string) => this.#watches.certificates.get(key);

@@ -4,6 +4,7 @@
 // answers "which client and target does this ApigCertificate use". The checks
 // and status writes run in its own work queue while this replica leads.
 import type { Logger } from 'pino';
+import { resolvedBefore } from '../../common/abortable.ts';
 import { systemClock, type Clock } from '../../common/clock.ts';
 import type { KubeClient } from '../../kube/kube-client.ts';
 import type { MetadataStub } from '../../kube/metadata.ts';
@@ -184,8 +185,7 @@ export class ProviderRegistry {
 
   /** Checks providers and writes their status while `signal` is not aborted (leadership). */
   async lead(signal: AbortSignal): Promise<void> {
-    await this.synced();
-    if (signal.aborted) return;
+    if (!(await resolvedBefore(this.synced(), signal))) return;
     const queue = new WorkQueue();
     this.#queue = queue;
     signal.addEventListener('abort', () => void queue.shutDown(), { once: true });

@@ -1,6 +1,9 @@
 // The operator as a new user first runs it: outside a cluster, with KUBECONFIG
 // and the APIG settings and nothing else. Without WATCH_NAMESPACES it watches
 // every namespace, so this file has a control plane of its own.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { startOwnControlPlane, type OwnControlPlane } from '../../support/control-plane/own.ts';
 import { eventually } from '../../support/eventually.ts';
 import { testKubeconfigPath } from '../../support/kube.ts';
@@ -39,6 +42,11 @@ function run(env: Record<string, string>): OperatorProcess {
   return operator;
 }
 
+/** The exit code of a process that stops by itself. */
+async function exitCodeOf({ child }: OperatorProcess): Promise<number | null> {
+  return child.exitCode ?? new Promise((resolve) => child.once('exit', resolve));
+}
+
 const ERROR = 50;
 
 describe('outside a cluster', () => {
@@ -66,11 +74,7 @@ describe('outside a cluster', () => {
 
   it('LEADER_ELECT=true without LEADER_ELECTION_NAMESPACE: exit 2, the variable named', async () => {
     const operator = run(userEnv({ LEADER_ELECT: 'true' }));
-    const { child } = operator;
-    const code =
-      child.exitCode ??
-      (await new Promise<number | null>((resolve) => child.once('exit', resolve)));
-    expect(code).toBe(2);
+    expect(await exitCodeOf(operator)).toBe(2);
     expect(operator.output()).toMatch(
       /configuration error: LEADER_ELECTION_NAMESPACE: must be set when LEADER_ELECT=true outside a cluster/,
     );
@@ -96,5 +100,41 @@ describe('outside a cluster', () => {
     );
     expect(await operator.stop('SIGTERM')).toMatchObject({ code: 0 });
     await s.core.deleteNamespace({ name: missing });
+  });
+
+  it('no KUBECONFIG, no ~/.kube/config, no ServiceAccount: exit 2, saying where it looked', async () => {
+    const { KUBECONFIG: _, ...withoutKubeconfig } = userEnv();
+    const operator = run(withoutKubeconfig);
+    expect(await exitCodeOf(operator)).toBe(2);
+    expect(operator.output()).toMatch(
+      /configuration error: no kubeconfig found: set KUBECONFIG, write ~\/\.kube\/config, or run in a Pod/,
+    );
+  });
+
+  it('an API server that never answers: warnings with backoff, and SIGTERM still exits 0 at once', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'unreachable-'));
+    const kubeconfig = join(dir, 'kubeconfig');
+    // Port 9 (discard): nothing listens there, so every connection is refused.
+    writeFileSync(
+      kubeconfig,
+      [
+        'apiVersion: v1',
+        'kind: Config',
+        'clusters: [{name: gone, cluster: {server: "https://127.0.0.1:9"}}]',
+        'users: [{name: u, user: {token: t}}]',
+        'contexts: [{name: gone, context: {cluster: gone, user: u}}]',
+        'current-context: gone',
+      ].join('\n'),
+    );
+    try {
+      const operator = run(userEnv({ KUBECONFIG: kubeconfig }));
+      await operator.waitForLog((l) => l.msg === 'list/watch failed; retrying');
+      const stopped = await operator.stop('SIGTERM');
+      expect(stopped.code).toBe(0);
+      expect(stopped.ms).toBeLessThan(5_000);
+      expect(operator.logs.some((l) => l.msg === 'stopped')).toBe(true);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -44,6 +44,11 @@ describe('loadKubeConfig', () => {
       /no cluster for the current context \(none set\)/,
     ],
     [
+      'a plain-HTTP server',
+      () => file('http.yaml', VALID.replace('https://127.0.0.1:6443', 'http://127.0.0.1:8080')),
+      /cluster "c" has a plain-HTTP server \(http:\/\/127\.0\.0\.1:8080\), which the Kubernetes client refuses/,
+    ],
+    [
       'a context naming no cluster',
       () => file('dangling.yaml', VALID.replace('cluster: c, user', 'cluster: gone, user')),
       /no cluster for the current context "ctx"/,
@@ -59,5 +64,29 @@ describe('loadKubeConfig', () => {
     expect(thrown).toMatchObject({ kind: 'config', variables: ['KUBECONFIG'] });
     expect((thrown as Error).message).toMatch(message);
     expect((thrown as Error).message).not.toContain('secret-token-value');
+  });
+
+  it('loads a plain-HTTP server marked insecure-skip-tls-verify, as client-node allows it', () => {
+    process.env.KUBECONFIG = file(
+      'http-insecure.yaml',
+      VALID.replace(
+        'server: "https://127.0.0.1:6443"',
+        'server: "http://127.0.0.1:8080", insecure-skip-tls-verify: true',
+      ),
+    );
+    expect(loadKubeConfig().getCurrentCluster()?.server).toBe('http://127.0.0.1:8080');
+  });
+
+  it('says where it looked when there is no KUBECONFIG, no ~/.kube/config and no ServiceAccount', () => {
+    const home = process.env.HOME;
+    delete process.env.KUBECONFIG;
+    process.env.HOME = mkdtempSync(join(dir, 'home-'));
+    try {
+      expect(() => loadKubeConfig()).toThrow(
+        /no kubeconfig found: set KUBECONFIG, write ~\/\.kube\/config, or run in a Pod/,
+      );
+    } finally {
+      process.env.HOME = home;
+    }
   });
 });

@@ -12,3 +12,20 @@ export function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undef
     promise.finally(() => signal.removeEventListener('abort', onAbort)).then(resolve, reject);
   });
 }
+
+/**
+ * Waits for `promise` unless `signal` aborts first: true when it resolved,
+ * false when the signal aborted (a SIGTERM while caches cannot sync).
+ */
+export async function resolvedBefore(
+  promise: Promise<unknown>,
+  signal: AbortSignal,
+): Promise<boolean> {
+  try {
+    await untilAborted(promise, signal);
+    return true;
+  } catch (error) {
+    if (signal.aborted) return false;
+    throw error;
+  }
+}
