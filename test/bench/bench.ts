@@ -29,7 +29,7 @@ import {
   singleChange,
   SETTLE_MS,
   startUp,
-  type ScenarioContext,
+  type OperatorContext,
 } from './scenarios.ts';
 import { addFillers, cgroupRun, memory, removeFillers } from './scenarios-memory.ts';
 import { formatCpu, formatVerdicts, sharedMachineNote } from './report.ts';
@@ -59,7 +59,7 @@ function readOptions(): BenchOptions {
 
 atExit(killAllOperators);
 
-type BenchContext = ScenarioContext & { kubeconfig: string; kube: Fleet['kube']; main: string };
+type BenchContext = OperatorContext;
 
 /** Operators whose RSS over time goes into the results and the chart, by label. */
 type Traced = { label: string; operator: BenchOperator }[];
@@ -83,7 +83,7 @@ function operatorSettings(
     namespace,
     rateLimit: options.unlimitedRate,
     concurrency: options.concurrency,
-    env: operatorEnvironment(options),
+    env: context.operatorEnv,
   };
 }
 
@@ -361,6 +361,7 @@ async function main(): Promise<void> {
     kubeconfig: cluster.info.kubeconfig,
     kube: cluster.kube,
     main: build.main,
+    operatorEnv: operatorEnvironment(options),
   };
   const traced: Traced = [];
   // --pacing, --drift, --providers, --cgroup-only and --large-only each run

@@ -11,7 +11,7 @@ import type { RequestLogEntry } from '../support/apig-simulator/index.ts';
 import { BenchOperator } from './bench-operator.ts';
 import { Fleet } from './fleet.ts';
 import type { BenchOptions } from './options.ts';
-import { SETTLE_MS, type ScenarioContext } from './scenarios.ts';
+import { SETTLE_MS, type OperatorContext } from './scenarios.ts';
 import { summarize, type Summary } from './stats.ts';
 import type { Verdict } from './targets.ts';
 
@@ -69,16 +69,10 @@ export interface ConsoleEditResult {
   puts: number;
 }
 
-export interface DriftContext extends ScenarioContext {
-  kubeconfig: string;
-  kube: Fleet['kube'];
-  main: string;
-}
-
 /** The drift scenario at the load size; undefined (and an entry in `errors`) if it failed. */
 export async function driftScenario(
   options: BenchOptions,
-  context: DriftContext,
+  context: OperatorContext,
   progress: (text: string) => void,
   errors: { scenario: string; message: string }[],
 ): Promise<DriftResult | undefined> {
@@ -98,7 +92,7 @@ export async function driftScenario(
     rateLimit: rate,
     burst: options.burst,
     concurrency: options.concurrency,
-    env: { DRIFT_CHECK_INTERVAL: `${DRIFT_INTERVAL_MS / 1000}s` },
+    env: { ...context.operatorEnv, DRIFT_CHECK_INTERVAL: `${DRIFT_INTERVAL_MS / 1000}s` },
   });
   try {
     progress(
@@ -149,7 +143,7 @@ export async function driftScenario(
  * intervals and the slack).
  */
 async function editInConsole(
-  apig: DriftContext['apig'],
+  apig: OperatorContext['apig'],
   fleet: Fleet,
   member: Fleet['members'][number],
   since: number,
@@ -183,7 +177,7 @@ async function editInConsole(
  * count a first PUT answered 429, whose retry would then fall in the window.
  */
 async function everySynced(
-  apig: DriftContext['apig'],
+  apig: OperatorContext['apig'],
   since: number,
   n: number,
   timeoutMs: number,

@@ -9,7 +9,7 @@ import { BenchOperator, type OperatorSettings } from './bench-operator.ts';
 import { Fleet } from './fleet.ts';
 import type { BenchOptions } from './options.ts';
 import type { RotationResult } from './results.ts';
-import { massRotation, SETTLE_MS, startUp, type ScenarioContext } from './scenarios.ts';
+import { massRotation, SETTLE_MS, startUp, type OperatorContext } from './scenarios.ts';
 import type { Verdict } from './targets.ts';
 
 /** APIG's limit in the scenario where it is below the operator's. */
@@ -38,12 +38,6 @@ export interface PacingResult {
   /** RECONCILE_CONCURRENCY, or the operator's default. */
   concurrency: number | 'default';
   rotation: RotationResult;
-}
-
-export interface PacingContext extends ScenarioContext {
-  kubeconfig: string;
-  kube: Fleet['kube'];
-  main: string;
 }
 
 interface Plan {
@@ -85,7 +79,7 @@ function plans(options: BenchOptions, n: number): Plan[] {
 /** Every pacing scenario at every fleet size; a failed one is reported in `errors`. */
 export async function pacingScenarios(
   options: BenchOptions,
-  context: PacingContext,
+  context: OperatorContext,
   progress: (text: string) => void,
   errors: { scenario: string; message: string }[],
 ): Promise<PacingResult[]> {
@@ -101,6 +95,7 @@ export async function pacingScenarios(
       namespace: fleet.namespace,
       rateLimit: options.unlimitedRate,
       concurrency: options.concurrency,
+      env: context.operatorEnv,
     };
     let current = 'first sync';
     try {

@@ -26,6 +26,15 @@ export interface ScenarioContext {
   meter: CpuMeter;
 }
 
+/** What a scenario needs to start operators of its own. */
+export interface OperatorContext extends ScenarioContext {
+  kubeconfig: string;
+  kube: Fleet['kube'];
+  main: string;
+  /** The operator's environment as the image sets it (unless --bare; --node-options applied). */
+  operatorEnv: Record<string, string>;
+}
+
 export const applied = (puts: readonly PutRecord[]): number => puts.filter((p) => p.applied).length;
 const latest = (times: Iterable<number>): number => Math.max(...times);
 const earliest = (times: Iterable<number>): number => Math.min(...times);
