@@ -1,5 +1,6 @@
 // Command-line flags of `npm run bench`.
 
+import { DEFAULT_RECONCILE_CONCURRENCY } from '../../src/config/index.ts';
 export interface BenchOptions {
   help: boolean;
   /** Only issue 12's drift scenario (scenario-drift.ts): no mass-rotation sizes. */
@@ -67,7 +68,7 @@ export const USAGE = `Usage: npm run bench -- [options]
   --json <path>        write the results there (default test/bench/results/<timestamp>.json)
   --rate <R>           APIG rate limit for the rate-limited rotation (default 50 requests/s)
   --burst <n>          the operator's APIG_RATE_BURST in that rotation (default 1)
-  --concurrency <n>    the operator's RECONCILE_CONCURRENCY (default 16, the operator's own default;
+  --concurrency <n>    the operator's RECONCILE_CONCURRENCY (default 32, the operator's own default;
                        throughput is capped at n / per-reconcile latency)
   --latency <ms>       latency the APIG simulator adds to every call (default 1)
   --source             run src/main.ts (Node's type stripping, ~20 MiB more RSS) instead of
@@ -78,12 +79,8 @@ export const USAGE = `Usage: npm run bench -- [options]
   --help               this text
 `;
 
-/**
- * Measured (see README, Performance): with 100 ms of APIG latency and R = 50/s,
- * 4 workers reach ~25 PUTs/s and 16 keep up with R; with 1 ms, 16 costs no
- * more CPU per resource than 4.
- */
-export const DEFAULT_CONCURRENCY = 16;
+/** The operator's own default, so that the bench runs what users get. */
+export const DEFAULT_CONCURRENCY = DEFAULT_RECONCILE_CONCURRENCY;
 
 export class UsageError extends Error {
   override readonly name = 'UsageError';

@@ -14,7 +14,7 @@ describe('parseBenchOptions', () => {
       burst: 1,
       unlimitedRate: 1000,
       latencyMs: 1,
-      concurrency: 16,
+      concurrency: 32,
       jsonPath: undefined,
       fromSource: false,
       cgroupLimitBytes: 64 * 1024 * 1024,

@@ -282,7 +282,7 @@ describe('loadConfig defaults', () => {
       http: { port: 8080, host: '0.0.0.0' },
       resyncPeriodMs: 10 * 3_600_000,
       watchInactivityTimeoutMs: 5 * 60_000,
-      reconcileConcurrency: 16,
+      reconcileConcurrency: 32,
       driftCheckIntervalMs: 3_600_000,
       dryRun: false,
       clusterResourceNamespace: undefined,
