@@ -1,16 +1,18 @@
 // Private key blocks: encryption, algorithm (RSA, ECC or SM2, as APIG's
 // algorithm_type names them) and loading into node:crypto. The algorithm is
-// read from the key's own ASN.1 structure (PKCS#8, PKCS#1 or SEC1 schemas):
+// read from the key's own ASN.1 structure (PKCS#8's AlgorithmIdentifier,
+// PKCS#1 or SEC1 schemas):
 // node:crypto has no name for SM2 keys, and OpenSSL builds without SM2 cannot
 // load them at all.
 import { createPrivateKey } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
 import { ECParameters, ECPrivateKey } from '@peculiar/asn1-ecc';
-import { PrivateKeyInfo } from '@peculiar/asn1-pkcs8';
 import { RSAPrivateKey } from '@peculiar/asn1-rsa';
 import { AsnParser } from '@peculiar/asn1-schema';
+import { AlgorithmIdentifier } from '@peculiar/asn1-x509';
 import { fromBER } from 'asn1js';
 import type { AlgorithmType } from '../api/v1alpha1.ts';
+import { childrenOf, elementAt, TAG, withTag } from './der.ts';
 import type { PemBlock } from './pem.ts';
 
 /**
@@ -122,10 +124,31 @@ function parse<T>(der: Buffer, schema: new () => T): T | undefined {
   }
 }
 
+/**
+ * The privateKeyAlgorithm of a PKCS#8 PrivateKeyInfo (RFC 5208), sliced out
+ * by the DER walker: mapping the whole key through the schema parser took
+ * 1.3 ms per reconcile, most of it the key's OCTET STRING nobody reads here.
+ * OpenSSL then loads the key, which checks the rest.
+ */
+function pkcs8AlgorithmIdentifier(der: Buffer): AlgorithmIdentifier | undefined {
+  try {
+    const info = withTag(elementAt(der, 0, der.length), TAG.sequence, 'PrivateKeyInfo');
+    // Bytes after the value: OpenSSL would load the key and ignore them.
+    if (info.end !== der.length) return undefined;
+    const [version, algorithm, key] = childrenOf(der, info);
+    if (!version || !algorithm || !key) return undefined;
+    withTag(version, TAG.integer, 'version');
+    withTag(key, TAG.octetString, 'privateKey');
+    return parse(der.subarray(algorithm.start, algorithm.end), AlgorithmIdentifier);
+  } catch {
+    return undefined;
+  }
+}
+
 function pkcs8Algorithm(der: Buffer): KeyAlgorithm | undefined {
-  const info = parse(der, PrivateKeyInfo);
-  if (!info) return undefined;
-  const { algorithm, parameters } = info.privateKeyAlgorithm;
+  const identifier = pkcs8AlgorithmIdentifier(der);
+  if (!identifier) return undefined;
+  const { algorithm, parameters } = identifier;
   if (algorithm === OID_RSA) return { supported: true, algorithmType: 'RSA', description: 'RSA' };
   if (algorithm === OID_EC_PUBLIC_KEY) {
     const curve = parameters ? parse(Buffer.from(parameters), ECParameters) : undefined;

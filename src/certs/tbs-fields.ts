@@ -5,17 +5,7 @@
 // every Secret change; the names and the two extensions it is still given
 // are a few hundred bytes.
 
-/** Tag bytes of the fields walked past or read. */
-const TAG = {
-  sequence: 0x30,
-  integer: 0x02,
-  boolean: 0x01,
-  octetString: 0x04,
-  objectIdentifier: 0x06,
-  /** [0] EXPLICIT version; [3] EXPLICIT extensions (the [1], [2] unique IDs are passed over). */
-  version: 0xa0,
-  extensions: 0xa3,
-} as const;
+import { childrenOf, elementAt, TAG, withTag, type Element } from './der.ts';
 
 export interface TbsFields {
   /** The serial's INTEGER content (two's complement, as encoded). */
@@ -25,56 +15,6 @@ export interface TbsFields {
   readonly subject: Buffer;
   /** Each extension's OID content and the content of its extnValue OCTET STRING. */
   readonly extensions: readonly { readonly oid: Buffer; readonly value: Buffer }[];
-}
-
-interface Element {
-  tag: number;
-  /** Offsets in the buffer: the whole element, and its content. */
-  start: number;
-  contentStart: number;
-  end: number;
-}
-
-/** The DER element at `offset`, which must end by `limit`; throws on anything else. */
-function elementAt(der: Buffer, offset: number, limit: number): Element {
-  if (offset + 2 > limit) throw new RangeError(`DER: element at ${offset} runs past ${limit}`);
-  const tag = der[offset]!;
-  if ((tag & 0x1f) === 0x1f) throw new RangeError(`DER: multi-byte tag at ${offset}`);
-  const first = der[offset + 1]!;
-  let length = first;
-  let contentStart = offset + 2;
-  if (first >= 0x80) {
-    const octets = first & 0x7f;
-    // 0x80 is BER's indefinite length, which DER forbids; 4 octets cover any certificate.
-    if (octets === 0 || octets > 4)
-      throw new RangeError(`DER: length form 0x${first.toString(16)}`);
-    length = 0;
-    for (let i = 0; i < octets; i += 1) length = length * 256 + der[contentStart + i]!;
-    contentStart += octets;
-  }
-  const end = contentStart + length;
-  if (end > limit) throw new RangeError(`DER: element at ${offset} runs past ${limit}`);
-  return { tag, start: offset, contentStart, end };
-}
-
-function withTag(element: Element, tag: number, what: string): Element {
-  if (element.tag !== tag) {
-    throw new RangeError(
-      `DER: ${what} has tag 0x${element.tag.toString(16)}, not 0x${tag.toString(16)}`,
-    );
-  }
-  return element;
-}
-
-/** The children of a constructed element, in order. */
-function childrenOf(der: Buffer, parent: Element): Element[] {
-  const children: Element[] = [];
-  for (let offset = parent.contentStart; offset < parent.end;) {
-    const child = elementAt(der, offset, parent.end);
-    children.push(child);
-    offset = child.end;
-  }
-  return children;
 }
 
 /** Reads a DER certificate's TBS fields; throws a RangeError when it is not one. */

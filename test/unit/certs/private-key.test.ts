@@ -1,7 +1,7 @@
 // Algorithm detection reads the key's own structure, in every encoding
 // Kubernetes users meet: PKCS#8, PKCS#1 (RSA) and SEC1 (EC, SM2).
 import { generateKeyPairSync } from 'node:crypto';
-import { parsePem } from '../../../src/certs/pem.ts';
+import { encodePem, parsePem } from '../../../src/certs/pem.ts';
 import { isEncryptedKey, loadPrivateKey } from '../../../src/certs/private-key.ts';
 import type { PemBlock } from '../../../src/certs/pem.ts';
 import { keyPem, nodeKeyPair } from './node-certificates.ts';
@@ -16,6 +16,12 @@ function onlyBlock(pem: string): PemBlock {
 const ecKeys = nodeKeyPair({ kind: 'EC', curve: 'P-256' });
 const sm2Keys = nodeKeyPair({ kind: 'SM2' });
 const rsaKeys = nodeKeyPair({ kind: 'RSA' });
+
+/** The PKCS#8 DER of the EC key with `extra` bytes after it. */
+function pkcs8With(extra: number[]): string {
+  const der = ecKeys.privateKey.export({ type: 'pkcs8', format: 'der' });
+  return encodePem('PRIVATE KEY', Buffer.concat([der, Buffer.from(extra)]));
+}
 
 describe('loadPrivateKey', () => {
   it.each<[string, () => string, string, string | undefined]>([
@@ -98,6 +104,18 @@ describe('loadPrivateKey', () => {
       keyPem(ecKeys, 'sec1').replace(/EC PRIVATE KEY/g, 'RSA PRIVATE KEY'),
     ],
     ['a truncated PKCS#8 key', keyPem(ecKeys).replace(/\n[^\n]+\n(-----END)/, '\n$1')],
+    // OpenSSL loads such a key and ignores what follows it.
+    ['a PKCS#8 key with bytes after it', pkcs8With([0x05, 0x00])],
+    [
+      'a PKCS#8 structure whose privateKey is an INTEGER',
+      encodePem(
+        'PRIVATE KEY',
+        Buffer.from(
+          '301b02010030130607 2a8648ce3d020106082a8648ce3d030107 020101'.replace(/ /g, ''),
+          'hex',
+        ),
+      ),
+    ],
   ])('refuses %s', (_name, pem) => {
     expect(loadPrivateKey(onlyBlock(pem))).toBeUndefined();
   });
