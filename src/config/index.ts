@@ -41,7 +41,7 @@ export const DEFAULT_LEADER_ELECTION_ID = 'apig-cert-operator-leader';
 /**
  * Workers reconciling at once: enough for 50 PUTs/s with 200 ms of APIG
  * latency while the API server is busy (README, Performance: 16 reached
- * 1.18-1.32 x N/R there, 32 reached 1.13 x, as with 1 ms of latency).
+ * 1.18-1.32 x N/R there, 32 reached 1.09-1.13 x, as with 1 ms of latency).
  */
 export const DEFAULT_RECONCILE_CONCURRENCY = 32;
 
