@@ -7,6 +7,10 @@
 
 import { childrenOf, elementAt, TAG, withTag, type Element } from './der.ts';
 
+/** [0] EXPLICIT version; [3] EXPLICIT extensions (the [1], [2] unique IDs are passed over). */
+const VERSION_TAG = 0xa0;
+const EXTENSIONS_TAG = 0xa3;
+
 export interface TbsFields {
   /** The serial's INTEGER content (two's complement, as encoded). */
   readonly serial: Buffer;
@@ -23,7 +27,7 @@ export function readTbsFields(der: Buffer): TbsFields {
   const [tbsElement] = childrenOf(der, certificate);
   if (!tbsElement) throw new RangeError('DER: empty Certificate');
   const fields = childrenOf(der, withTag(tbsElement, TAG.sequence, 'TBSCertificate'));
-  let next = fields[0]?.tag === TAG.version ? 1 : 0;
+  let next = fields[0]?.tag === VERSION_TAG ? 1 : 0;
   const take = (tag: number, what: string): Element => {
     const field = fields[next];
     if (!field) throw new RangeError(`DER: TBSCertificate ends before ${what}`);
@@ -38,7 +42,7 @@ export function readTbsFields(der: Buffer): TbsFields {
   take(TAG.sequence, 'subjectPublicKeyInfo');
   // Past the key: the optional unique IDs ([1], [2]), then the extensions ([3]).
   const extensions: { oid: Buffer; value: Buffer }[] = [];
-  const wrapper = fields.slice(next).find((field) => field.tag === TAG.extensions);
+  const wrapper = fields.slice(next).find((field) => field.tag === EXTENSIONS_TAG);
   if (wrapper) {
     const [list] = childrenOf(der, wrapper);
     if (!list) throw new RangeError('DER: empty extensions');

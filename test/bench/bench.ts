@@ -59,8 +59,6 @@ function readOptions(): BenchOptions {
 
 atExit(killAllOperators);
 
-type BenchContext = OperatorContext;
-
 /** Operators whose RSS over time goes into the results and the chart, by label. */
 type Traced = { label: string; operator: BenchOperator }[];
 
@@ -73,7 +71,7 @@ function operatorEnvironment(options: BenchOptions): Record<string, string> {
 
 function operatorSettings(
   options: BenchOptions,
-  context: BenchContext,
+  context: OperatorContext,
   namespace: string,
 ): OperatorSettings {
   return {
@@ -90,7 +88,7 @@ function operatorSettings(
 async function runFleet(
   options: BenchOptions,
   results: BenchResults,
-  context: BenchContext,
+  context: OperatorContext,
   n: number,
   traced: Traced,
 ): Promise<void> {
@@ -180,7 +178,7 @@ async function runFleet(
 async function runCgroup(
   options: BenchOptions,
   results: BenchResults,
-  context: BenchContext,
+  context: OperatorContext,
   traced: Traced,
 ): Promise<void> {
   const limitBytes = options.cgroupLimitBytes;
@@ -250,7 +248,7 @@ function largeEnvironment(options: BenchOptions): Record<string, string> {
 async function runLarge(
   options: BenchOptions,
   results: BenchResults,
-  context: BenchContext,
+  context: OperatorContext,
   traced: Traced,
 ): Promise<void> {
   const n = options.largeSize;

@@ -1,6 +1,7 @@
 // Command-line flags of `npm run bench`.
 
 import { DEFAULT_RECONCILE_CONCURRENCY } from '../../src/config/index.ts';
+
 export interface BenchOptions {
   help: boolean;
   /** Only issue 12's drift scenario (scenario-drift.ts): no mass-rotation sizes. */
@@ -79,9 +80,6 @@ export const USAGE = `Usage: npm run bench -- [options]
   --help               this text
 `;
 
-/** The operator's own default, so that the bench runs what users get. */
-export const DEFAULT_CONCURRENCY = DEFAULT_RECONCILE_CONCURRENCY;
-
 export class UsageError extends Error {
   override readonly name = 'UsageError';
 }
@@ -104,7 +102,8 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
   let jsonPath: string | undefined;
   let rateLimit = 50;
   let burst = 1;
-  let concurrency = DEFAULT_CONCURRENCY;
+  // The operator's own default, so that the bench runs what users get.
+  let concurrency = DEFAULT_RECONCILE_CONCURRENCY;
   let latencyMs = 1;
   let fromSource = false;
   let bare = false;

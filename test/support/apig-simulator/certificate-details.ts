@@ -86,7 +86,7 @@ function ipText(value: string): string {
  */
 export function sanEntries(text: string | undefined): string[] {
   const entries: string[] = [];
-  const pattern = /(DNS|IP Address|[^:,]+):("(?:[^"\\]|\\.)*"|[^,]*)(?:, |$)/gy;
+  const pattern = /([^:,]+):("(?:[^"\\]|\\.)*"|[^,]*)(?:, |$)/gy;
   for (const [, kind, raw] of (text ?? '').matchAll(pattern)) {
     const value = raw!.startsWith('"') ? (JSON.parse(raw!) as string) : raw!;
     if (kind === 'DNS') entries.push(value);
