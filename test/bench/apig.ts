@@ -1,31 +1,14 @@
 // The APIG side of the benchmark: the simulator with a latency on every call,
-// and a record of every PUT with the time it was answered and the serial APIG
-// then held, so each Secret write can be matched to the PUT that carried it.
+// in a worker thread (apig-worker.ts) so that the benchmark's own work does
+// not delay APIG's clock, and a record of every PUT with the time it was
+// answered and the serial APIG then held, so each Secret write can be matched
+// to the PUT that carried it.
 import { randomBytes } from 'node:crypto';
-import {
-  startApigSimulator,
-  type ApigSimulator,
-  type ConsoleEdit,
-  type RequestLogEntry,
-} from '../support/apig-simulator/index.ts';
+import { Worker } from 'node:worker_threads';
+import type { ConsoleEdit, RequestLogEntry } from '../support/apig-simulator/index.ts';
+import type { ApigCall, ApigReply, ApigSettings, PutRecord } from './apig-messages.ts';
 
-export interface PutRecord {
-  certificateId: string;
-  /** Epoch ms when the simulator answered. */
-  at: number;
-  status: number;
-  /** The PUT stored the certificate. */
-  applied: boolean;
-  /** Decimal serial APIG holds after an applied PUT. */
-  serial: string | undefined;
-}
-
-export interface ApigSettings {
-  /** Latency added to every certificate call. */
-  latencyMs: number;
-  /** APIG's flow control; undefined: none. */
-  rateLimitPerSecond?: number | undefined;
-}
+export type { ApigSettings, PutRecord } from './apig-messages.ts';
 
 type PutListener = (put: PutRecord) => void;
 
@@ -39,7 +22,13 @@ export class BenchApig {
   readonly puts: PutRecord[] = [];
   readonly #listeners = new Set<PutListener>();
   readonly #seeded = new Map<string, string>();
-  #simulator: ApigSimulator | undefined;
+  readonly #pending = new Map<
+    number,
+    { resolve: (v: unknown) => void; reject: (e: Error) => void }
+  >();
+  #worker: Worker | undefined;
+  #nextId = 0;
+  #running: { url: string; projectId: string } | undefined;
   #port = 0;
   #settings: ApigSettings = { latencyMs: 0 };
 
@@ -55,9 +44,9 @@ export class BenchApig {
     return this.#settings;
   }
 
-  get #current(): ApigSimulator {
-    if (!this.#simulator) throw new Error('the APIG simulator is not running');
-    return this.#simulator;
+  get #current(): { url: string; projectId: string } {
+    if (!this.#running) throw new Error('the APIG simulator is not running');
+    return this.#running;
   }
 
   /**
@@ -67,30 +56,23 @@ export class BenchApig {
    * the operator compares against its own digest, not APIG's state).
    */
   async start(settings: ApigSettings): Promise<void> {
-    if (this.#simulator) await this.#simulator.close();
-    this.#simulator = undefined;
-    const simulator = await startApigSimulator({
-      staticTokens: [this.token],
+    this.#running = undefined;
+    const seeded = [...this.#seeded].map(([id, name]) => ({ id, name }));
+    const running = (await this.#call({
+      op: 'start',
+      settings,
+      token: this.token,
       port: this.#port,
-      ...(settings.rateLimitPerSecond === undefined
-        ? {}
-        : { rateLimitPerSecond: settings.rateLimitPerSecond }),
-      onRequest: (entry) => this.#record(entry),
-    });
-    if (settings.latencyMs > 0) {
-      simulator.addFault({ fault: { kind: 'latency', ms: settings.latencyMs } });
-    }
-    for (const [id, name] of this.#seeded) simulator.seedCertificate({ id, name });
-    this.#port = Number(new URL(simulator.url).port);
+      seeded,
+    })) as { url: string; projectId: string };
+    this.#port = Number(new URL(running.url).port);
     this.#settings = settings;
-    this.#simulator = simulator;
+    this.#running = running;
   }
 
-  seed(certificates: readonly { id: string; name: string }[]): void {
-    for (const { id, name } of certificates) {
-      this.#seeded.set(id, name);
-      this.#current.seedCertificate({ id, name });
-    }
+  async seed(certificates: readonly { id: string; name: string }[]): Promise<void> {
+    for (const { id, name } of certificates) this.#seeded.set(id, name);
+    await this.#call({ op: 'seed', certificates: [...certificates] });
   }
 
   /** Calls `listener` for every PUT from now on; returns the unsubscribe. */
@@ -102,37 +84,60 @@ export class BenchApig {
   }
 
   /** Every request the running simulator answered (a restart starts a new log). */
-  requests(): RequestLogEntry[] {
-    return this.#current.requests();
+  async requests(): Promise<RequestLogEntry[]> {
+    return (await this.#call({ op: 'requests' })) as RequestLogEntry[];
   }
 
   /** A person replacing a certificate's content in the console. */
-  consoleEdit(certificateId: string, edit: ConsoleEdit): void {
-    this.#current.consoleEdit(certificateId, edit);
+  async consoleEdit(certificateId: string, edit: ConsoleEdit): Promise<void> {
+    await this.#call({ op: 'consoleEdit', certificateId, edit });
   }
 
-  /** PUTs answered at or after `since` (epoch ms). */
+  /**
+   * PUTs answered at or after `since` (epoch ms), as far as the worker has
+   * reported them: callers wait (SETTLE_MS) before they count.
+   */
   putsSince(since: number): PutRecord[] {
     return this.puts.filter((put) => put.at >= since);
   }
 
   async close(): Promise<void> {
-    await this.#simulator?.close();
-    this.#simulator = undefined;
+    const worker = this.#worker;
+    if (!worker) return;
+    await this.#call({ op: 'close' });
+    this.#running = undefined;
+    this.#worker = undefined;
+    await worker.terminate();
   }
 
-  #record(entry: RequestLogEntry): void {
-    if (entry.method !== 'PUT' || entry.certificateId === undefined) return;
-    const certificateId = entry.certificateId;
-    const put: PutRecord = {
-      certificateId,
-      at: Date.now(),
-      status: entry.status,
-      applied: entry.applied,
-      // Called synchronously after the store took the PUT: this is what it holds now.
-      serial: entry.applied ? this.#simulator?.certificate(certificateId)?.serialNumber : undefined,
-    };
-    this.puts.push(put);
-    for (const listener of this.#listeners) listener(put);
+  #call(call: ApigCall): Promise<unknown> {
+    const worker = (this.#worker ??= this.#spawn());
+    const id = this.#nextId++;
+    return new Promise((resolve, reject) => {
+      this.#pending.set(id, { resolve, reject });
+      worker.postMessage({ id, call });
+    });
+  }
+
+  #spawn(): Worker {
+    const worker = new Worker(new URL('./apig-worker.ts', import.meta.url));
+    worker.on('message', (reply: ApigReply) => {
+      if (reply.kind === 'put') {
+        this.puts.push(reply.put);
+        for (const listener of this.#listeners) listener(reply.put);
+        return;
+      }
+      const pending = this.#pending.get(reply.id);
+      this.#pending.delete(reply.id);
+      if (reply.kind === 'result') pending?.resolve(reply.result);
+      else pending?.reject(new Error(`APIG simulator: ${reply.message}`));
+    });
+    worker.on('error', (error: Error) => {
+      for (const pending of this.#pending.values()) pending.reject(error);
+      this.#pending.clear();
+    });
+    // The benchmark exits when its work is done, whether or not APIG was closed.
+    worker.unref();
+    return worker;
   }
 }

@@ -36,7 +36,7 @@ export interface FleetMember {
 
 /** Where the fleet's certificates are: seeded there before the operator starts. */
 export interface FleetApig {
-  seed(certificates: readonly { id: string; name: string }[]): void;
+  seed(certificates: readonly { id: string; name: string }[]): void | Promise<void>;
 }
 
 export interface FleetOptions {
@@ -90,7 +90,7 @@ export class Fleet {
     const namespace = `${prefix}-${randomBytes(3).toString('hex')}`;
     const fleet = new Fleet(kube, namespace, size);
     await createNamespace(kube, namespace);
-    apig.seed(fleet.members.map((m) => ({ id: m.certificateId, name: apigName(m) })));
+    await apig.seed(fleet.members.map((m) => ({ id: m.certificateId, name: apigName(m) })));
     const signing = Date.now();
     const certificates = await fleet.issue(fleet.members);
     const certificatesMs = Date.now() - signing;

@@ -109,9 +109,9 @@ export async function driftScenario(
     const correction = await editInConsole(apig, fleet, edited, operator.startedAt);
     await sleep(Math.max(0, from + windowMs - Date.now()));
     const to = Date.now();
-    const inWindow = apig
-      .requests()
-      .filter((r) => r.time.getTime() >= from && r.time.getTime() < to);
+    const inWindow = (await apig.requests()).filter(
+      (r) => r.time.getTime() >= from && r.time.getTime() < to,
+    );
     const statuses = await listStatuses(context.kube, fleet.namespace);
     return measure({
       n,
@@ -154,7 +154,7 @@ async function editInConsole(
     .at(-1)?.serial;
   const [other] = await fleet.issue([member]);
   const editedAt = Date.now();
-  apig.consoleEdit(member.certificateId, {
+  await apig.consoleEdit(member.certificateId, {
     certContent: other!.chainPem,
     privateKey: other!.keyPem,
   });
