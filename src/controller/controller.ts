@@ -4,6 +4,7 @@
 import type { Logger } from 'pino';
 import { resolvedBefore } from '../common/abortable.ts';
 import { systemClock, type Clock } from '../common/clock.ts';
+import { LoopTurns } from '../common/loop-turns.ts';
 import type { EventRecorder } from '../kube/event-recorder.ts';
 import type { KubeClient } from '../kube/kube-client.ts';
 import { storeKey, type WatchEvent } from '../kube/object-store.ts';
@@ -74,6 +75,8 @@ export class CertificateController {
   readonly #ledger = new AcceptedContentLedger();
   /** Keys whose last write ended with an unknown outcome: read back before writing again. */
   readonly #readBack = new Set<string>();
+  /** The certificate and key checks of concurrent reconciles, one per loop turn. */
+  readonly #turns = new LoopTurns();
   /** Who owns which APIG certificate, kept in step with the ApigCertificate watch. */
   readonly #ownership = new OwnershipIndex((resource) => {
     const route = routeOf(resource, this.#environment, this.#options.providers);
@@ -244,6 +247,7 @@ export class CertificateController {
         return base;
       };
       const apig = route.kind === 'ready' ? route.apig : NO_APIG;
+      await this.#turns.next();
       outcome = await reconcileLifecycle(input, { apig, recordIntent }, signal);
       if (outcome.accepted) this.#ledger.accepted(key, outcome.accepted);
       if (outcome.error?.outcomeUnknown) this.#readBack.add(key);
