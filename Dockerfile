@@ -32,9 +32,11 @@ ENV NODE_ENV=production
 # arenas so native memory stays small too. From 32 KiB up, malloc maps memory
 # of its own and unmaps it on free: V8's compiler zones (32 KiB segments and
 # up, tens of MiB over a burst of reconciles) otherwise leave holes in the heap
-# that glibc never returns. Running `node dist/main.js` outside the image needs
-# none of them.
-ENV NODE_OPTIONS="--max-semi-space-size=1 --max-old-space-size=32 --v8-pool-size=1" \
+# that glibc never returns. `--expose-gc` lets the operator run one full
+# collection when it goes quiet after a burst (src/common/idle-collection.ts),
+# so that an idle operator's RSS is not the burst's. Running `node dist/main.js`
+# outside the image needs none of them.
+ENV NODE_OPTIONS="--max-semi-space-size=1 --max-old-space-size=32 --v8-pool-size=1 --expose-gc" \
     MALLOC_ARENA_MAX=2 \
     MALLOC_MMAP_THRESHOLD_=32768
 WORKDIR /app

@@ -4,6 +4,7 @@ import { createApigClient } from './apig/index.ts';
 import { DEFAULT_TIMEOUT_MS } from './apig/http.ts';
 import { DEFAULT_RATE_LIMIT } from './apig/rate-limit.ts';
 import { hasErrorKind } from './common/errors.ts';
+import { processProbe, startIdleCollection } from './common/idle-collection.ts';
 import { apigClientOptions, describeConfig, loadOperatorConfig } from './config/index.ts';
 import { loadKubeConfig } from './config/kubeconfig.ts';
 import { CertificateController } from './controller/controller.ts';
@@ -50,6 +51,11 @@ logger.info(
   { config: describeConfig(config), modulesLoadedMs: loaded.ms, rssAtLoadBytes: loaded.rssBytes },
   'starting apig-cert-operator',
 );
+
+const idleProbe = processProbe();
+const stopIdleCollection = idleProbe
+  ? startIdleCollection(idleProbe, (rss) => logger.debug(rss, 'idle: memory collected'))
+  : () => undefined;
 
 const kube = new KubeClient(kubeConfig);
 const environmentApig = config.apig;
@@ -167,6 +173,7 @@ function stop(reason: string): Promise<void> {
       process.exit(1);
     }, SHUTDOWN_TIMEOUT_MS).unref();
     shutdown.abort();
+    stopIdleCollection();
     await leading;
     // Release the lease only after in-flight work has drained.
     await elector?.stop();

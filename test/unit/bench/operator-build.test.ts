@@ -7,6 +7,7 @@ describe('imageEnvironment', () => {
     expect(env.NODE_ENV).toBe('production');
     expect(env.NODE_OPTIONS).toMatch(/--max-old-space-size=\d+/);
     expect(env.NODE_OPTIONS).toMatch(/--max-semi-space-size=\d+/);
+    expect(env.NODE_OPTIONS).toContain('--expose-gc');
     expect(env.MALLOC_ARENA_MAX).toMatch(/^\d+$/);
     expect(env.MALLOC_MMAP_THRESHOLD_).toMatch(/^\d+$/);
   });
