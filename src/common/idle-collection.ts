@@ -6,7 +6,8 @@
 // reducer, meant for this, ran no collection in 40 s of idle after a restart
 // of 1000 resources. So, once the process has gone quiet after its RSS grew,
 // one full collection of the memory-reducing kind: at 1000 idle resources
-// RSS fell from 104 to 93 MiB, for about 20 ms of CPU once per burst.
+// RSS fell from 104 to 90-92 MiB, for a few tens of ms of CPU once per burst
+// (a memory-reducing mark-compact of 30 MiB took 30-42 ms).
 // It needs Node's `--expose-gc` (the image sets it); without, nothing happens.
 
 /** What the collector reads and does; the process's own in `processProbe()`. */

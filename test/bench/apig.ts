@@ -135,6 +135,9 @@ export class BenchApig {
     worker.on('error', (error: Error) => {
       for (const pending of this.#pending.values()) pending.reject(error);
       this.#pending.clear();
+      // A dead worker answers nothing: the next call starts another.
+      this.#worker = undefined;
+      this.#running = undefined;
     });
     // The benchmark exits when its work is done, whether or not APIG was closed.
     worker.unref();
