@@ -24,6 +24,12 @@ export interface SeededCertificate {
   name: string;
 }
 
+/** What a 'start' answers. */
+export interface RunningApig {
+  url: string;
+  projectId: string;
+}
+
 export type ApigCall =
   | {
       op: 'start';

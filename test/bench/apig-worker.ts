@@ -11,7 +11,7 @@ import {
   type ApigSimulator,
   type RequestLogEntry,
 } from '../support/apig-simulator/index.ts';
-import type { ApigCall, ApigReply, PutRecord } from './apig-messages.ts';
+import type { ApigCall, ApigReply, PutRecord, RunningApig } from './apig-messages.ts';
 
 if (!parentPort) throw new Error('apig-worker.ts runs as a worker thread (apig.ts)');
 const port = parentPort;
@@ -55,7 +55,8 @@ async function perform(call: ApigCall): Promise<unknown> {
       }
       for (const certificate of seeded) started.seedCertificate(certificate);
       simulator = started;
-      return { url: started.url, projectId: started.projectId };
+      const running: RunningApig = { url: started.url, projectId: started.projectId };
+      return running;
     }
     case 'seed':
       for (const certificate of call.certificates) current().seedCertificate(certificate);

@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
 import type { ConsoleEdit, RequestLogEntry } from '../support/apig-simulator/index.ts';
-import type { ApigCall, ApigReply, ApigSettings, PutRecord } from './apig-messages.ts';
+import type { ApigCall, ApigReply, ApigSettings, PutRecord, RunningApig } from './apig-messages.ts';
 
 export type { ApigSettings, PutRecord } from './apig-messages.ts';
 
@@ -28,7 +28,7 @@ export class BenchApig {
   >();
   #worker: Worker | undefined;
   #nextId = 0;
-  #running: { url: string; projectId: string } | undefined;
+  #running: RunningApig | undefined;
   #port = 0;
   #settings: ApigSettings = { latencyMs: 0 };
 
@@ -44,7 +44,7 @@ export class BenchApig {
     return this.#settings;
   }
 
-  get #current(): { url: string; projectId: string } {
+  get #current(): RunningApig {
     if (!this.#running) throw new Error('the APIG simulator is not running');
     return this.#running;
   }
@@ -64,7 +64,7 @@ export class BenchApig {
       token: this.token,
       port: this.#port,
       seeded,
-    })) as { url: string; projectId: string };
+    })) as RunningApig;
     this.#port = Number(new URL(running.url).port);
     this.#settings = settings;
     this.#running = running;
